@@ -1,0 +1,62 @@
+package com.hushryd.app;
+
+import com.hushryd.auth.Cidr;
+import com.hushryd.jobs.QueueType;
+import com.hushryd.store.DatabaseUrl;
+import com.hushryd.store.RedisUrl;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The validated, immutable configuration of one node. Built only by {@link ConfigLoader}; defaults are declared in
+ * {@link Setting}.
+ *
+ * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
+ * @param redis    Redis, or empty for in-process state
+ * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
+ */
+public record Config(
+        int port,
+        String host,
+        String nodeId,
+        Path dataDir,
+        Optional<DatabaseUrl> database,
+        int dbPoolMax,
+        int dbPoolMin,
+        Duration dbPoolTimeout,
+        Duration dbQueryTimeout,
+        Optional<RedisUrl> redis,
+        QueueType queueType,
+        Optional<String> rabbitmqUrl,
+        Optional<String> jwtSecret,
+        Optional<String> jwtPreviousSecret,
+        Duration jwtTtl,
+        int bcryptCost,
+        List<Cidr> adminAllowedCidrs,
+        Optional<String> adminPhone,
+        Optional<String> adminPassword,
+        long httpBodyLimit,
+        int httpWorkerThreads,
+        Duration shutdownTimeout,
+        LogFormat logFormat,
+        String logLevel,
+        boolean accessLog) {
+
+    public Config {
+        adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
+    }
+
+    /** The configuration as log-safe text: secrets and passwords are masked. */
+    public String describe() {
+        return "port=" + port + " host=" + host + " nodeId=" + nodeId + " dataDir=" + dataDir
+                + " database=" + database.map(DatabaseUrl::redacted).orElse("embedded")
+                + " pool=" + dbPoolMin + ".." + dbPoolMax
+                + " redis=" + redis.map(RedisUrl::redacted).orElse("none")
+                + " queue=" + queueType.name().toLowerCase()
+                + " jwtSecret=" + (jwtSecret.isPresent() ? "set" : "generated")
+                + " jwtPreviousSecret=" + (jwtPreviousSecret.isPresent() ? "set" : "none")
+                + " adminCidrs=" + adminAllowedCidrs;
+    }
+}

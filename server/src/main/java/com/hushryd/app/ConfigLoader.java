@@ -1,0 +1,276 @@
+package com.hushryd.app;
+
+import com.hushryd.auth.Cidr;
+import com.hushryd.jobs.QueueType;
+import com.hushryd.store.DatabaseUrl;
+import com.hushryd.store.RedisUrl;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link Config} from environment variables and command-line flags (flags win), validating every value.
+ * The first bad value stops the load with a {@link ConfigException} naming the variable.
+ */
+public final class ConfigLoader {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|k|mb|m)?");
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final Map<String, String> env;
+    private final Map<Setting, String> flags;
+
+    private ConfigLoader(Map<String, String> env, Map<Setting, String> flags) {
+        this.env = env;
+        this.flags = flags.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(flags);
+    }
+
+    /** Loads the configuration from these variables (usually {@code System.getenv()}) and flag values. */
+    public static Config load(Map<String, String> env, Map<Setting, String> flags) {
+        return new ConfigLoader(env, flags).build();
+    }
+
+    public static Config load(Map<String, String> env) {
+        return load(env, Map.of());
+    }
+
+    private Config build() {
+        int dbPoolMax = integer(Setting.DB_POOL_MAX, 1, 1000);
+        int dbPoolMin = integer(Setting.DB_POOL_MIN, 0, 1000);
+        if (dbPoolMin > dbPoolMax) {
+            throw new ConfigException(name(Setting.DB_POOL_MIN) + ": must not exceed DB_POOL_MAX (" + dbPoolMax
+                    + "), got " + dbPoolMin);
+        }
+        Optional<String> jwtSecret = optional(Setting.JWT_SECRET).map(s -> secret(Setting.JWT_SECRET, s));
+        Optional<String> jwtPrevious = optional(Setting.JWT_PREVIOUS_SECRET)
+                .map(s -> secret(Setting.JWT_PREVIOUS_SECRET, s));
+        Optional<String> adminPhone = optional(Setting.ADMIN_PHONE);
+        Optional<String> adminPassword = optional(Setting.ADMIN_PASSWORD);
+        if (adminPhone.isPresent() != adminPassword.isPresent()) {
+            throw new ConfigException("ADMIN_PHONE and ADMIN_PASSWORD must be set together");
+        }
+        QueueType queueType = choice(Setting.QUEUE_TYPE, QueueType.class);
+        Optional<String> rabbitmq = optional(Setting.RABBITMQ_URL);
+        rabbitmq.ifPresent(url -> {
+            if (!url.startsWith("amqp://") && !url.startsWith("amqps://")) {
+                throw new ConfigException(name(Setting.RABBITMQ_URL) + ": expected amqp://user:pass@host:5672/vhost");
+            }
+        });
+        if (queueType == QueueType.RABBITMQ && rabbitmq.isEmpty()) {
+            throw new ConfigException(name(Setting.RABBITMQ_URL) + ": required when QUEUE_TYPE=rabbitmq");
+        }
+        Optional<RedisUrl> redis = optional(Setting.REDIS_URL).map(v -> parse(Setting.REDIS_URL, v, RedisUrl::parse));
+        if (queueType == QueueType.REDIS && redis.isEmpty()) {
+            throw new ConfigException(name(Setting.REDIS_URL) + ": required when QUEUE_TYPE=redis");
+        }
+        String logLevel = string(Setting.LOG_LEVEL).toLowerCase(Locale.ROOT);
+        if (!List.of("error", "warn", "info", "debug", "trace").contains(logLevel)) {
+            throw new ConfigException(name(Setting.LOG_LEVEL) + ": expected error, warn, info, debug or trace, got '"
+                    + logLevel + "'");
+        }
+        return new Config(
+                integer(Setting.PORT, 0, 65535),
+                string(Setting.HOST),
+                nodeId(),
+                path(Setting.DATA_DIR),
+                optional(Setting.DATABASE_URL).map(v -> parse(Setting.DATABASE_URL, v, DatabaseUrl::parse)),
+                dbPoolMax,
+                dbPoolMin,
+                duration(Setting.DB_POOL_TIMEOUT, Duration.ofMillis(250), Duration.ofMinutes(5)),
+                duration(Setting.DB_QUERY_TIMEOUT, Duration.ofMillis(100), Duration.ofHours(1)),
+                redis,
+                queueType,
+                rabbitmq,
+                jwtSecret,
+                jwtPrevious,
+                duration(Setting.JWT_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
+                integer(Setting.BCRYPT_COST, 4, 16),
+                cidrs(),
+                adminPhone,
+                adminPassword,
+                size(Setting.HTTP_BODY_LIMIT, 1024, 64L * 1024 * 1024),
+                integer(Setting.HTTP_WORKER_THREADS, 1, 1024),
+                duration(Setting.SHUTDOWN_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
+                choice(Setting.LOG_FORMAT, LogFormat.class),
+                logLevel,
+                bool(Setting.ACCESS_LOG));
+    }
+
+    /** The raw value of a setting: flag, else environment, else default; blank counts as unset. */
+    private Optional<String> optional(Setting s) {
+        String v = flags.get(s);
+        if (v == null || v.isBlank()) {
+            v = env.get(s.env());
+        }
+        if (v == null || v.isBlank()) {
+            v = s.defaultValue();
+        }
+        return Optional.ofNullable(v).map(String::trim);
+    }
+
+    private String string(Setting s) {
+        return optional(s).orElseThrow(() -> new ConfigException(name(s) + ": required"));
+    }
+
+    /** How a message names the setting: the flag when it came from one, else the variable. */
+    private String name(Setting s) {
+        return flags.get(s) != null && !flags.get(s).isBlank() ? s.flag() + " (" + s.env() + ")" : s.env();
+    }
+
+    private int integer(Setting s, int min, int max) {
+        String v = string(s);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new ConfigException(name(s) + ": must be between " + min + " and " + max + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name(s) + ": expected a whole number, got '" + v + "'");
+        }
+    }
+
+    private boolean bool(Setting s) {
+        String v = string(s).toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new ConfigException(name(s) + ": expected true or false, got '" + v + "'");
+        };
+    }
+
+    private <E extends Enum<E>> E choice(Setting s, Class<E> type) {
+        String v = string(s);
+        try {
+            return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                allowed.add(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw new ConfigException(name(s) + ": expected one of " + allowed + ", got '" + v + "'");
+        }
+    }
+
+    private Duration duration(Setting s, Duration min, Duration max) {
+        String v = string(s);
+        Duration d = parseDuration(v);
+        if (d == null) {
+            throw new ConfigException(name(s) + ": expected a duration such as 500ms, 5s, 15m or 1h, got '" + v + "'");
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new ConfigException(name(s) + ": must be between " + min + " and " + max + ", got " + v);
+        }
+        return d;
+    }
+
+    /** Parses 500ms, 5s, 15m, 1h, 2d or a bare number of seconds; null if malformed. */
+    public static Duration parseDuration(String v) {
+        Matcher m = DURATION.matcher(v.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            return null;
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    private long size(Setting s, long min, long max) {
+        String v = string(s);
+        Matcher m = SIZE.matcher(v.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new ConfigException(name(s) + ": expected a size such as 65536, 64kb or 1mb, got '" + v + "'");
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name(s) + ": number too large: '" + v + "'");
+        }
+        String unit = m.group(2) == null ? "b" : m.group(2);
+        long bytes = switch (unit) {
+            case "kb", "k" -> n * 1024;
+            case "mb", "m" -> n * 1024 * 1024;
+            default -> n;
+        };
+        if (bytes < min || bytes > max) {
+            throw new ConfigException(name(s) + ": must be between " + min + " and " + max + " bytes, got " + v);
+        }
+        return bytes;
+    }
+
+    private Path path(Setting s) {
+        String v = string(s);
+        try {
+            return Path.of(v).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new ConfigException(name(s) + ": not a valid path: '" + v + "'");
+        }
+    }
+
+    private String secret(Setting s, String v) {
+        if (v.getBytes(StandardCharsets.UTF_8).length < 32) {
+            throw new ConfigException(name(s) + ": must be at least 32 bytes long (HS256 needs a 256-bit key)");
+        }
+        return v;
+    }
+
+    private List<Cidr> cidrs() {
+        List<Cidr> result = new ArrayList<>();
+        for (String part : string(Setting.ADMIN_ALLOWED_CIDRS).split(",")) {
+            if (!part.isBlank()) {
+                result.add(parse(Setting.ADMIN_ALLOWED_CIDRS, part.trim(), Cidr::parse));
+            }
+        }
+        return result;
+    }
+
+    private String nodeId() {
+        Optional<String> v = optional(Setting.NODE_ID);
+        if (v.isPresent()) {
+            if (!NODE_ID.matcher(v.get()).matches()) {
+                throw new ConfigException(name(Setting.NODE_ID)
+                        + ": 1-64 characters of letters, digits, '.', '_' or '-', got '" + v.get() + "'");
+            }
+            return v.get();
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "node";
+        }
+        String id = (host.replaceAll("[^A-Za-z0-9._-]", "") + "-" + ProcessHandle.current().pid());
+        return id.length() > 64 ? id.substring(id.length() - 64) : id;
+    }
+
+    private <T> T parse(Setting s, String value, Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name(s) + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package com.hushryd.app;
+
+public enum LogFormat {
+    TEXT, JSON
+}

@@ -1,0 +1,40 @@
+package com.hushryd.app;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code hushryd serve}: runs one node until SIGTERM/SIGINT, then stops it gracefully. */
+@Command(name = "serve", mixinStandardHelpOptions = true, abbreviateSynopsis = true, usageHelpWidth = 100,
+        description = "Start a node. With no configuration it runs on embedded defaults: an embedded PostgreSQL "
+                + "under DATA_DIR and in-process state; it is ready when /health/ready answers 200.")
+final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = ConfigLoader.load(System.getenv(), SettingOptions.given(spec, List.of(Setting.values())));
+        Logging.configure(config.logFormat(), config.logLevel());
+        Node node;
+        try {
+            node = Node.start(config);
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", e.getMessage(), e);
+            Logging.stop();
+            spec.commandLine().getErr().println("hushryd: start-up failed: "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            Logging.stop();
+            stopped.countDown();
+        }, "hushryd-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,69 @@
+package com.hushryd.app;
+
+/**
+ * Every configuration setting of a node: its environment variable, its command-line flag, its default and what it
+ * means. The CLI, the help text, the loader and the README table are all derived from this one list.
+ */
+public enum Setting {
+    PORT("--port", "8080", "HTTP port to listen on (0 picks a free port)."),
+    HOST("--host", "0.0.0.0", "Address to bind."),
+    NODE_ID("--node-id", null, "Identity of this node in a cluster (default: hostname-pid)."),
+    DATA_DIR("--data-dir", "./data", "Directory for the embedded database, generated secrets and local files."),
+    DATABASE_URL("--database-url", null,
+            "PostgreSQL URL (postgresql://user:pass@host:5432/db or jdbc:postgresql://...). Unset: embedded PostgreSQL under DATA_DIR."),
+    DB_POOL_MAX("--db-pool-max", "20", "Maximum connections in the database pool."),
+    DB_POOL_MIN("--db-pool-min", "2", "Idle connections kept ready in the database pool."),
+    DB_POOL_TIMEOUT("--db-pool-timeout", "5s", "How long a request waits for a pooled connection before a 503."),
+    DB_QUERY_TIMEOUT("--db-query-timeout", "5s", "Statement timeout applied to every query."),
+    REDIS_URL("--redis-url", null, "Redis URL redis://[:pass@]host:port[/db] (rediss:// for TLS). Unset: in-process state."),
+    QUEUE_TYPE("--queue-type", "postgres", "Job queue backend: postgres, redis or rabbitmq."),
+    RABBITMQ_URL("--rabbitmq-url", null, "RabbitMQ URL amqp://user:pass@host:5672/vhost (QUEUE_TYPE=rabbitmq)."),
+    JWT_SECRET("--jwt-secret", null,
+            "HS256 secret for access tokens, at least 32 bytes. Unset: a secret generated once and kept in DATA_DIR."),
+    JWT_PREVIOUS_SECRET("--jwt-previous-secret", null,
+            "The secret before the last rotation: tokens signed with it are still accepted."),
+    JWT_TTL("--jwt-ttl", "1h", "Lifetime of an access token (e.g. 15m, 1h)."),
+    BCRYPT_COST("--bcrypt-cost", "10", "bcrypt work factor for password hashes (4-16)."),
+    ADMIN_ALLOWED_CIDRS("--admin-allowed-cidrs", "127.0.0.0/8,::1/128",
+            "Comma-separated networks from which admin endpoints may be called."),
+    ADMIN_PHONE("--admin-phone", null, "Phone of an admin account created at start-up if absent."),
+    ADMIN_PASSWORD("--admin-password", null, "Password of that admin account (prefer the environment variable)."),
+    HTTP_BODY_LIMIT("--http-body-limit", "256kb", "Largest request body accepted (e.g. 64kb, 1mb)."),
+    HTTP_WORKER_THREADS("--http-worker-threads", "32", "Threads that run blocking request work (database, hashing)."),
+    SHUTDOWN_TIMEOUT("--shutdown-timeout", "20s", "How long a graceful shutdown waits for in-flight requests."),
+    LOG_FORMAT("--log-format", "text", "Log format: text or json."),
+    LOG_LEVEL("--log-level", "info", "Log level: error, warn, info, debug or trace."),
+    ACCESS_LOG("--access-log", "false", "Log one line per HTTP request (true/false).");
+
+    private final String flag;
+    private final String defaultValue;
+    private final String description;
+
+    Setting(String flag, String defaultValue, String description) {
+        this.flag = flag;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String env() {
+        return name();
+    }
+
+    public String flag() {
+        return flag;
+    }
+
+    /** The default, or null when the setting is optional and unset by default. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Whether the value is a secret that must never be printed. */
+    public boolean secret() {
+        return this == JWT_SECRET || this == JWT_PREVIOUS_SECRET || this == ADMIN_PASSWORD;
+    }
+}

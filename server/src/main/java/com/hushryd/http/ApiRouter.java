@@ -1,0 +1,255 @@
+package com.hushryd.http;
+
+import com.hushryd.auth.AdminPolicy;
+import com.hushryd.auth.Principal;
+import com.hushryd.auth.Role;
+import com.hushryd.auth.TokenService;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The HTTP front of a node: request ids, metrics, body limits, authentication, dispatch of handlers to the bounded
+ * worker pool, and the JSON error shape for every failure (including unmatched routes and oversized bodies).
+ */
+public final class ApiRouter {
+    public static final String API_PREFIX = "/api/v1";
+    private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
+    private static final Logger accessLog = LoggerFactory.getLogger("hushryd.access");
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+    private static final String REQUEST_ID = "requestId";
+    private static final String ROUTE = "routeTemplate";
+
+    /** Who may call a route. */
+    public enum Access {
+        PUBLIC, AUTHENTICATED, ADMIN
+    }
+
+    /** A registered endpoint, as listed in the OpenAPI document. */
+    public record Endpoint(String method, String path, Access access) {
+    }
+
+    private final Router router;
+    private final WorkerExecutor workers;
+    private final TokenService tokens;
+    private final AdminPolicy adminPolicy;
+    private final HttpMetrics metrics;
+    private final boolean accessLogEnabled;
+    private final long bodyLimit;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+
+    public ApiRouter(Vertx vertx, WorkerExecutor workers, TokenService tokens, AdminPolicy adminPolicy,
+            HttpMetrics metrics, long bodyLimit, boolean accessLogEnabled) {
+        this.router = Router.router(vertx);
+        this.workers = workers;
+        this.tokens = tokens;
+        this.adminPolicy = adminPolicy;
+        this.metrics = metrics;
+        this.accessLogEnabled = accessLogEnabled;
+        this.bodyLimit = bodyLimit;
+        router.route().handler(this::begin);
+        router.route(API_PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+        router.route().failureHandler(this::failure);
+        for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+            router.errorHandler(status, this::failure);
+        }
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public List<Endpoint> endpoints() {
+        return Collections.unmodifiableList(endpoints);
+    }
+
+    /** Registers an API endpoint under {@code /api/v1}; {@code path} uses OpenAPI templates such as {@code /trips/{id}}. */
+    public void api(HttpMethod method, String path, Access access, ApiHandler handler) {
+        String template = API_PREFIX + path;
+        endpoints.add(new Endpoint(method.name(), template, access));
+        router.route(method, TEMPLATE_PARAM.matcher(template).replaceAll(":$1"))
+                .handler(ctx -> dispatch(ctx, template, access, handler));
+    }
+
+    /** Registers an endpoint outside the API prefix that answers on the event loop (it must not block). */
+    public void plain(HttpMethod method, String path, Handler<RoutingContext> handler) {
+        endpoints.add(new Endpoint(method.name(), path, Access.PUBLIC));
+        router.route(method, path).handler(ctx -> {
+            ctx.put(ROUTE, path);
+            handler.handle(ctx);
+        });
+    }
+
+    private void begin(RoutingContext ctx) {
+        long start = System.nanoTime();
+        HttpServerRequest req = ctx.request();
+        String clientId = req.getHeader("X-Request-Id");
+        String requestId = clientId != null && CLIENT_REQUEST_ID.matcher(clientId).matches()
+                ? clientId : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        ctx.put(REQUEST_ID, requestId);
+        ctx.response().putHeader("X-Request-Id", requestId);
+        ctx.addEndHandler(v -> {
+            int status = ctx.response().getStatusCode();
+            String route = ctx.get(ROUTE) == null ? "unmatched" : ctx.get(ROUTE);
+            long nanos = System.nanoTime() - start;
+            metrics.record(req.method().name(), route, status, nanos);
+            if (accessLogEnabled) {
+                MDC.put(REQUEST_ID, requestId);
+                accessLog.info("{} {} {} {}us", req.method(), req.path(), status, nanos / 1000);
+                MDC.remove(REQUEST_ID);
+            }
+        });
+        ctx.next();
+    }
+
+    private void dispatch(RoutingContext ctx, String template, Access access, ApiHandler handler) {
+        ctx.put(ROUTE, template);
+        String requestId = ctx.get(REQUEST_ID);
+        Principal principal = access == Access.PUBLIC ? null : authenticate(ctx);
+        if (access == Access.ADMIN) {
+            if (principal.role() != Role.ADMIN) {
+                throw ApiException.forbidden("admin role required");
+            }
+            if (!adminPolicy.networkAllowed(ctx.request().remoteAddress().host())) {
+                throw new ApiException(403, "ADMIN_NETWORK_FORBIDDEN",
+                        "admin endpoints are not reachable from this network");
+            }
+        }
+        ApiRequest request = new ApiRequest(ctx, principal, requestId);
+        workers.<Rendered>executeBlocking(() -> {
+            MDC.put(REQUEST_ID, requestId);
+            try {
+                return render(handler.handle(request));
+            } finally {
+                MDC.remove(REQUEST_ID);
+            }
+        }, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                send(ctx, ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    private Principal authenticate(RoutingContext ctx) {
+        String header = ctx.request().getHeader("Authorization");
+        if (header == null || header.isBlank()) {
+            throw ApiException.unauthorized("UNAUTHORIZED", "missing bearer token");
+        }
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() < 8) {
+            throw ApiException.unauthorized("UNAUTHORIZED", "Authorization must be 'Bearer <token>'");
+        }
+        return tokens.verify(header.substring(7).trim());
+    }
+
+    private record Rendered(int status, Buffer body, Map<String, String> headers) {
+    }
+
+    private static Rendered render(Object result) {
+        Reply reply = result instanceof Reply r ? r : Reply.ok(result);
+        Buffer body = reply.body() == null ? null : Buffer.buffer(Json.bytes(reply.body()));
+        return new Rendered(reply.status(), body, reply.headers());
+    }
+
+    private static void send(RoutingContext ctx, Rendered r) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        resp.setStatusCode(r.status());
+        r.headers().forEach(resp::putHeader);
+        if (r.body() == null) {
+            resp.end();
+        } else {
+            resp.putHeader("Content-Type", "application/json").end(r.body());
+        }
+    }
+
+    private void failure(RoutingContext ctx) {
+        ApiException error = toApiException(ctx);
+        String requestId = ctx.get(REQUEST_ID);
+        HttpServerResponse resp = ctx.response();
+        if (resp.headWritten()) {
+            log.warn("request {} failed after its response started: {}", requestId, String.valueOf(ctx.failure()));
+            resp.reset();
+            return;
+        }
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("code", error.code());
+        err.put("message", error.getMessage());
+        err.put("details", error.details());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", err);
+        body.put("requestId", requestId);
+        resp.setStatusCode(error.status());
+        error.headers().forEach(resp::putHeader);
+        resp.putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
+    }
+
+    private ApiException toApiException(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ApiException api) {
+                return api;
+            }
+            if (t instanceof SQLTransientConnectionException) {
+                return ApiException.unavailable("DB_POOL_EXHAUSTED", "the database is busy; retry shortly", 1);
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                if ("57014".equals(sql.getSQLState())) {
+                    return ApiException.unavailable("QUERY_TIMEOUT", "the database did not answer in time", 1);
+                }
+                if (sql.getSQLState().startsWith("08")) {
+                    return ApiException.unavailable("DATABASE_UNAVAILABLE", "the database is unavailable", 5);
+                }
+            }
+            if (t instanceof RejectedExecutionException) {
+                return ApiException.unavailable("OVERLOADED", "the server is overloaded; retry shortly", 1);
+            }
+        }
+        int status = ctx.statusCode();
+        if (failure == null && status != 500 && status >= 400) {
+            return statusError(ctx, status);
+        }
+        MDC.put(REQUEST_ID, String.valueOf(ctx.<String>get(REQUEST_ID)));
+        log.error("unhandled error in {} {}", ctx.request().method(), ctx.request().path(), failure);
+        MDC.remove(REQUEST_ID);
+        return new ApiException(500, "INTERNAL_ERROR", "internal error; quote the requestId when reporting it");
+    }
+
+    private ApiException statusError(RoutingContext ctx, int status) {
+        HttpServerRequest req = ctx.request();
+        return switch (status) {
+            case 404 -> new ApiException(404, "NOT_FOUND", "no endpoint " + req.method() + " " + req.path());
+            case 405 -> new ApiException(405, "METHOD_NOT_ALLOWED",
+                    "method " + req.method() + " is not allowed on " + req.path());
+            case 413 -> new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is larger than "
+                    + bodyLimit + " bytes", Map.of("limitBytes", bodyLimit), null);
+            case 415 -> new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "unsupported content type");
+            case 400 -> ApiException.badRequest("BAD_REQUEST", "the request could not be understood");
+            default -> new ApiException(status, "HTTP_" + status, "request failed with status " + status);
+        };
+    }
+}

@@ -1,0 +1,136 @@
+package com.hushryd.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL storage of a node: a bounded HikariCP pool, Flyway migrations and transaction helpers. Every
+ * statement runs under the configured statement timeout. Blocking: call it from worker threads only.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    /** Pool settings; see {@code Setting} for their defaults. */
+    public record Settings(int poolMax, int poolMin, Duration poolTimeout, Duration queryTimeout,
+            String applicationName) {
+    }
+
+    private final HikariDataSource pool;
+
+    private Database(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /** Opens the pool, waiting up to 30 s for the server to answer; fails with a clear message if it never does. */
+    public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("hushryd-db");
+        hc.setJdbcUrl(url.jdbcUrl());
+        if (url.user() != null) {
+            hc.setUsername(url.user());
+        }
+        if (url.password() != null) {
+            hc.setPassword(url.password());
+        }
+        hc.setMaximumPoolSize(settings.poolMax());
+        hc.setMinimumIdle(settings.poolMin());
+        hc.setConnectionTimeout(settings.poolTimeout().toMillis());
+        hc.setValidationTimeout(Math.min(settings.poolTimeout().toMillis(), 3000));
+        hc.setInitializationFailTimeout(30_000);
+        hc.addDataSourceProperty("ApplicationName", settings.applicationName());
+        hc.addDataSourceProperty("options", "-c statement_timeout=" + settings.queryTimeout().toMillis());
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hc.addDataSourceProperty("connectTimeout", "10");
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        if (metrics != null) {
+            hc.setMetricsTrackerFactory(metrics);
+        }
+        try {
+            return new Database(new HikariDataSource(hc));
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException("cannot connect to PostgreSQL at " + url.redacted() + ": "
+                    + root.getMessage(), e);
+        }
+    }
+
+    /** Applies pending migrations; safe when several nodes start at once (Flyway takes an advisory lock). */
+    public MigrateResult migrate() {
+        MigrateResult result = Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .failOnMissingLocations(true)
+                .load()
+                .migrate();
+        log.info("database schema at version {} ({} migration(s) applied now)",
+                result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
+                result.migrationsExecuted);
+        return result;
+    }
+
+    /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+    public <T> T tx(SqlWork<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Runs {@code work} on a connection in auto-commit mode (each statement on its own). */
+    public <T> T read(SqlWork<T> work) throws SQLException {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    /** Fails unless the server answers a trivial query within {@code timeout}. */
+    public void ping(Duration timeout) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+            st.execute("SELECT 1");
+        }
+    }
+
+    public PoolStats poolStats() {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        if (mx == null) {
+            return new PoolStats(0, 0, 0, 0, pool.getMaximumPoolSize());
+        }
+        return new PoolStats(mx.getActiveConnections(), mx.getIdleConnections(), mx.getThreadsAwaitingConnection(),
+                mx.getTotalConnections(), pool.getMaximumPoolSize());
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

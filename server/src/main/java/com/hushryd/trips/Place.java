@@ -1,0 +1,5 @@
+package com.hushryd.trips;
+
+/** A named point: where a trip starts or ends. */
+public record Place(String city, Double lat, Double lng) {
+}

@@ -1,0 +1,291 @@
+package com.hushryd.users;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hushryd.auth.PasswordHasher;
+import com.hushryd.auth.Principal;
+import com.hushryd.auth.Role;
+import com.hushryd.auth.TokenService;
+import com.hushryd.auth.TokenService.IssuedToken;
+import com.hushryd.http.ApiException;
+import com.hushryd.http.Validator;
+import com.hushryd.store.Database;
+import com.hushryd.store.Ids;
+import com.hushryd.store.Jdbc;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Accounts: registration, login, profiles and emergency contacts. Blocking; call from worker threads. */
+public final class UserService {
+    private static final Logger log = LoggerFactory.getLogger(UserService.class);
+    public static final int MAX_EMERGENCY_CONTACTS = 5;
+
+    private final Database db;
+    private final PasswordHasher hasher;
+    private final TokenService tokens;
+    private final Clock clock;
+
+    public UserService(Database db, PasswordHasher hasher, TokenService tokens, Clock clock) {
+        this.db = db;
+        this.hasher = hasher;
+        this.tokens = tokens;
+        this.clock = clock;
+    }
+
+    /** What register and login answer. */
+    public record AuthResult(User user, String accessToken, String tokenType, long expiresIn, Instant expiresAt) {
+    }
+
+    /** A profile as another user sees it: no phone, no email. */
+    public record PublicProfile(UUID id, String name, Role role, Instant createdAt) {
+    }
+
+    /** The caller's own profile. */
+    public record Me(UUID id, String phone, String name, String email, Role role, Instant createdAt,
+            Instant updatedAt, List<EmergencyContact> emergencyContacts) {
+    }
+
+    public record RegisterInput(String phone, String name, String password, String role, String email) {
+    }
+
+    public record LoginInput(String phone, String password) {
+    }
+
+    public record ContactInput(String name, String phone, String email, String relationship) {
+    }
+
+    public record ContactsInput(List<ContactInput> contacts) {
+    }
+
+    public record Contacts(List<EmergencyContact> contacts) {
+    }
+
+    public AuthResult register(RegisterInput in) throws SQLException {
+        Validator v = new Validator();
+        String phone = v.phone("phone", in.phone(), true);
+        String name = v.text("name", in.name(), 1, 100, true);
+        String password = password(v, in.password());
+        Role role = v.choice("role", in.role(), List.of(Role.PASSENGER, Role.DRIVER), true);
+        String email = v.email("email", in.email(), false);
+        v.throwIfInvalid();
+        return issue(create(phone, name, email, password, role));
+    }
+
+    private User create(String phone, String name, String email, String password, Role role) throws SQLException {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        User user = new User(Ids.newId(), phone, name, email, role, now, now);
+        String hash = hasher.hash(password);
+        try {
+            db.tx(c -> {
+                UserStore.insert(c, user, hash);
+                return null;
+            });
+        } catch (SQLException e) {
+            throw uniqueConflict(e).orElseThrow(() -> e);
+        }
+        return user;
+    }
+
+    private static Optional<ApiException> uniqueConflict(SQLException e) {
+        if (Jdbc.isUniqueViolation(e, UserStore.PHONE_UNIQUE)) {
+            return Optional.of(ApiException.conflict("PHONE_TAKEN", "an account with this phone already exists",
+                    Map.of("field", "phone")));
+        }
+        if (Jdbc.isUniqueViolation(e, UserStore.EMAIL_UNIQUE)) {
+            return Optional.of(ApiException.conflict("EMAIL_TAKEN", "an account with this email already exists",
+                    Map.of("field", "email")));
+        }
+        return Optional.empty();
+    }
+
+    public AuthResult login(LoginInput in) throws SQLException {
+        Validator v = new Validator();
+        v.text("phone", in.phone(), 1, 32, true);
+        v.text("password", in.password(), 1, 1024, true);
+        v.throwIfInvalid();
+        Validator phoneCheck = new Validator();
+        String phone = phoneCheck.phone("phone", in.phone(), true);
+        Optional<UserStore.Credentials> found = phone == null ? Optional.empty()
+                : db.read(c -> UserStore.credentials(c, phone));
+        if (found.isEmpty()) {
+            hasher.verifyNothing(in.password());
+            throw ApiException.unauthorized("INVALID_CREDENTIALS", "phone or password is incorrect");
+        }
+        if (!hasher.verify(in.password(), found.get().passwordHash())) {
+            throw ApiException.unauthorized("INVALID_CREDENTIALS", "phone or password is incorrect");
+        }
+        return issue(found.get().user());
+    }
+
+    private AuthResult issue(User user) {
+        IssuedToken t = tokens.issue(user.id(), user.role());
+        return new AuthResult(user, t.token(), "Bearer", t.expiresInSeconds(), t.expiresAt());
+    }
+
+    public Me me(Principal p) throws SQLException {
+        return db.read(c -> {
+            User u = UserStore.byId(c, p.userId()).orElseThrow(() -> ApiException.unauthorized(
+                    "INVALID_TOKEN", "the account of this token no longer exists"));
+            return me(u, UserStore.contacts(c, u.id()));
+        });
+    }
+
+    private static Me me(User u, List<EmergencyContact> contacts) {
+        return new Me(u.id(), u.phone(), u.name(), u.email(), u.role(), u.createdAt(), u.updatedAt(), contacts);
+    }
+
+    /** Applies a JSON merge-style patch of {@code name} and {@code email} ({@code null} clears the email). */
+    public Me patchMe(Principal p, JsonNode patch) throws SQLException {
+        if (patch == null || !patch.isObject()) {
+            throw ApiException.badRequest("MALFORMED_JSON", "request body must be a JSON object");
+        }
+        Validator v = new Validator();
+        String name = null;
+        String email = null;
+        boolean setEmail = false;
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode value = f.getValue();
+            switch (f.getKey()) {
+                case "name" -> {
+                    if (v.check(value.isTextual(), "name", "expected a string")) {
+                        name = v.text("name", value.asText(), 1, 100, true);
+                    }
+                }
+                case "email" -> {
+                    setEmail = true;
+                    if (!value.isNull() && v.check(value.isTextual(), "email", "expected a string or null")) {
+                        email = v.email("email", value.asText(), true);
+                    }
+                }
+                default -> v.fail(f.getKey(), "unknown field");
+            }
+        }
+        v.check(patch.size() > 0, "(body)", "must name at least one of name, email");
+        v.throwIfInvalid();
+        String newName = name;
+        String newEmail = email;
+        boolean changeEmail = setEmail;
+        try {
+            return db.tx(c -> {
+                User u = UserStore.update(c, p.userId(), newName, changeEmail, newEmail,
+                        clock.instant().truncatedTo(ChronoUnit.MICROS)).orElseThrow(() -> ApiException.notFound("user"));
+                return me(u, UserStore.contacts(c, u.id()));
+            });
+        } catch (SQLException e) {
+            throw uniqueConflict(e).orElseThrow(() -> e);
+        }
+    }
+
+    public Contacts contacts(Principal p) throws SQLException {
+        return new Contacts(db.read(c -> UserStore.contacts(c, p.userId())));
+    }
+
+    /** Emergency contacts of a user, for the SOS notifier. */
+    public List<EmergencyContact> contactsOf(UUID userId) throws SQLException {
+        return db.read(c -> UserStore.contacts(c, userId));
+    }
+
+    public Contacts replaceContacts(Principal p, ContactsInput in) throws SQLException {
+        Validator v = new Validator();
+        if (in.contacts() == null) {
+            v.fail("contacts", "is required");
+            v.throwIfInvalid();
+        }
+        v.check(in.contacts().size() <= MAX_EMERGENCY_CONTACTS, "contacts",
+                "at most " + MAX_EMERGENCY_CONTACTS + " contacts");
+        v.throwIfInvalid();
+        Set<String> phones = new HashSet<>();
+        List<EmergencyContact> contacts = new ArrayList<>();
+        for (int i = 0; i < in.contacts().size(); i++) {
+            ContactInput ci = in.contacts().get(i);
+            String prefix = "contacts[" + i + "].";
+            if (ci == null) {
+                v.fail("contacts[" + i + "]", "must be an object");
+                continue;
+            }
+            String name = v.text(prefix + "name", ci.name(), 1, 100, true);
+            String phone = v.phone(prefix + "phone", ci.phone(), true);
+            String email = v.email(prefix + "email", ci.email(), false);
+            String relationship = v.text(prefix + "relationship", ci.relationship(), 1, 50, false);
+            if (phone != null) {
+                v.check(phones.add(phone), prefix + "phone", "appears more than once");
+            }
+            contacts.add(new EmergencyContact(name, phone, email, relationship));
+        }
+        v.throwIfInvalid();
+        db.tx(c -> {
+            User u = UserStore.byId(c, p.userId()).orElseThrow(() -> ApiException.notFound("user"));
+            for (int i = 0; i < contacts.size(); i++) {
+                if (contacts.get(i).phone().equals(u.phone())) {
+                    throw ApiException.invalid("contacts[" + i + "].phone", "must not be your own phone");
+                }
+            }
+            UserStore.replaceContacts(c, p.userId(), contacts);
+            return null;
+        });
+        return new Contacts(List.copyOf(contacts));
+    }
+
+    /** Another user's profile: full for oneself and admins, public otherwise. */
+    public Object profile(Principal p, UUID id) throws SQLException {
+        User u = db.read(c -> UserStore.byId(c, id)).orElseThrow(() -> ApiException.notFound("user"));
+        if (p.isAdmin() || p.userId().equals(id)) {
+            return u;
+        }
+        return new PublicProfile(u.id(), u.name(), u.role(), u.createdAt());
+    }
+
+    public Optional<User> byId(UUID id) throws SQLException {
+        return db.read(c -> UserStore.byId(c, id));
+    }
+
+    /** Creates an admin account with this phone unless one exists; returns whether it created one. */
+    public boolean ensureAdmin(String rawPhone, String password, String name) throws SQLException {
+        Validator v = new Validator();
+        String phone = v.phone("phone", rawPhone, true);
+        password(v, password);
+        v.throwIfInvalid();
+        Optional<UserStore.Credentials> existing = db.read(c -> UserStore.credentials(c, phone));
+        if (existing.isPresent()) {
+            if (existing.get().user().role() != Role.ADMIN) {
+                log.warn("ADMIN_PHONE {} belongs to an existing {} account; not changing it", phone,
+                        existing.get().user().role().json());
+            }
+            return false;
+        }
+        try {
+            create(phone, name, null, password, Role.ADMIN);
+        } catch (ApiException e) {
+            return false; // another node created it at the same moment
+        }
+        log.info("created admin account {}", phone);
+        return true;
+    }
+
+    private static String password(Validator v, String password) {
+        if (password == null) {
+            v.fail("password", "is required");
+            return null;
+        }
+        int bytes = password.getBytes(StandardCharsets.UTF_8).length;
+        if (password.length() < 8 || bytes > PasswordHasher.MAX_PASSWORD_BYTES) {
+            v.fail("password", "must be at least 8 characters and at most "
+                    + PasswordHasher.MAX_PASSWORD_BYTES + " bytes");
+            return null;
+        }
+        return password;
+    }
+}

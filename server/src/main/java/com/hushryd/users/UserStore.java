@@ -1,0 +1,69 @@
+package com.hushryd.users;
+
+import com.hushryd.auth.Role;
+import com.hushryd.store.Jdbc;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** SQL for users and their emergency contacts. Every method runs on the caller's connection. */
+final class UserStore {
+    static final String PHONE_UNIQUE = "users_phone_key";
+    static final String EMAIL_UNIQUE = "users_email_key";
+    private static final String COLUMNS = "id, phone, name, email, role, created_at, updated_at";
+
+    record Credentials(User user, String passwordHash) {
+    }
+
+    static void insert(Connection c, User u, String passwordHash) throws SQLException {
+        Jdbc.update(c, "INSERT INTO users (id, phone, name, email, password_hash, role, created_at, updated_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                u.id(), u.phone(), u.name(), u.email(), passwordHash, u.role(), u.createdAt(), u.updatedAt());
+    }
+
+    static Optional<User> byId(Connection c, UUID id) throws SQLException {
+        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?", UserStore::user, id);
+    }
+
+    static Optional<Credentials> credentials(Connection c, String phone) throws SQLException {
+        return Jdbc.one(c, "SELECT " + COLUMNS + ", password_hash FROM users WHERE phone = ?",
+                rs -> new Credentials(user(rs), rs.getString("password_hash")), phone);
+    }
+
+    static Optional<User> update(Connection c, UUID id, String name, boolean setEmail, String email, Instant now)
+            throws SQLException {
+        return Jdbc.one(c, "UPDATE users SET name = COALESCE(?, name), "
+                + "email = CASE WHEN ? THEN ? ELSE email END, updated_at = ? WHERE id = ? RETURNING " + COLUMNS,
+                UserStore::user, name, setEmail, email, now, id);
+    }
+
+    static List<EmergencyContact> contacts(Connection c, UUID userId) throws SQLException {
+        return Jdbc.list(c, "SELECT name, phone, email, relationship FROM emergency_contacts "
+                + "WHERE user_id = ? ORDER BY position",
+                rs -> new EmergencyContact(rs.getString("name"), rs.getString("phone"), rs.getString("email"),
+                        rs.getString("relationship")), userId);
+    }
+
+    static void replaceContacts(Connection c, UUID userId, List<EmergencyContact> contacts) throws SQLException {
+        Jdbc.update(c, "DELETE FROM emergency_contacts WHERE user_id = ?", userId);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO emergency_contacts "
+                + "(user_id, position, name, phone, email, relationship) VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < contacts.size(); i++) {
+                EmergencyContact ec = contacts.get(i);
+                Jdbc.bind(ps, userId, (short) i, ec.name(), ec.phone(), ec.email(), ec.relationship());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static User user(ResultSet rs) throws SQLException {
+        return new User(Jdbc.uuid(rs, "id"), rs.getString("phone"), rs.getString("name"), rs.getString("email"),
+                Role.fromJson(rs.getString("role")), Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "updated_at"));
+    }
+}
