@@ -1,0 +1,96 @@
+package com.hushryd.testing;
+
+import com.hushryd.store.RedisUrl;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.UUID;
+import redis.embedded.RedisServer;
+
+/**
+ * A real Redis for tests: the server named by {@code HUSHRYD_TEST_REDIS_URL} (e.g. {@code redis://127.0.0.1:6379}),
+ * else an embedded Redis (binary from Maven) started once per JVM. Tests share it and keep apart by key prefix
+ * ({@link #prefix()}). A test that stops Redis must use its own {@link #dedicated()} server.
+ */
+public final class TestRedis {
+    private static final String ENV = "HUSHRYD_TEST_REDIS_URL";
+    private static String shared;
+
+    private TestRedis() {
+    }
+
+    /** The shared Redis as a REDIS_URL. */
+    public static synchronized String url() {
+        if (shared == null) {
+            String env = System.getenv(ENV);
+            shared = env != null && !env.isBlank() ? env : dedicated().url();
+        }
+        return shared;
+    }
+
+    public static RedisUrl redisUrl() {
+        return RedisUrl.parse(url());
+    }
+
+    /** A key prefix no other test uses. */
+    public static String prefix() {
+        return "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    }
+
+    /** A Redis of the caller's own, which it may stop and start again on the same port. */
+    public static Dedicated dedicated() {
+        return new Dedicated(freePort());
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An embedded Redis on a fixed port; no persistence, so a restart comes back empty. */
+    public static final class Dedicated implements AutoCloseable {
+        private final int port;
+        private RedisServer server;
+
+        Dedicated(int port) {
+            this.port = port;
+            start();
+        }
+
+        public String url() {
+            return "redis://127.0.0.1:" + port;
+        }
+
+        public int port() {
+            return port;
+        }
+
+        public synchronized void start() {
+            try {
+                server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
+                        .setting("appendonly no").onShutdownForceStop(true).build();
+                server.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start embedded Redis on port " + port, e);
+            }
+        }
+
+        public synchronized void stop() {
+            try {
+                if (server != null) {
+                    server.stop();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+}
