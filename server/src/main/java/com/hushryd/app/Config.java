@@ -39,6 +39,13 @@ public record Config(
         Optional<String> adminPassword,
         long httpBodyLimit,
         int httpWorkerThreads,
+        int eventLoops,
+        Duration realtimePingInterval,
+        Duration realtimePingTimeout,
+        int realtimeMaxPayload,
+        int realtimeMaxBuffered,
+        List<String> realtimeCorsOrigins,
+        Duration presenceTtl,
         Duration shutdownTimeout,
         LogFormat logFormat,
         String logLevel,
@@ -46,6 +53,7 @@ public record Config(
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
+        realtimeCorsOrigins = List.copyOf(realtimeCorsOrigins);
     }
 
     /** The configuration as log-safe text: secrets and passwords are masked. */

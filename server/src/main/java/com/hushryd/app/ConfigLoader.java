@@ -101,6 +101,13 @@ public final class ConfigLoader {
                 adminPassword,
                 size(Setting.HTTP_BODY_LIMIT, 1024, 64L * 1024 * 1024),
                 integer(Setting.HTTP_WORKER_THREADS, 1, 1024),
+                eventLoops(),
+                duration(Setting.REALTIME_PING_INTERVAL, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                duration(Setting.REALTIME_PING_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                (int) size(Setting.REALTIME_MAX_PAYLOAD, 1024, 100L * 1024 * 1024),
+                (int) size(Setting.REALTIME_MAX_BUFFERED, 16 * 1024, 1024L * 1024 * 1024),
+                list(Setting.REALTIME_CORS_ORIGINS),
+                duration(Setting.PRESENCE_TTL, Duration.ofSeconds(3), Duration.ofHours(1)),
                 duration(Setting.SHUTDOWN_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
                 choice(Setting.LOG_FORMAT, LogFormat.class),
                 logLevel,
@@ -235,6 +242,24 @@ public final class ConfigLoader {
             throw new ConfigException(name(s) + ": must be at least 32 bytes long (HS256 needs a 256-bit key)");
         }
         return v;
+    }
+
+    private int eventLoops() {
+        int n = integer(Setting.EVENT_LOOPS, 0, 256);
+        return n == 0 ? 2 * Runtime.getRuntime().availableProcessors() : Math.min(n, 64);
+    }
+
+    private List<String> list(Setting s) {
+        List<String> out = new ArrayList<>();
+        for (String part : string(s).split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException(name(s) + ": must name at least one value");
+        }
+        return out;
     }
 
     private List<Cidr> cidrs() {

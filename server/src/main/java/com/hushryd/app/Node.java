@@ -1,6 +1,23 @@
 package com.hushryd.app;
 
 import com.hushryd.auth.AdminPolicy;
+import com.hushryd.chat.ChatRoutes;
+import com.hushryd.chat.ChatService;
+import com.hushryd.chat.RecentMessages;
+import com.hushryd.chat.memory.MemoryRecentMessages;
+import com.hushryd.chat.redis.RedisRecentMessages;
+import com.hushryd.ops.RealtimeHealth;
+import com.hushryd.realtime.Broker;
+import com.hushryd.realtime.PresenceStore;
+import com.hushryd.realtime.RealtimeApp;
+import com.hushryd.realtime.RealtimeGateway;
+import com.hushryd.realtime.engineio.EngineOptions;
+import com.hushryd.realtime.engineio.EngineServer;
+import com.hushryd.realtime.memory.InProcessBroker;
+import com.hushryd.realtime.memory.MemoryPresenceStore;
+import com.hushryd.realtime.redis.RedisBroker;
+import com.hushryd.realtime.redis.RedisPresenceStore;
+import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiRouter;
@@ -22,7 +39,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -50,7 +66,12 @@ public final class Node implements AutoCloseable {
     private Database database;
     private Vertx vertx;
     private WorkerExecutor workers;
-    private HttpServer server;
+    private HttpServers servers;
+    private EngineServer engine;
+    private Broker broker;
+    private PresenceStore presence;
+    private RecentMessages recentMessages;
+    private RealtimeGateway gateway;
     private ClusterRegistry cluster;
     private UserService users;
     private ApiRouter api;
@@ -102,33 +123,72 @@ public final class Node implements AutoCloseable {
         }
         logUnusedBackends();
 
-        vertx = Vertx.vertx(new VertxOptions());
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
                 metrics.http(), config.httpBodyLimit(), config.accessLog());
         UserRoutes.register(api, users);
         TripRoutes.register(api, trips);
+
+        SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
+        engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
+                config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
+                config.realtimeCorsOrigins()), io);
+        if (config.redis().isPresent()) {
+            broker = new RedisBroker(config.redis().get(), config.nodeId());
+            presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
+            recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
+            log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
+        } else {
+            broker = new InProcessBroker(new InProcessBroker.Hub(), config.nodeId());
+            presence = new MemoryPresenceStore(config.presenceTtl(), clock);
+            recentMessages = new MemoryRecentMessages(10_000);
+            log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
+        }
+        gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
+        ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
+        RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, presence, gateway, config.nodeId(), clock);
+        realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
+        realtime.install(io.namespace("/"));
+        ChatRoutes.register(io.namespace("/"), chat, workers);
+        ChatRoutes.register(api, chat);
+        trips.onBooked(b -> {
+            String room = ChatService.room(b.id());
+            gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
+            gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
+        });
+
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
+        cluster.reportStats(gateway::connectionStats);
         OpsRoutes.register(api, workers, lifecycle,
-                List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external")),
+                List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
+                        new RealtimeHealth(gateway)),
                 metrics, cluster, config.nodeId(), version);
 
-        server = vertx.createHttpServer(new HttpServerOptions()
-                        .setHost(config.host())
-                        .setPort(config.port())
-                        .setAcceptBacklog(8192)
-                        // h2c upgrades break the graceful drain (GOAWAY fails the upgraded stream); see decision 0001
-                        .setHttp2ClearTextEnabled(false)
-                        .setIdleTimeout(120)
-                        .setIdleTimeoutUnit(TimeUnit.SECONDS))
-                .requestHandler(api.router());
-        await(server.listen(), Duration.ofSeconds(30));
-        cluster.announce(config.host() + ":" + server.actualPort());
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setAcceptBacklog(8192)
+                .setIdleTimeout(120)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxWebSocketFrameSize(config.realtimeMaxPayload())
+                .setMaxWebSocketMessageSize(config.realtimeMaxPayload())
+                // h2c upgrades break the graceful drain (GOAWAY fails the upgraded stream); see decision 0001
+                .setHttp2ClearTextEnabled(false);
+        servers = await(HttpServers.start(vertx, config.eventLoops(), options, req -> {
+            if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
+                engine.handle(req);
+            } else {
+                api.router().handle(req);
+            }
+        }), Duration.ofSeconds(30));
+        realtime.startHeartbeat(config.presenceTtl());
+        cluster.announce(config.host() + ":" + servers.port());
         cluster.heartbeat();
         startPeriodicTasks();
         lifecycle.ready();
-        log.info("HushRyd node {} ready on http://{}:{} ({} ms)", config.nodeId(), config.host(),
-                server.actualPort(), (System.nanoTime() - t0) / 1_000_000);
+        log.info("HushRyd node {} ready on http://{}:{} with {} event loops ({} ms)", config.nodeId(), config.host(),
+                servers.port(), servers.instances(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     private DatabaseUrl openStorage() throws Exception {
@@ -147,7 +207,6 @@ public final class Node implements AutoCloseable {
     }
 
     private void logUnusedBackends() {
-        config.redis().ifPresent(r -> log.info("redis: {} configured; no port of this version uses it yet", r));
         log.info("jobs: QUEUE_TYPE={} accepted; the job queue is not part of this version yet",
                 config.queueType().name().toLowerCase());
     }
@@ -162,7 +221,11 @@ public final class Node implements AutoCloseable {
     }
 
     public int port() {
-        return server.actualPort();
+        return servers.port();
+    }
+
+    public RealtimeGateway gateway() {
+        return gateway;
     }
 
     public Config config() {
@@ -194,16 +257,27 @@ public final class Node implements AutoCloseable {
         }
         closed = true;
         lifecycle.stopping();
-        if (server != null) {
+        if (servers != null) {
             log.info("shutting down: draining in-flight requests for up to {}s", config.shutdownTimeout().toSeconds());
-            quietly("HTTP drain", () -> await(server.shutdown(config.shutdownTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS), config.shutdownTimeout().plusSeconds(5)));
+            Future<Void> drained = servers.shutdown(config.shutdownTimeout().toMillis());
+            // long-polls and WebSockets never finish on their own: close them so clients reconnect elsewhere
+            engine.closeAll("server shutting down");
+            quietly("HTTP drain", () -> await(drained, config.shutdownTimeout().plusSeconds(5)));
         }
         if (cluster != null && database != null) {
             quietly("cluster leave", cluster::leave);
         }
         if (vertx != null) {
             quietly("vert.x", () -> await(vertx.close(), Duration.ofSeconds(10)));
+        }
+        if (broker != null) {
+            quietly("realtime broker", broker::close);
+        }
+        if (presence != null) {
+            quietly("presence", presence::close);
+        }
+        if (recentMessages instanceof RedisRecentMessages r) {
+            quietly("chat cache", r::close);
         }
         if (database != null) {
             quietly("database pool", database::close);

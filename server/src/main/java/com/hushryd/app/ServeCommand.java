@@ -14,10 +14,30 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--conformance", description = "Run only the Socket.IO gateway as the official "
+            + "protocol test-suite's fixture (pingInterval 300 ms, pingTimeout 200 ms, namespaces / and /custom); "
+            + "uses PORT and HOST, needs no database.")
+    boolean conformance;
+
     @Override
     public Integer call() throws Exception {
         Config config = ConfigLoader.load(System.getenv(), SettingOptions.given(spec, List.of(Setting.values())));
         Logging.configure(config.logFormat(), config.logLevel());
+        if (conformance) {
+            ConformanceServer fixture = ConformanceServer.start(config.host(), config.port());
+            CountDownLatch done = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    fixture.close();
+                } catch (Exception e) {
+                    // exiting anyway
+                }
+                Logging.stop();
+                done.countDown();
+            }, "hushryd-shutdown"));
+            done.await();
+            return 0;
+        }
         Node node;
         try {
             node = Node.start(config);

@@ -14,14 +14,11 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -196,12 +193,8 @@ public final class ApiRouter {
             resp.reset();
             return;
         }
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("code", error.code());
-        err.put("message", error.getMessage());
-        err.put("details", error.details());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", err);
+        body.put("error", Errors.body(error));
         body.put("requestId", requestId);
         resp.setStatusCode(error.status());
         error.headers().forEach(resp::putHeader);
@@ -210,24 +203,9 @@ public final class ApiRouter {
 
     private ApiException toApiException(RoutingContext ctx) {
         Throwable failure = ctx.failure();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ApiException api) {
-                return api;
-            }
-            if (t instanceof SQLTransientConnectionException) {
-                return ApiException.unavailable("DB_POOL_EXHAUSTED", "the database is busy; retry shortly", 1);
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                if ("57014".equals(sql.getSQLState())) {
-                    return ApiException.unavailable("QUERY_TIMEOUT", "the database did not answer in time", 1);
-                }
-                if (sql.getSQLState().startsWith("08")) {
-                    return ApiException.unavailable("DATABASE_UNAVAILABLE", "the database is unavailable", 5);
-                }
-            }
-            if (t instanceof RejectedExecutionException) {
-                return ApiException.unavailable("OVERLOADED", "the server is overloaded; retry shortly", 1);
-            }
+        ApiException known = Errors.classify(failure);
+        if (known != null) {
+            return known;
         }
         int status = ctx.statusCode();
         if (failure == null && status != 500 && status >= 400) {
@@ -236,7 +214,7 @@ public final class ApiRouter {
         MDC.put(REQUEST_ID, String.valueOf(ctx.<String>get(REQUEST_ID)));
         log.error("unhandled error in {} {}", ctx.request().method(), ctx.request().path(), failure);
         MDC.remove(REQUEST_ID);
-        return new ApiException(500, "INTERNAL_ERROR", "internal error; quote the requestId when reporting it");
+        return Errors.internal();
     }
 
     private ApiException statusError(RoutingContext ctx, int status) {

@@ -3,6 +3,7 @@ package com.hushryd.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -69,9 +70,22 @@ public final class Json {
 
     /** Reads a request body into {@code type}, turning every parse or type error into a 400 that names the field. */
     public static <T> T read(byte[] body, Class<T> type) {
+        return read(() -> MAPPER.readValue(body, type), type);
+    }
+
+    /** Converts an already parsed value (e.g. a Socket.IO event argument) with the same strict rules. */
+    public static <T> T convert(JsonNode node, Class<T> type) {
+        return read(() -> MAPPER.treeToValue(node, type), type);
+    }
+
+    private interface Reader<T> {
+        T read() throws IOException;
+    }
+
+    private static <T> T read(Reader<T> reader, Class<T> type) {
         T value;
         try {
-            value = MAPPER.readValue(body, type);
+            value = reader.read();
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.invalid(path(e), "unknown field");
         } catch (MismatchedInputException e) {

@@ -19,6 +19,7 @@ public final class ClusterRegistry {
     private final Database db;
     private final String nodeId;
     private volatile String address = "unknown";
+    private volatile java.util.function.Supplier<Object> stats = () -> null;
     private final String version;
     private final Instant startedAt;
     private final Clock clock;
@@ -33,10 +34,15 @@ public final class ClusterRegistry {
 
     /** One node as the cluster sees it. */
     public record NodeInfo(String nodeId, String address, String version, Instant startedAt, Instant lastSeenAt,
-            boolean alive, boolean self) {
+            boolean alive, boolean self, com.fasterxml.jackson.databind.JsonNode stats) {
     }
 
     public record ClusterView(String nodeId, int aliveNodes, List<NodeInfo> nodes) {
+    }
+
+    /** What this node reports about itself with each heartbeat (shown by {@code /admin/cluster}). */
+    public void reportStats(java.util.function.Supplier<Object> supplier) {
+        this.stats = supplier;
     }
 
     /** Where other nodes and operators reach this node; set once it listens. */
@@ -47,13 +53,19 @@ public final class ClusterRegistry {
     public void heartbeat() throws SQLException {
         Instant now = clock.instant();
         db.read(c -> {
-            Jdbc.update(c, "INSERT INTO cluster_nodes (node_id, address, version, started_at, last_seen_at) "
-                    + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET address = EXCLUDED.address, "
-                    + "version = EXCLUDED.version, started_at = EXCLUDED.started_at, last_seen_at = EXCLUDED.last_seen_at",
-                    nodeId, address, version, startedAt, now);
+            Jdbc.update(c, "INSERT INTO cluster_nodes (node_id, address, version, started_at, last_seen_at, stats) "
+                    + "VALUES (?, ?, ?, ?, ?, ?::jsonb) ON CONFLICT (node_id) DO UPDATE SET address = EXCLUDED.address, "
+                    + "version = EXCLUDED.version, started_at = EXCLUDED.started_at, "
+                    + "last_seen_at = EXCLUDED.last_seen_at, stats = EXCLUDED.stats",
+                    nodeId, address, version, startedAt, now, statsJson());
             Jdbc.update(c, "DELETE FROM cluster_nodes WHERE last_seen_at < ?", now.minus(Duration.ofDays(1)));
             return null;
         });
+    }
+
+    private String statsJson() {
+        Object s = stats.get();
+        return s == null ? null : new String(com.hushryd.http.Json.bytes(s), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public void leave() throws SQLException {
@@ -62,12 +74,19 @@ public final class ClusterRegistry {
 
     public ClusterView view() throws SQLException {
         Instant aliveSince = clock.instant().minus(ALIVE_WITHIN);
-        List<NodeInfo> nodes = db.read(c -> Jdbc.list(c, "SELECT node_id, address, version, started_at, last_seen_at "
-                + "FROM cluster_nodes ORDER BY node_id", rs -> {
+        List<NodeInfo> nodes = db.read(c -> Jdbc.list(c, "SELECT node_id, address, version, started_at, "
+                + "last_seen_at, stats::text AS stats FROM cluster_nodes ORDER BY node_id", rs -> {
                     Instant seen = Jdbc.instant(rs, "last_seen_at");
                     String id = rs.getString("node_id");
+                    String stats = rs.getString("stats");
+                    com.fasterxml.jackson.databind.JsonNode tree;
+                    try {
+                        tree = stats == null ? null : com.hushryd.http.Json.MAPPER.readTree(stats);
+                    } catch (java.io.IOException e) {
+                        tree = null;
+                    }
                     return new NodeInfo(id, rs.getString("address"), rs.getString("version"),
-                            Jdbc.instant(rs, "started_at"), seen, !seen.isBefore(aliveSince), id.equals(nodeId));
+                            Jdbc.instant(rs, "started_at"), seen, !seen.isBefore(aliveSince), id.equals(nodeId), tree);
                 }));
         return new ClusterView(nodeId, (int) nodes.stream().filter(NodeInfo::alive).count(), nodes);
     }

@@ -35,10 +35,17 @@ public final class TripService {
 
     private final Database db;
     private final Clock clock;
+    private final List<java.util.function.Consumer<Booking>> bookedListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TripService(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
+    }
+
+    /** Called after a booking commits (e.g. to put the passenger and driver into the booking's conversation). */
+    public void onBooked(java.util.function.Consumer<Booking> listener) {
+        bookedListeners.add(listener);
     }
 
     public record TripInput(Place source, Place destination, String departureTime, Integer seats,
@@ -207,8 +214,9 @@ public final class TripService {
         v.throwIfInvalid();
         UUID id = Ids.newId();
         Instant now = now();
+        Booking booked;
         try {
-            return db.tx(c -> {
+            booked = db.tx(c -> {
                 if (!TripStore.takeSeats(c, tripId, seats, now)) {
                     Trip t = TripStore.trip(c, tripId).orElseThrow(() -> ApiException.notFound("trip"));
                     if (t.status() != TripStatus.SCHEDULED) {
@@ -227,6 +235,14 @@ public final class TripService {
             }
             throw e;
         }
+        for (var listener : bookedListeners) {
+            try {
+                listener.accept(booked);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(TripService.class).warn("booking listener failed: {}", e.toString());
+            }
+        }
+        return booked;
     }
 
     public Booking cancelBooking(Principal p, UUID bookingId) throws SQLException {

@@ -1,0 +1,58 @@
+package com.hushryd.realtime;
+
+import com.hushryd.realtime.engineio.Frame;
+import java.util.List;
+
+/**
+ * Carries room broadcasts and room-membership commands between the nodes of a cluster.
+ *
+ * <p>A broadcast published by a node is delivered to every <em>other</em> node that is subscribed to its room at that
+ * moment, at most once (never back to its publisher: each message carries the publisher's node id). Broadcasts of one
+ * publisher to one room arrive in publish order; there is no order across rooms or publishers. While the backing
+ * engine is unreachable, publishes are dropped and counted, not queued; subscriptions are restored by the broker when
+ * the engine comes back. Thread-safe; no method blocks.
+ */
+public interface Broker extends AutoCloseable {
+    /** Receives what other nodes publish; called on broker threads, so it must not block. */
+    interface Receiver {
+        void onBroadcast(String room, List<Frame> frames, String exceptSocketId);
+
+        void onControl(Control control);
+    }
+
+    /**
+     * A membership command run on every node: {@code JOIN} makes the local members of {@code room} join
+     * {@code target}, {@code LEAVE} makes them leave it, {@code DISCONNECT} disconnects them.
+     */
+    record Control(Op op, String room, String target) {
+        public enum Op {
+            JOIN, LEAVE, DISCONNECT
+        }
+    }
+
+    String name();
+
+    void start(Receiver receiver);
+
+    /** Starts receiving the room's broadcasts (called when the room gets its first member on this node). */
+    void subscribe(String room);
+
+    void unsubscribe(String room);
+
+    void publish(String room, List<Frame> frames, String exceptSocketId);
+
+    /** Sends a membership command to every other node. */
+    void publishControl(Control control);
+
+    /** Whether the backing engine is reachable now. */
+    boolean connected();
+
+    Stats stats();
+
+    /** Counters since start. */
+    record Stats(long published, long received, long dropped, int subscriptions) {
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,176 @@
+package com.hushryd.realtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hushryd.auth.Principal;
+import com.hushryd.auth.Role;
+import com.hushryd.auth.TokenService;
+import com.hushryd.http.ApiException;
+import com.hushryd.realtime.socketio.ConnectRefused;
+import com.hushryd.realtime.socketio.Namespace;
+import com.hushryd.realtime.socketio.SioSocket;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application on the main namespace: a CONNECT must carry the API's JWT as {@code {token}}; each socket joins
+ * {@code user:{id}} (admins also {@code sos:alerts}) and the rooms of the user's open conversations; the socket is
+ * disconnected when its token expires; presence is kept across nodes and {@code presence:update} goes to the user's
+ * conversation rooms when they come online or go offline.
+ */
+public final class RealtimeApp {
+    private static final Logger log = LoggerFactory.getLogger(RealtimeApp.class);
+    public static final String SOS_ROOM = "sos:alerts";
+    private static final String EXPIRY_TIMER = "expiryTimer";
+
+    private final Vertx vertx;
+    private final WorkerExecutor workers;
+    private final TokenService tokens;
+    private final PresenceStore presence;
+    private final RealtimeGateway gateway;
+    private final String nodeId;
+    private final Clock clock;
+    private final ConcurrentHashMap<UUID, Set<String>> localSockets = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<Interest> interests =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Rooms a user's sockets join on connect, and that hear the user's presence changes (e.g. conversations). */
+    @FunctionalInterface
+    public interface Interest {
+        List<String> roomsOf(UUID userId) throws Exception;
+    }
+
+    public RealtimeApp(Vertx vertx, WorkerExecutor workers, TokenService tokens, PresenceStore presence,
+            RealtimeGateway gateway, String nodeId, Clock clock) {
+        this.vertx = vertx;
+        this.workers = workers;
+        this.tokens = tokens;
+        this.presence = presence;
+        this.gateway = gateway;
+        this.nodeId = nodeId;
+        this.clock = clock;
+    }
+
+    public void addInterest(Interest interest) {
+        interests.add(interest);
+    }
+
+    public void install(Namespace main) {
+        main.authorizer(this::authorize)
+                .onConnection(this::connected)
+                .onDisconnect(this::disconnected)
+                .onUnknownEvent((socket, args, ack) -> {
+                    if (ack != null) {
+                        ack.send(Replies.error(ApiException.badRequest("UNKNOWN_EVENT", "no such event")));
+                    }
+                });
+    }
+
+    /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */
+    public long startHeartbeat(Duration ttl) {
+        return vertx.setPeriodic(Math.max(1000, ttl.toMillis() / 3), id -> workers.executeBlocking(() -> {
+            presence.refresh(Map.copyOf(localSockets));
+            for (UUID user : presence.sweep()) {
+                announce(user, false, presence.get(user).lastSeen());
+            }
+            return null;
+        }, false).onFailure(e -> log.warn("presence heartbeat failed: {}", e.toString())));
+    }
+
+    private Object authorize(JsonNode auth, com.hushryd.realtime.engineio.EngineSession session) throws ConnectRefused {
+        JsonNode token = auth.get("token");
+        String raw = token != null && token.isTextual() ? token.asText() : bearer(session);
+        if (raw == null || raw.isBlank()) {
+            throw new ConnectRefused("authentication required: send {\"token\":\"<access token>\"} when connecting",
+                    Map.of("code", "UNAUTHORIZED"));
+        }
+        try {
+            return tokens.verifyWithExpiry(raw);
+        } catch (ApiException e) {
+            throw new ConnectRefused(e.getMessage(), Map.of("code", e.code()));
+        }
+    }
+
+    private static String bearer(com.hushryd.realtime.engineio.EngineSession session) {
+        String h = session.handshakeHeaders().get("Authorization");
+        return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
+    }
+
+    private static Principal principal(SioSocket socket) {
+        return socket.<TokenService.Verified>user().principal();
+    }
+
+    private void connected(SioSocket socket) {
+        TokenService.Verified v = socket.user();
+        Principal p = v.principal();
+        socket.join(RealtimeGateway.userRoom(p.userId()));
+        if (p.role() == Role.ADMIN) {
+            socket.join(SOS_ROOM);
+        }
+        long untilExpiry = Math.max(1, Duration.between(clock.instant(), v.expiresAt()).toMillis());
+        socket.attribute(EXPIRY_TIMER, vertx.setTimer(untilExpiry, t -> {
+            socket.emit("session:expired", Map.of("message", "access token expired; reconnect with a new one"));
+            socket.disconnect();
+        }));
+        String key = nodeId + "/" + socket.id();
+        localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
+        workers.executeBlocking(() -> {
+            for (Interest i : interests) {
+                for (String room : i.roomsOf(p.userId())) {
+                    socket.join(room);
+                }
+            }
+            if (presence.connected(p.userId(), key)) {
+                announce(p.userId(), true, clock.instant());
+            }
+            return null;
+        }, false).onFailure(e -> log.warn("joining rooms for {} failed: {}", socket, e.toString()));
+    }
+
+    private void disconnected(SioSocket socket, String reason) {
+        Long timer = socket.attribute(EXPIRY_TIMER);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+        Principal p = principal(socket);
+        String key = nodeId + "/" + socket.id();
+        localSockets.computeIfPresent(p.userId(), (u, keys) -> {
+            keys.remove(key);
+            return keys.isEmpty() ? null : keys;
+        });
+        workers.executeBlocking(() -> {
+            if (presence.disconnected(p.userId(), key)) {
+                announce(p.userId(), false, clock.instant());
+            }
+            return null;
+        }, false).onFailure(e -> log.warn("presence update for {} failed: {}", p.userId(), e.toString()));
+    }
+
+    /** Blocking: looks up the user's interested rooms. */
+    private void announce(UUID userId, boolean online, Instant lastSeen) throws Exception {
+        Map<String, Object> event = new java.util.LinkedHashMap<>();
+        event.put("userId", userId);
+        event.put("online", online);
+        event.put("lastSeen", lastSeen);
+        for (Interest i : interests) {
+            for (String room : i.roomsOf(userId)) {
+                gateway.broadcastToRoom(room, "presence:update", event);
+            }
+        }
+    }
+
+    /** Sockets of this node, by user; for tests and statistics. */
+    public Map<UUID, Set<String>> localSockets() {
+        return Map.copyOf(localSockets);
+    }
+
+}

@@ -1,0 +1,161 @@
+package com.hushryd.realtime;
+
+import com.hushryd.realtime.Broker.Control;
+import com.hushryd.realtime.engineio.EngineServer;
+import com.hushryd.realtime.engineio.Frame;
+import com.hushryd.realtime.socketio.Encoder;
+import com.hushryd.realtime.socketio.Rooms;
+import com.hushryd.realtime.socketio.SioSocket;
+import com.hushryd.realtime.socketio.SocketIoServer;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server-side API of the realtime layer (seed 001's WebSocketClusterService): broadcast to a room or a user on
+ * every node, move sockets between rooms anywhere in the cluster, and report connection statistics. A broadcast is
+ * encoded once; this node writes the same bytes to its local members and the broker carries them to the others.
+ * Thread-safe; nothing blocks.
+ */
+public final class RealtimeGateway implements Broker.Receiver {
+    private static final String SOCKET_PREFIX = "#socket:";
+
+    private final SocketIoServer io;
+    private final EngineServer engine;
+    private final Broker broker;
+    private final String nodeId;
+    private final AtomicLong broadcasts = new AtomicLong();
+
+    public RealtimeGateway(SocketIoServer io, EngineServer engine, Broker broker, String nodeId) {
+        this.io = io;
+        this.engine = engine;
+        this.broker = broker;
+        this.nodeId = nodeId;
+        io.rooms().listener(new Rooms.RoomListener() {
+            @Override
+            public void firstJoined(String room) {
+                broker.subscribe(room);
+            }
+
+            @Override
+            public void lastLeft(String room) {
+                broker.unsubscribe(room);
+            }
+        });
+        broker.start(this);
+    }
+
+    public static String userRoom(UUID userId) {
+        return "user:" + userId;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** Emits {@code event} to every socket in the room (main namespace) on every node. */
+    public void broadcastToRoom(String room, String event, Object... args) {
+        deliver(room, Encoder.event("/", -1, event, args), null);
+    }
+
+    /** Like {@link #broadcastToRoom}, skipping one socket (typically the sender). */
+    public void broadcastToRoomExcept(String room, String exceptSocketId, String event, Object... args) {
+        deliver(room, Encoder.event("/", -1, event, args), exceptSocketId);
+    }
+
+    /** Emits to every socket of the user, on every node. */
+    public void broadcastToUser(UUID userId, String event, Object... args) {
+        broadcastToRoom(userRoom(userId), event, args);
+    }
+
+    private void deliver(String room, List<Frame> frames, String except) {
+        broadcasts.incrementAndGet();
+        io.rooms().deliver(room, frames, except);
+        broker.publish(room, frames, except);
+    }
+
+    /** Makes a socket, on whichever node holds it, join a room. */
+    public void joinRoom(String socketId, String room) {
+        Optional<SioSocket> local = io.socket(socketId);
+        if (local.isPresent()) {
+            local.get().join(room);
+        } else {
+            broker.publishControl(new Control(Control.Op.JOIN, SOCKET_PREFIX + socketId, room));
+        }
+    }
+
+    public void leaveRoom(String socketId, String room) {
+        Optional<SioSocket> local = io.socket(socketId);
+        if (local.isPresent()) {
+            local.get().leave(room);
+        } else {
+            broker.publishControl(new Control(Control.Op.LEAVE, SOCKET_PREFIX + socketId, room));
+        }
+    }
+
+    /** Every socket in {@code room}, on every node, joins {@code target}. */
+    public void socketsJoin(String room, String target) {
+        Control c = new Control(Control.Op.JOIN, room, target);
+        onControl(c);
+        broker.publishControl(c);
+    }
+
+    /** Every socket in {@code room}, on every node, leaves {@code target}. */
+    public void socketsLeave(String room, String target) {
+        Control c = new Control(Control.Op.LEAVE, room, target);
+        onControl(c);
+        broker.publishControl(c);
+    }
+
+    /** Disconnects every socket in the room, on every node. */
+    public void disconnectSockets(String room) {
+        Control c = new Control(Control.Op.DISCONNECT, room, null);
+        onControl(c);
+        broker.publishControl(c);
+    }
+
+    @Override
+    public void onBroadcast(String room, List<Frame> frames, String exceptSocketId) {
+        io.rooms().deliver(room, frames, exceptSocketId);
+    }
+
+    @Override
+    public void onControl(Control c) {
+        if (c.room().startsWith(SOCKET_PREFIX)) {
+            io.socket(c.room().substring(SOCKET_PREFIX.length())).ifPresent(s -> apply(c, s));
+        } else {
+            io.rooms().forEach(c.room(), s -> apply(c, s));
+        }
+    }
+
+    private static void apply(Control c, SioSocket s) {
+        switch (c.op()) {
+            case JOIN -> s.join(c.target());
+            case LEAVE -> s.leave(c.target());
+            case DISCONNECT -> s.disconnect();
+        }
+    }
+
+    /** Connection statistics of this node. */
+    public ConnectionStats connectionStats() {
+        Broker.Stats b = broker.stats();
+        return new ConnectionStats(nodeId, engine.sessions(), engine.webSocketSessions(), io.socketCount(),
+                io.rooms().size(), broadcasts.get(), broker.name(), broker.connected(), b.published(), b.received(),
+                b.dropped(), engine.slowConsumerDisconnects(), io.protocolErrors());
+    }
+
+    /**
+     * @param connections       Engine.IO sessions
+     * @param webSockets        of which on WebSocket (the rest long-polling)
+     * @param sockets           Socket.IO namespace connections
+     * @param rooms             rooms with a local member
+     * @param broadcasts        broadcasts originated here
+     * @param slowConsumerDisconnects clients disconnected for not keeping up
+     * @param protocolErrors    connections closed for malformed packets
+     */
+    public record ConnectionStats(String nodeId, int connections, int webSockets, int sockets, int rooms,
+            long broadcasts, String broker, boolean brokerConnected, long brokerPublished, long brokerReceived,
+            long brokerDropped, long slowConsumerDisconnects, long protocolErrors) {
+    }
+}

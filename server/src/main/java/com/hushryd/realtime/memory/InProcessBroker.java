@@ -1,0 +1,93 @@
+package com.hushryd.realtime.memory;
+
+import com.hushryd.realtime.Broker;
+import com.hushryd.realtime.engineio.Frame;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The broker of a single node, or of several nodes in one JVM that share a {@link Hub} (how the broker contract test
+ * runs two nodes without Redis). Delivery rules are those of {@link Broker}: other subscribed nodes only.
+ */
+public final class InProcessBroker implements Broker {
+    /** The nodes that can hear each other. */
+    public static final class Hub {
+        private final CopyOnWriteArrayList<InProcessBroker> members = new CopyOnWriteArrayList<>();
+    }
+
+    private final Hub hub;
+    private final String nodeId;
+    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private volatile Receiver receiver;
+
+    public InProcessBroker(Hub hub, String nodeId) {
+        this.hub = hub;
+        this.nodeId = nodeId;
+    }
+
+    @Override
+    public String name() {
+        return "in-process";
+    }
+
+    @Override
+    public void start(Receiver r) {
+        this.receiver = r;
+        hub.members.add(this);
+    }
+
+    @Override
+    public void subscribe(String room) {
+        rooms.add(room);
+    }
+
+    @Override
+    public void unsubscribe(String room) {
+        rooms.remove(room);
+    }
+
+    @Override
+    public void publish(String room, List<Frame> frames, String exceptSocketId) {
+        published.incrementAndGet();
+        for (InProcessBroker other : hub.members) {
+            if (other != this && other.rooms.contains(room) && other.receiver != null) {
+                other.received.incrementAndGet();
+                other.receiver.onBroadcast(room, frames, exceptSocketId);
+            }
+        }
+    }
+
+    @Override
+    public void publishControl(Control control) {
+        for (InProcessBroker other : hub.members) {
+            if (other != this && other.receiver != null) {
+                other.receiver.onControl(control);
+            }
+        }
+    }
+
+    @Override
+    public boolean connected() {
+        return true;
+    }
+
+    @Override
+    public Stats stats() {
+        return new Stats(published.get(), received.get(), 0, rooms.size());
+    }
+
+    @Override
+    public void close() {
+        hub.members.remove(this);
+    }
+
+    @Override
+    public String toString() {
+        return "in-process broker of " + nodeId;
+    }
+}

@@ -1,0 +1,159 @@
+package com.hushryd.realtime.socketio;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hushryd.http.Json;
+import com.hushryd.realtime.engineio.Frame;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes Socket.IO packets into Engine.IO frames, once per packet however many sockets receive it. Arguments are
+ * serialised with Jackson; {@code byte[]} arguments and {@code BinaryNode}s inside {@code JsonNode} arguments become
+ * binary attachments.
+ */
+public final class Encoder {
+    private Encoder() {
+    }
+
+    /** An EVENT (or BINARY_EVENT) with these arguments. */
+    public static List<Frame> event(String namespace, long ackId, String event, Object... args) {
+        Object[] all = new Object[args.length + 1];
+        all[0] = event;
+        System.arraycopy(args, 0, all, 1, args.length);
+        return packet(PacketType.EVENT, namespace, ackId, all);
+    }
+
+    /** An ACK (or BINARY_ACK) carrying these arguments. */
+    public static List<Frame> ack(String namespace, long ackId, Object... args) {
+        return packet(PacketType.ACK, namespace, ackId, args);
+    }
+
+    public static List<Frame> connect(String namespace, String sid) {
+        return List.of(text(PacketType.CONNECT, 0, namespace, -1,
+                ("{\"sid\":\"" + sid + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static List<Frame> connectError(String namespace, String message, Object data) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("message", message);
+        if (data != null) {
+            body.set("data", Json.MAPPER.valueToTree(data));
+        }
+        return List.of(text(PacketType.CONNECT_ERROR, 0, namespace, -1, bytes(body)));
+    }
+
+    public static List<Frame> disconnect(String namespace) {
+        return List.of(text(PacketType.DISCONNECT, 0, namespace, -1, null));
+    }
+
+    private static List<Frame> packet(PacketType plain, String namespace, long ackId, Object[] array) {
+        if (!hasBinary(array)) {
+            return List.of(text(plain, 0, namespace, ackId, bytes(array)));
+        }
+        List<byte[]> attachments = new ArrayList<>();
+        ArrayNode tree = JsonNodeFactory.instance.arrayNode();
+        for (Object o : array) {
+            tree.add(extract(Json.MAPPER.valueToTree(o), attachments));
+        }
+        PacketType binaryType = plain == PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
+        List<Frame> frames = new ArrayList<>(attachments.size() + 1);
+        frames.add(text(binaryType, attachments.size(), namespace, ackId, bytes(tree)));
+        for (byte[] a : attachments) {
+            frames.add(Frame.binary(a));
+        }
+        return frames;
+    }
+
+    private static boolean hasBinary(Object[] array) {
+        for (Object o : array) {
+            if (o instanceof byte[] || (o instanceof JsonNode n && containsBinary(n))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean containsBinary(JsonNode n) {
+        if (n.isBinary()) {
+            return true;
+        }
+        if (n.isContainerNode()) {
+            for (JsonNode child : n) {
+                if (containsBinary(child)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode extract(JsonNode n, List<byte[]> attachments) {
+        if (n.isBinary()) {
+            ObjectNode ph = JsonNodeFactory.instance.objectNode();
+            ph.put("_placeholder", true);
+            ph.put("num", attachments.size());
+            try {
+                attachments.add(n.binaryValue());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return ph;
+        }
+        if (n.isObject()) {
+            ObjectNode copy = JsonNodeFactory.instance.objectNode();
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                copy.set(e.getKey(), extract(e.getValue(), attachments));
+            }
+            return copy;
+        }
+        if (n.isArray()) {
+            ArrayNode copy = JsonNodeFactory.instance.arrayNode();
+            for (JsonNode child : n) {
+                copy.add(extract(child, attachments));
+            }
+            return copy;
+        }
+        return n;
+    }
+
+    private static byte[] bytes(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot encode Socket.IO payload: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@code 4} (Engine.IO message) + type + [attachments-] + [namespace,] + [ack id] + json. */
+    private static Frame text(PacketType type, int attachments, String namespace, long ackId, byte[] json) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + namespace.length() + (json == null ? 0 : json.length));
+        out.write('4');
+        out.write(type.code());
+        if (type == PacketType.BINARY_EVENT || type == PacketType.BINARY_ACK) {
+            writeAscii(out, attachments + "-");
+        }
+        if (!"/".equals(namespace)) {
+            writeAscii(out, namespace);
+            out.write(',');
+        }
+        if (ackId >= 0) {
+            writeAscii(out, Long.toString(ackId));
+        }
+        if (json != null) {
+            out.writeBytes(json);
+        }
+        return new Frame(false, out.toByteArray());
+    }
+
+    private static void writeAscii(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,70 @@
+package com.hushryd.realtime.socketio;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * A Socket.IO namespace: who may connect, what happens on connection and disconnection, and the event handlers
+ * shared by all its sockets. Configure it before clients connect.
+ */
+public final class Namespace {
+    private final String name;
+    private volatile Authorizer authorizer = Authorizer.ALLOW_ALL;
+    private volatile Consumer<SioSocket> onConnection = s -> { };
+    private volatile BiConsumer<SioSocket, String> onDisconnect = (s, r) -> { };
+    private volatile EventHandler unknownEvent;
+    private final Map<String, EventHandler> handlers = new ConcurrentHashMap<>();
+
+    Namespace(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Namespace authorizer(Authorizer a) {
+        this.authorizer = a;
+        return this;
+    }
+
+    public Namespace onConnection(Consumer<SioSocket> handler) {
+        this.onConnection = handler;
+        return this;
+    }
+
+    public Namespace onDisconnect(BiConsumer<SioSocket, String> handler) {
+        this.onDisconnect = handler;
+        return this;
+    }
+
+    public Namespace on(String event, EventHandler handler) {
+        handlers.put(event, handler);
+        return this;
+    }
+
+    /** Handles events nobody registered (by default they are ignored, as the reference server does). */
+    public Namespace onUnknownEvent(EventHandler handler) {
+        this.unknownEvent = handler;
+        return this;
+    }
+
+    Authorizer authorizer() {
+        return authorizer;
+    }
+
+    void connected(SioSocket socket) {
+        onConnection.accept(socket);
+    }
+
+    void disconnected(SioSocket socket, String reason) {
+        onDisconnect.accept(socket, reason);
+    }
+
+    EventHandler handler(String event) {
+        EventHandler h = handlers.get(event);
+        return h != null ? h : unknownEvent;
+    }
+}
