@@ -21,7 +21,7 @@ public final class Main implements Runnable {
 
     /** The command line with every setting registered as a flag on the commands that use it. */
     public static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new Main());
+        CommandLine cmd = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         SettingOptions.addTo(cmd.getSubcommands().get("serve").getCommandSpec(), List.of(Setting.values()));
         SettingOptions.addTo(cmd.getSubcommands().get("admin").getSubcommands().get("create").getCommandSpec(),
                 AdminCommand.Create.SETTINGS);

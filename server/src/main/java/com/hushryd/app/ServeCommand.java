@@ -16,19 +16,27 @@ final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Option(names = "--conformance", description = "Run only the Socket.IO gateway as the official "
             + "protocol test-suite's fixture (pingInterval 300 ms, pingTimeout 200 ms, namespaces / and /custom); "
-            + "uses PORT and HOST, needs no database.")
+            + "uses PORT and HOST, needs no database. Same as --fixture conformance.")
     boolean conformance;
+
+    @CommandLine.Option(names = "--fixture", paramLabel = "<conformance|fanout>", description = "Run only the "
+            + "Socket.IO gateway with a fixture application and no database: conformance (see --conformance) or "
+            + "fanout (the fan-out benchmark: rooms from the CONNECT payload, publish(room, payload) broadcasts "
+            + "msg(payload); Redis broker when REDIS_URL is set).")
+    FixtureServer.Fixture fixture;
 
     @Override
     public Integer call() throws Exception {
         Config config = ConfigLoader.load(System.getenv(), SettingOptions.given(spec, List.of(Setting.values())));
         Logging.configure(config.logFormat(), config.logLevel());
-        if (conformance) {
-            ConformanceServer fixture = ConformanceServer.start(config.host(), config.port());
+        if (conformance || fixture != null) {
+            FixtureServer server = FixtureServer.start(conformance ? FixtureServer.Fixture.CONFORMANCE : fixture,
+                    conformance ? ConfigLoader.load(java.util.Map.of("HOST", config.host(), "PORT",
+                            Integer.toString(config.port()), "EVENT_LOOPS", "1")) : config);
             CountDownLatch done = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    fixture.close();
+                    server.close();
                 } catch (Exception e) {
                     // exiting anyway
                 }

@@ -69,16 +69,8 @@ public final class TokenService {
         return new IssuedToken(jwt.serialize(), exp, ttl.toSeconds());
     }
 
-    /** A verified token: who it proves and until when. */
-    public record Verified(Principal principal, Instant expiresAt) {
-    }
-
     /** The caller proven by this token, or a 401 saying why not (malformed, bad signature, expired). */
     public Principal verify(String token) {
-        return verifyWithExpiry(token).principal();
-    }
-
-    public Verified verifyWithExpiry(String token) {
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
@@ -103,7 +95,7 @@ public final class TokenService {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }
         try {
-            return new Verified(new Principal(UUID.fromString(claims.getSubject()), r), exp.toInstant());
+            return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant());
         } catch (IllegalArgumentException e) {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }

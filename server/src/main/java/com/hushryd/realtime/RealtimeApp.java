@@ -66,6 +66,7 @@ public final class RealtimeApp {
 
     public void install(Namespace main) {
         main.authorizer(this::authorize)
+                .beforeConnect(this::prepare)
                 .onConnection(this::connected)
                 .onDisconnect(this::disconnected)
                 .onUnknownEvent((socket, args, ack) -> {
@@ -94,7 +95,7 @@ public final class RealtimeApp {
                     Map.of("code", "UNAUTHORIZED"));
         }
         try {
-            return tokens.verifyWithExpiry(raw);
+            return tokens.verify(raw);
         } catch (ApiException e) {
             throw new ConnectRefused(e.getMessage(), Map.of("code", e.code()));
         }
@@ -105,25 +106,16 @@ public final class RealtimeApp {
         return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
     }
 
-    private static Principal principal(SioSocket socket) {
-        return socket.<TokenService.Verified>user().principal();
-    }
-
-    private void connected(SioSocket socket) {
-        TokenService.Verified v = socket.user();
-        Principal p = v.principal();
+    /** Joins the socket's rooms and registers its presence before the client hears it is connected. */
+    private java.util.concurrent.CompletionStage<?> prepare(SioSocket socket) {
+        Principal p = socket.user();
         socket.join(RealtimeGateway.userRoom(p.userId()));
         if (p.role() == Role.ADMIN) {
             socket.join(SOS_ROOM);
         }
-        long untilExpiry = Math.max(1, Duration.between(clock.instant(), v.expiresAt()).toMillis());
-        socket.attribute(EXPIRY_TIMER, vertx.setTimer(untilExpiry, t -> {
-            socket.emit("session:expired", Map.of("message", "access token expired; reconnect with a new one"));
-            socket.disconnect();
-        }));
         String key = nodeId + "/" + socket.id();
         localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
-        workers.executeBlocking(() -> {
+        return workers.executeBlocking(() -> {
             for (Interest i : interests) {
                 for (String room : i.roomsOf(p.userId())) {
                     socket.join(room);
@@ -133,7 +125,16 @@ public final class RealtimeApp {
                 announce(p.userId(), true, clock.instant());
             }
             return null;
-        }, false).onFailure(e -> log.warn("joining rooms for {} failed: {}", socket, e.toString()));
+        }, false).toCompletionStage();
+    }
+
+    private void connected(SioSocket socket) {
+        Principal p = socket.user();
+        long untilExpiry = Math.max(1, Duration.between(clock.instant(), p.expiresAt()).toMillis());
+        socket.attribute(EXPIRY_TIMER, vertx.setTimer(untilExpiry, t -> {
+            socket.emit("session:expired", Map.of("message", "access token expired; reconnect with a new one"));
+            socket.disconnect();
+        }));
     }
 
     private void disconnected(SioSocket socket, String reason) {
@@ -141,7 +142,7 @@ public final class RealtimeApp {
         if (timer != null) {
             vertx.cancelTimer(timer);
         }
-        Principal p = principal(socket);
+        Principal p = socket.user();
         String key = nodeId + "/" + socket.id();
         localSockets.computeIfPresent(p.userId(), (u, keys) -> {
             keys.remove(key);

@@ -75,6 +75,20 @@ public final class RealtimeGateway implements Broker.Receiver {
         broker.publish(room, frames, except);
     }
 
+    /**
+     * Emits to one socket of this node and completes with the client's acknowledgement, or with null when it does not
+     * answer within the timeout or disconnects.
+     */
+    public java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> request(
+            String socketId, String event, java.time.Duration timeout, Object... args) {
+        java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        SioSocket s = io.socket(socketId).orElseThrow(() -> new IllegalArgumentException(
+                "socket " + socketId + " is not connected to this node"));
+        s.emitWithAck(event, timeout, answer::complete, args);
+        return answer;
+    }
+
     /** Makes a socket, on whichever node holds it, join a room. */
     public void joinRoom(String socketId, String room) {
         Optional<SioSocket> local = io.socket(socketId);

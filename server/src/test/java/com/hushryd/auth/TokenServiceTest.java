@@ -30,7 +30,9 @@ class TokenServiceTest {
         TokenService ts = new TokenService(NEW, null, Duration.ofHours(1), clock);
         UUID id = UUID.randomUUID();
         Principal p = ts.verify(ts.issue(id, Role.DRIVER).token());
-        assertThat(p).isEqualTo(new Principal(id, Role.DRIVER));
+        assertThat(p.userId()).isEqualTo(id);
+        assertThat(p.role()).isEqualTo(Role.DRIVER);
+        assertThat(p.expiresAt()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hushryd.app.ConformanceServer;
+import com.hushryd.app.FixtureServer;
 import com.hushryd.testing.NodeTools;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ class ConformanceIT {
     Stream<DynamicTest> protocolConformance() throws Exception {
         List<JsonNode> results = new ArrayList<>();
         String output;
-        try (ConformanceServer server = ConformanceServer.start("127.0.0.1", 0)) {
+        try (FixtureServer server = FixtureServer.conformance("127.0.0.1", 0)) {
             Process p = new ProcessBuilder("node", NodeTools.script("conformance.mjs").toString(),
                     "http://127.0.0.1:" + server.port()).directory(NodeTools.DIR.toFile()).redirectErrorStream(true)
                     .start();

@@ -3,7 +3,7 @@ package com.hushryd.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hushryd.app.ConformanceServer;
+import com.hushryd.app.FixtureServer;
 import com.hushryd.testing.SocketIoAgent;
 import com.hushryd.testing.SocketIoAgent.Client;
 import java.time.Duration;
@@ -18,13 +18,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The official socket.io-client 4.8 against the gateway: transports, upgrade, binary, acks, reconnection. */
 class OfficialClientIT {
-    static ConformanceServer server;
+    static FixtureServer server;
     static SocketIoAgent agent;
     static String url;
 
     @BeforeAll
     static void start() throws Exception {
-        server = ConformanceServer.start("127.0.0.1", 0);
+        server = FixtureServer.conformance("127.0.0.1", 0);
         url = "http://127.0.0.1:" + server.port();
         agent = SocketIoAgent.start();
     }

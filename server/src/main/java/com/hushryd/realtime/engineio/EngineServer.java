@@ -224,11 +224,7 @@ public final class EngineServer {
     }
 
     private static void onContext(EngineSession session, Runnable task) {
-        if (Vertx.currentContext() == session.context()) {
-            task.run();
-        } else {
-            session.context().runOnContext(v -> task.run());
-        }
+        session.execute(task);
     }
 
     void error(HttpServerRequest req, EngineError error) {

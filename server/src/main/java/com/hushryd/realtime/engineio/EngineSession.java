@@ -27,6 +27,7 @@ public final class EngineSession {
 
     private final String sid;
     private final Context context;
+    private final Thread loopThread;
     private final EngineServer server;
     private final EngineOptions options;
     private final String remoteAddress;
@@ -50,6 +51,7 @@ public final class EngineSession {
             MultiMap handshakeHeaders) {
         this.sid = sid;
         this.context = context;
+        this.loopThread = Thread.currentThread();
         this.server = server;
         this.options = server.options();
         this.transport = transport;
@@ -63,6 +65,16 @@ public final class EngineSession {
 
     public Context context() {
         return context;
+    }
+
+    /** Whether the caller runs on this session's event loop. */
+    public boolean onLoop() {
+        return Thread.currentThread() == loopThread;
+    }
+
+    /** Runs the task on this session's event loop (at once when already there). */
+    public void execute(Runnable task) {
+        onSessionLoop(task);
     }
 
     public String remoteAddress() {
@@ -96,6 +108,18 @@ public final class EngineSession {
 
     boolean upgrading() {
         return upgrading;
+    }
+
+    /**
+     * Runs on this session's event loop. Handlers registered on another connection (a polling request, the WebSocket
+     * of an upgrade) fire on that connection's event loop, which may be another thread.
+     */
+    void onSessionLoop(Runnable task) {
+        if (Thread.currentThread() == loopThread) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
     }
 
     // ---- opening
@@ -191,11 +215,11 @@ public final class EngineSession {
             return;
         }
         pendingGet = req;
-        req.connection().closeHandler(v -> {
+        req.connection().closeHandler(v -> onSessionLoop(() -> {
             if (pendingGet == req) {
                 pendingGet = null;
             }
-        });
+        }));
         if (upgrading && queue.isEmpty()) {
             queue.add(Frame.NOOP);
         }
@@ -316,6 +340,7 @@ public final class EngineSession {
         }
         probe = socket;
         configure(socket);
+        // timers fire on the context that set them: this one, the session's
         upgradeTimer = context.owner().setTimer(options.upgradeTimeout().toMillis(), id -> {
             upgradeTimer = -1;
             if (probe == socket) {
@@ -323,14 +348,17 @@ public final class EngineSession {
                 socket.close();
             }
         });
-        socket.textMessageHandler(text -> onProbeText(socket, text));
+        socket.textMessageHandler(text -> onSessionLoop(() -> onProbeText(socket, text)));
         socket.binaryMessageHandler(buf -> {
-            if (transport == Transport.WEBSOCKET && ws == socket) {
-                onBinary(buf.getBytes());
-            }
+            byte[] data = buf.getBytes();
+            onSessionLoop(() -> {
+                if (transport == Transport.WEBSOCKET && ws == socket) {
+                    onBinary(data);
+                }
+            });
         });
-        socket.closeHandler(v -> onTransportClosed(socket));
-        socket.exceptionHandler(e -> onTransportError(socket, e));
+        socket.closeHandler(v -> onSessionLoop(() -> onTransportClosed(socket)));
+        socket.exceptionHandler(e -> onSessionLoop(() -> onTransportError(socket, e)));
     }
 
     private void onProbeText(ServerWebSocket socket, String text) {

@@ -123,6 +123,7 @@ final class Connection {
         try {
             user = nsp.authorizer().authorize(payload, session);
         } catch (ConnectRefused e) {
+            log.debug("CONNECT to {} refused on session {}: {}", name, session.sid(), e.getMessage());
             session.send(Encoder.connectError(name, e.getMessage(), e.data()));
             return;
         }
@@ -133,8 +134,20 @@ final class Connection {
         SioSocket socket = new SioSocket(server.newSocketId(), nsp, this, user, payload);
         sockets.put(name, socket);
         server.registered(socket);
-        session.send(Encoder.connect(name, socket.id()));
-        nsp.connected(socket);
+        nsp.prepare(socket).whenComplete((ok, failure) -> socket.execute(() -> {
+            if (!socket.connected() || sockets.get(name) != socket) {
+                return; // the client went away meanwhile
+            }
+            if (failure != null) {
+                log.warn("refusing {}: preparing the connection failed: {}", socket, failure.toString());
+                remove(socket, "server error");
+                session.send(Encoder.connectError(name, "server error; retry", null));
+                return;
+            }
+            session.send(Encoder.connect(name, socket.id()));
+            log.debug("{} connected over session {}", socket, session.sid());
+            nsp.connected(socket);
+        }));
     }
 
     void remove(SioSocket socket, String reason) {

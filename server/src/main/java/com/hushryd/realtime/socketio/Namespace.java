@@ -3,7 +3,10 @@ package com.hushryd.realtime.socketio;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A Socket.IO namespace: who may connect, what happens on connection and disconnection, and the event handlers
@@ -12,6 +15,8 @@ import java.util.function.Consumer;
 public final class Namespace {
     private final String name;
     private volatile Authorizer authorizer = Authorizer.ALLOW_ALL;
+    private volatile Function<SioSocket, CompletionStage<?>> beforeConnect =
+            s -> CompletableFuture.completedFuture(null);
     private volatile Consumer<SioSocket> onConnection = s -> { };
     private volatile BiConsumer<SioSocket, String> onDisconnect = (s, r) -> { };
     private volatile EventHandler unknownEvent;
@@ -27,6 +32,15 @@ public final class Namespace {
 
     public Namespace authorizer(Authorizer a) {
         this.authorizer = a;
+        return this;
+    }
+
+    /**
+     * Work to finish before the client is told it is connected (joining rooms, loading state), so that it misses
+     * nothing sent to those rooms afterwards. A failure refuses the connection.
+     */
+    public Namespace beforeConnect(Function<SioSocket, CompletionStage<?>> hook) {
+        this.beforeConnect = hook;
         return this;
     }
 
@@ -53,6 +67,10 @@ public final class Namespace {
 
     Authorizer authorizer() {
         return authorizer;
+    }
+
+    CompletionStage<?> prepare(SioSocket socket) {
+        return beforeConnect.apply(socket);
     }
 
     void connected(SioSocket socket) {

@@ -2,7 +2,7 @@ package com.hushryd.realtime.socketio;
 
 import com.hushryd.realtime.engineio.Frame;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,18 +38,21 @@ public final class Rooms {
 
     private static final class Shard {
         final Context context;
+        final Thread thread;
         final long bit;
         final Map<String, List<SioSocket>> rooms = new HashMap<>();
 
-        Shard(Context context, long bit) {
+        Shard(Context context, Thread thread, long bit) {
             this.context = context;
+            this.thread = thread;
             this.bit = bit;
         }
     }
 
     private static final SioSocket[] NONE = new SioSocket[0];
 
-    private final ConcurrentHashMap<Context, Shard> shards = new ConcurrentHashMap<>();
+    // keyed by event-loop thread: Vert.x hands each connection its own (duplicated) Context object
+    private final ConcurrentHashMap<Thread, Shard> shards = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Shard> byIndex = new AtomicReferenceArray<>(64);
     private final AtomicInteger shardCount = new AtomicInteger();
     private final ConcurrentHashMap<String, Long> masks = new ConcurrentHashMap<>();
@@ -64,13 +67,14 @@ public final class Rooms {
         this.listener = l;
     }
 
-    private Shard shard(Context ctx) {
-        return shards.computeIfAbsent(ctx, c -> {
+    /** The shard of the calling event-loop thread (the socket's own). */
+    private Shard shard(Context socketContext) {
+        return shards.computeIfAbsent(Thread.currentThread(), t -> {
             int i = shardCount.getAndIncrement();
             if (i >= 64) {
-                throw new IllegalStateException("more than 64 event loops");
+                throw new IllegalStateException("more than 64 event-loop threads");
             }
-            Shard s = new Shard(c, 1L << i);
+            Shard s = new Shard(((ContextInternal) socketContext).unwrap(), t, 1L << i);
             byIndex.set(i, s);
             return s;
         });
@@ -127,13 +131,13 @@ public final class Rooms {
         if (mask == null) {
             return;
         }
-        Context current = Vertx.currentContext();
+        Thread current = Thread.currentThread();
         for (int i = 0, n = shardCount.get(); i < n; i++) {
             Shard shard = byIndex.get(i);
             if (shard == null || (mask & shard.bit) == 0) {
                 continue;
             }
-            if (shard.context == current) {
+            if (shard.thread == current) {
                 visit(shard, room, action);
             } else {
                 shard.context.runOnContext(v -> visit(shard, room, action));

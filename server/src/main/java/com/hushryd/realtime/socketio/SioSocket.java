@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.hushryd.realtime.engineio.EngineSession;
 import com.hushryd.realtime.engineio.Frame;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,11 +94,7 @@ public final class SioSocket {
 
     /** Runs {@code task} on this socket's event loop (at once when already there). */
     public void execute(Runnable task) {
-        if (Vertx.currentContext() == context()) {
-            task.run();
-        } else {
-            context().runOnContext(v -> task.run());
-        }
+        connection.session().execute(task);
     }
 
     public void emit(String event, Object... args) {

@@ -1,0 +1,88 @@
+package com.hushryd.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
+
+/**
+ * Opens many Socket.IO connections from one JVM, spread over several loopback source addresses (127.0.0.1,
+ * 127.0.0.2, ...) so that ephemeral ports do not run out, with a bounded number of handshakes in flight.
+ */
+public final class LoadClients {
+    private final Vertx vertx;
+    private final List<WebSocketClient> clients = new ArrayList<>();
+    private final String host;
+    private final int port;
+
+    public LoadClients(Vertx vertx, URI url, int localAddresses) {
+        this.vertx = vertx;
+        this.host = url.getHost();
+        this.port = url.getPort() < 0 ? 80 : url.getPort();
+        for (int i = 1; i <= Math.max(1, localAddresses); i++) {
+            WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
+                    .setConnectTimeout(30_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22);
+            if (localAddresses > 1) {
+                o.setLocalAddress("127.0.0." + i);
+            }
+            clients.add(vertx.createWebSocketClient(o));
+        }
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * Opens {@code count} connections, {@code auth.apply(i)} being the CONNECT payload of the i-th, at most
+     * {@code inFlight} handshakes at a time; prints progress; returns the ones that connected.
+     */
+    public List<SioConnection> open(int count, int inFlight, IntFunction<String> auth,
+            BiConsumer<String, Long> onEvent, String what) throws InterruptedException {
+        Semaphore slots = new Semaphore(inFlight);
+        List<SioConnection> open = java.util.Collections.synchronizedList(new ArrayList<>(count));
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        long start = System.nanoTime();
+        long lastPrint = start;
+        for (int i = 0; i < count; i++) {
+            slots.acquire();
+            WebSocketClient client = clients.get(i % clients.size());
+            Future<SioConnection> f = SioConnection.open(client, host, port, auth.apply(i), onEvent);
+            f.onComplete(ar -> {
+                if (ar.succeeded()) {
+                    open.add(ar.result());
+                } else {
+                    if (failed.incrementAndGet() <= 3) {
+                        System.err.println("  connection failed: " + ar.cause());
+                    }
+                }
+                done.incrementAndGet();
+                slots.release();
+            });
+            long now = System.nanoTime();
+            if (now - lastPrint > TimeUnit.SECONDS.toNanos(2)) {
+                lastPrint = now;
+                System.err.printf("  %s: %d/%d connected, %d failed (%.0f/s)%n", what, open.size(), count,
+                        failed.get(), done.get() / ((now - start) / 1e9));
+            }
+        }
+        slots.acquire(inFlight);
+        slots.release(inFlight);
+        System.err.printf("  %s: %d/%d connected, %d failed in %.1f s%n", what, open.size(), count, failed.get(),
+                (System.nanoTime() - start) / 1e9);
+        return open;
+    }
+
+    public void close() {
+        clients.forEach(WebSocketClient::close);
+    }
+}

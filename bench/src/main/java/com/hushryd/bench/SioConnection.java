@@ -1,0 +1,77 @@
+package com.hushryd.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.util.function.BiConsumer;
+
+/**
+ * A minimal Socket.IO v5 client over an Engine.IO v4 WebSocket, made for load: no JSON parsing of events (the
+ * handler gets the raw packet text), pings answered, one namespace. Events run on the connection's event loop.
+ */
+public final class SioConnection {
+    private final WebSocket ws;
+    private volatile boolean connected;
+    private volatile boolean closed;
+
+    private SioConnection(WebSocket ws) {
+        this.ws = ws;
+    }
+
+    /**
+     * Opens a WebSocket, completes the Engine.IO and Socket.IO handshakes with this CONNECT payload, and then passes
+     * every EVENT packet ({@code 42...}) to {@code onEvent} with its receive time.
+     */
+    public static Future<SioConnection> open(WebSocketClient client, String host, int port, String authJson,
+            BiConsumer<String, Long> onEvent) {
+        Promise<SioConnection> ready = Promise.promise();
+        client.connect(new WebSocketConnectOptions().setHost(host).setPort(port)
+                .setURI("/socket.io/?EIO=4&transport=websocket")).onFailure(ready::tryFail).onSuccess(ws -> {
+                    SioConnection c = new SioConnection(ws);
+                    ws.textMessageHandler(text -> {
+                        long now = System.nanoTime();
+                        if (text.startsWith("42")) {
+                            onEvent.accept(text, now);
+                        } else if (text.equals("2")) {
+                            ws.writeTextMessage("3");
+                        } else if (text.startsWith("0{")) {
+                            ws.writeTextMessage(authJson == null ? "40" : "40" + authJson);
+                        } else if (text.startsWith("40")) {
+                            c.connected = true;
+                            ready.tryComplete(c);
+                        } else if (text.startsWith("44")) {
+                            ready.tryFail("CONNECT refused: " + text);
+                        }
+                    });
+                    ws.closeHandler(v -> {
+                        c.closed = true;
+                        ready.tryFail("closed before CONNECT");
+                    });
+                    ws.exceptionHandler(e -> ready.tryFail(e));
+                });
+        return ready.future();
+    }
+
+    /** Sends an EVENT; {@code argsJson} is the JSON array body, e.g. {@code ["publish","r1",{...}]}. */
+    public void emitRaw(String argsJson) {
+        if (!closed) {
+            ws.writeTextMessage("42" + argsJson);
+        }
+    }
+
+    public boolean connected() {
+        return connected && !closed;
+    }
+
+    public boolean writeQueueFull() {
+        return ws.writeQueueFull();
+    }
+
+    public void close() {
+        if (!closed) {
+            ws.close();
+        }
+    }
+}

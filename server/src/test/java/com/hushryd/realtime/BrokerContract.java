@@ -1,0 +1,134 @@
+package com.hushryd.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hushryd.realtime.Broker.Control;
+import com.hushryd.realtime.engineio.Frame;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link Broker} backend must do, with two nodes: each backend's test supplies the pair. */
+public abstract class BrokerContract {
+    protected Broker a;
+    protected Broker b;
+    protected final Recorder atA = new Recorder();
+    protected final Recorder atB = new Recorder();
+
+    /** Two brokers of two nodes that can hear each other, not yet started. */
+    protected abstract Broker[] createPair();
+
+    protected static final class Recorder implements Broker.Receiver {
+        public final List<String> broadcasts = new CopyOnWriteArrayList<>();
+        public final List<Control> controls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onBroadcast(String room, List<Frame> frames, String except) {
+            StringBuilder sb = new StringBuilder(room).append('|').append(except).append('|');
+            for (Frame f : frames) {
+                sb.append(f.binary() ? "bin:" + f.bytes().length : f.toString()).append(';');
+            }
+            broadcasts.add(sb.toString());
+        }
+
+        @Override
+        public void onControl(Control c) {
+            controls.add(c);
+        }
+    }
+
+    @BeforeEach
+    void startBrokers() {
+        Broker[] pair = createPair();
+        a = pair[0];
+        b = pair[1];
+        a.start(atA);
+        b.start(atB);
+    }
+
+    @AfterEach
+    void closeBrokers() {
+        a.close();
+        b.close();
+    }
+
+    /**
+     * Publishes until the other side holds {@code count} broadcasts: a subscription takes effect asynchronously, and
+     * what is published before it is (by contract) not delivered.
+     */
+    protected void awaitDelivery(Runnable publish, Recorder at, int count) {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (at.broadcasts.size() < count) {
+                publish.run();
+            }
+            return at.broadcasts.size() >= count;
+        });
+    }
+
+    @Test
+    void broadcast_reachesTheSubscribedOtherNode_onceAndNotItsPublisher() {
+        b.subscribe("trip:1");
+        a.subscribe("trip:1");
+        awaitDelivery(() -> a.publish("trip:1", List.of(Frame.text("42[\"x\"]")), null), atB, 1);
+        a.publish("trip:1", List.of(Frame.text("42[\"y\"]"), Frame.binary(new byte[] {1, 2, 3})), "sock-9");
+        await().atMost(Duration.ofSeconds(5)).until(() -> atB.broadcasts.size() >= 2);
+        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        assertThat(atB.broadcasts.get(atB.broadcasts.size() - 1)).isEqualTo("trip:1|sock-9|42[\"y\"];bin:3;");
+        assertThat(atB.broadcasts).filteredOn(s -> s.contains("\"x\"")).hasSize(1);
+        assertThat(atA.broadcasts).as("never back to the publisher").isEmpty();
+    }
+
+    @Test
+    void broadcast_toARoomTheOtherNodeLeft_isNotDelivered() {
+        b.subscribe("room:a");
+        b.subscribe("room:b");
+        awaitDelivery(() -> a.publish("room:a", List.of(Frame.text("42[1]")), null), atB, 1);
+        b.unsubscribe("room:a");
+        awaitDelivery(() -> a.publish("room:b", List.of(Frame.text("42[2]")), null), atB, 2);
+        atB.broadcasts.clear();
+        a.publish("room:a", List.of(Frame.text("42[3]")), null);
+        a.publish("room:b", List.of(Frame.text("42[4]")), null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !atB.broadcasts.isEmpty());
+        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        assertThat(atB.broadcasts).containsExactly("room:b|null|42[4];");
+    }
+
+    @Test
+    void broadcasts_ofOnePublisherToOneRoom_arriveInOrder() {
+        b.subscribe("order");
+        awaitDelivery(() -> a.publish("order", List.of(Frame.text("42[0]")), null), atB, 1);
+        atB.broadcasts.clear();
+        for (int i = 1; i <= 200; i++) {
+            a.publish("order", List.of(Frame.text("42[" + i + "]")), null);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> atB.broadcasts.size() >= 200);
+        for (int i = 0; i < 200; i++) {
+            assertThat(atB.broadcasts.get(i)).isEqualTo("order|null|42[" + (i + 1) + "];");
+        }
+    }
+
+    @Test
+    void control_reachesEveryOtherNode() {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (atB.controls.isEmpty()) {
+                a.publishControl(new Control(Control.Op.JOIN, "user:1", "conversation:9"));
+            }
+            return !atB.controls.isEmpty();
+        });
+        assertThat(atB.controls.get(0)).isEqualTo(new Control(Control.Op.JOIN, "user:1", "conversation:9"));
+        assertThat(atA.controls).isEmpty();
+    }
+
+    @Test
+    void stats_countPublishesAndReceipts() {
+        b.subscribe("s");
+        awaitDelivery(() -> a.publish("s", List.of(Frame.text("42[1]")), null), atB, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.stats().published() >= 1 && b.stats().received() >= 1);
+        assertThat(b.stats().subscriptions()).isEqualTo(1);
+        assertThat(a.connected()).isTrue();
+    }
+}
