@@ -165,6 +165,9 @@ public final class Worker implements AutoCloseable {
                         break;
                     }
                 } catch (RuntimeException e) {
+                    if (!fetching) {
+                        break;
+                    }
                     failures++;
                     log.warn("{}: cannot take jobs ({}); retrying", settings.queue(), e.getMessage());
                     try {
