@@ -40,6 +40,11 @@ public interface JobSource extends AutoCloseable {
      */
     void maintain();
 
+    /** The worker takes no more jobs: stop fetching ahead for it (jobs it holds are still settled afterwards). */
+    default void pause() {
+    }
+
+    /** Ends the source; jobs fetched ahead but never handed out go back to the queue without spending an attempt. */
     @Override
     void close();
 }

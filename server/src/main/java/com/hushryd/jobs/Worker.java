@@ -289,6 +289,11 @@ public final class Worker implements AutoCloseable {
         void stopFetching() {
             fetching = false;
             fetcher.interrupt();
+            try {
+                source.pause();
+            } catch (RuntimeException e) {
+                log.warn("{}: pausing the source failed: {}", settings.queue(), e.getMessage());
+            }
         }
 
         void drain(long graceNanos) {

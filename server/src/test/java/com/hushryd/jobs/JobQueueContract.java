@@ -37,6 +37,11 @@ public abstract class JobQueueContract {
         // lease-based backends: the holder simply stops renewing; its lease expires
     }
 
+    /** Whether the engine can count waiting jobs per priority (RabbitMQ cannot: it reports the whole count). */
+    protected boolean positionCountsPriority() {
+        return true;
+    }
+
     protected String q;
     private final List<Worker> workers = new ArrayList<>();
     private final List<JobSource> sources = new ArrayList<>();
@@ -100,7 +105,11 @@ public abstract class JobQueueContract {
         }
         queue().add(job("{\"high\":true}").withPriority(Priority.HIGH));
         Enqueued critical = queue().add(job("{\"critical\":true}").withPriority(Priority.CRITICAL));
-        assertThat(critical.queuePosition()).as("nothing runs before a critical job").isZero();
+        if (positionCountsPriority()) {
+            assertThat(critical.queuePosition()).as("nothing runs before a critical job").isZero();
+        } else {
+            assertThat(critical.queuePosition()).isBetween(0L, 6L);
+        }
         JobSource s = source(1);
         Lease first = takeAtLeast(s, 1).get(0);
         assertThat(first.jobId()).isEqualTo(critical.jobId());
