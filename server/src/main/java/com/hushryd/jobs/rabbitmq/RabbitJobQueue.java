@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RabbitJobQueue implements JobQueue, OutboxTarget {
     private static final Logger log = LoggerFactory.getLogger(RabbitJobQueue.class);
-    static final int DELAY_LEVELS = 16;
+    public static final int DELAY_LEVELS = 16;
 
     private final Database db;
     private final PgLedger ledger;
