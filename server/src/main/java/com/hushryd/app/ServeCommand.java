@@ -17,15 +17,26 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = ConfigLoader.load(System.getenv(), SettingOptions.given(spec, List.of(Setting.values())));
+        return runUntilStopped(spec, config, "node", Node::start);
+    }
+
+    /** How a command starts its process. */
+    interface Starter {
+        Node start(Config config) throws Exception;
+    }
+
+    /** Starts a node (or worker) and keeps it running until SIGTERM/SIGINT, then stops it gracefully. */
+    static int runUntilStopped(CommandLine.Model.CommandSpec spec, Config config, String what, Starter starter)
+            throws Exception {
         Logging.configure(config.logFormat(), config.logLevel());
         Node node;
         try {
-            node = Node.start(config);
+            node = starter.start(config);
         } catch (Exception e) {
             org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", e.getMessage(), e);
             Logging.stop();
-            spec.commandLine().getErr().println("hushryd: start-up failed: "
-                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            spec.commandLine().getErr().println("hushryd: " + (what.equals("node") ? "" : what + " ")
+                    + "start-up failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

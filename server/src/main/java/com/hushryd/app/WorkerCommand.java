@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,27 +51,6 @@ final class WorkerCommand implements Callable<Integer> {
             flags.put(Setting.WORKER_QUEUES, queues);
         }
         Config config = ConfigLoader.load(System.getenv(), flags);
-        Logging.configure(config.logFormat(), config.logLevel());
-        Node node;
-        try {
-            node = Node.startWorker(config);
-        } catch (ConfigException e) {
-            Logging.stop();
-            throw e;
-        } catch (Exception e) {
-            org.slf4j.LoggerFactory.getLogger(WorkerCommand.class).error("start-up failed: {}", e.getMessage(), e);
-            Logging.stop();
-            spec.commandLine().getErr().println("hushryd: worker start-up failed: "
-                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            Logging.stop();
-            stopped.countDown();
-        }, "hushryd-worker-shutdown"));
-        stopped.await();
-        return 0;
+        return ServeCommand.runUntilStopped(spec, config, "worker", Node::startWorker);
     }
 }

@@ -141,24 +141,16 @@ public final class PgLedger implements AutoCloseable {
 
     /** Completed and failed counts of the last 24 hours, all nodes. */
     public long[] last24h(String queue) {
-        try {
-            return db.read(c -> Jdbc.one(c, "SELECT coalesce(sum(completed), 0), coalesce(sum(failed), 0) "
+        return Sql.read(db, "cannot read counts of " + queue, c -> Jdbc.one(c, "SELECT coalesce(sum(completed), 0), coalesce(sum(failed), 0) "
                     + "FROM job_stats WHERE queue = ? AND bucket > now() - interval '24 hours'",
                     rs -> new long[] {rs.getLong(1), rs.getLong(2)}, queue)).orElse(new long[2]);
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot read counts of " + queue + ": " + e.getMessage(), e);
-        }
     }
 
     /** Running jobs of a queue as reported by live nodes (those that flushed in the last 15 s). */
     public long active(String queue) {
-        try {
-            return db.read(c -> Jdbc.one(c, "SELECT coalesce(sum(active), 0) FROM job_node_activity "
+        return Sql.read(db, "cannot read activity of " + queue, c -> Jdbc.one(c, "SELECT coalesce(sum(active), 0) FROM job_node_activity "
                     + "WHERE queue = ? AND updated_at > now() - interval '15 seconds'", rs -> rs.getLong(1), queue))
                     .orElse(0L);
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot read activity of " + queue + ": " + e.getMessage(), e);
-        }
     }
 
     private void flushQuietly() {

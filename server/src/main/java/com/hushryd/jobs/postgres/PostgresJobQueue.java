@@ -86,11 +86,7 @@ public final class PostgresJobQueue implements JobQueue {
     @Override
     public Enqueued add(JobRequest job) {
         ledger.register(job.queue());
-        try {
-            return db.tx(c -> insert(c, job));
-        } catch (SQLException e) {
-            throw new JobQueueException("enqueue to " + job.queue() + " failed: " + e.getMessage(), e);
-        }
+        return Sql.tx(db, "enqueue to " + job.queue() + " failed", c -> insert(c, job));
     }
 
     @Override
@@ -160,28 +156,19 @@ public final class PostgresJobQueue implements JobQueue {
 
     @Override
     public List<Job> failed(String queue, int limit) {
-        try {
-            return db.read(c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM jobs WHERE queue = ? AND state = 'failed' "
+        return Sql.read(db, "cannot list failed jobs of " + queue, c -> Jdbc.list(c, "SELECT " + COLUMNS + " FROM jobs WHERE queue = ? AND state = 'failed' "
                     + "ORDER BY finished_at DESC, id DESC LIMIT ?", PostgresJobQueue::job, queue, limit));
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot list failed jobs of " + queue + ": " + e.getMessage(), e);
-        }
     }
 
     @Override
     public Optional<Job> job(String queue, UUID id) {
-        try {
-            return db.read(c -> Jdbc.one(c, "SELECT " + COLUMNS + " FROM jobs WHERE queue = ? AND id = ?",
+        return Sql.read(db, "cannot read job " + id, c -> Jdbc.one(c, "SELECT " + COLUMNS + " FROM jobs WHERE queue = ? AND id = ?",
                     PostgresJobQueue::job, queue, id));
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot read job " + id + ": " + e.getMessage(), e);
-        }
     }
 
     @Override
     public boolean retry(String queue, UUID id) {
-        try {
-            return db.tx(c -> {
+        return Sql.tx(db, "cannot retry job " + id, c -> {
                 int n = Jdbc.update(c, "UPDATE jobs SET state = 'waiting', attempts = 0, run_at = now(), "
                         + "finished_at = NULL WHERE queue = ? AND id = ? AND state = 'failed'", queue, id);
                 if (n > 0) {
@@ -189,9 +176,6 @@ public final class PostgresJobQueue implements JobQueue {
                 }
                 return n > 0;
             });
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot retry job " + id + ": " + e.getMessage(), e);
-        }
     }
 
     static Job job(ResultSet rs) throws SQLException {

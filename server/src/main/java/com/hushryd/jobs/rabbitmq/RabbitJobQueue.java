@@ -15,6 +15,7 @@ import com.hushryd.jobs.QueueStats;
 import com.hushryd.jobs.outbox.JobOutbox;
 import com.hushryd.jobs.outbox.OutboxTarget;
 import com.hushryd.jobs.postgres.PgLedger;
+import com.hushryd.jobs.postgres.Sql;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
@@ -249,29 +250,20 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
 
     @Override
     public List<Job> failed(String queue, int limit) {
-        try {
-            return db.read(c -> Jdbc.list(c, "SELECT " + DEAD_COLUMNS + " FROM job_dead_letters WHERE queue = ? "
+        return Sql.read(db, "cannot list failed jobs of " + queue, c -> Jdbc.list(c, "SELECT " + DEAD_COLUMNS + " FROM job_dead_letters WHERE queue = ? "
                     + "ORDER BY failed_at DESC, id DESC LIMIT ?", RabbitJobQueue::deadLetter, queue, limit));
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot list failed jobs of " + queue + ": " + e.getMessage(), e);
-        }
     }
 
     /** Only failed jobs can be looked up: the broker gives no access to a message by id. */
     @Override
     public Optional<Job> job(String queue, UUID id) {
-        try {
-            return db.read(c -> Jdbc.one(c, "SELECT " + DEAD_COLUMNS + " FROM job_dead_letters WHERE queue = ? "
+        return Sql.read(db, "cannot read job " + id, c -> Jdbc.one(c, "SELECT " + DEAD_COLUMNS + " FROM job_dead_letters WHERE queue = ? "
                     + "AND id = ?", RabbitJobQueue::deadLetter, queue, id));
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot read job " + id + ": " + e.getMessage(), e);
-        }
     }
 
     @Override
     public boolean retry(String queue, UUID id) {
-        try {
-            return db.tx(c -> {
+        return Sql.tx(db, "cannot retry job " + id, c -> {
                 Optional<String> envelope = Jdbc.one(c, "SELECT envelope::text FROM job_dead_letters "
                         + "WHERE queue = ? AND id = ? FOR UPDATE", rs -> rs.getString(1), queue, id);
                 if (envelope.isEmpty()) {
@@ -281,9 +273,6 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
                 Jdbc.update(c, "DELETE FROM job_dead_letters WHERE id = ?", id);
                 return true;
             });
-        } catch (SQLException e) {
-            throw new JobQueueException("cannot retry job " + id + ": " + e.getMessage(), e);
-        }
     }
 
     private void deadLetter(JobMessage e) {
