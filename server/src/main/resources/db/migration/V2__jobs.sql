@@ -62,6 +62,14 @@ CREATE TABLE job_node_activity (
     PRIMARY KEY (queue, node)
 );
 
+-- Rate-limited queues: starts per queue and fixed window, shared by every worker of the cluster.
+CREATE TABLE job_rate_windows (
+    queue        text        NOT NULL,
+    window_start timestamptz NOT NULL,
+    used         integer     NOT NULL,
+    PRIMARY KEY (queue, window_start)
+);
+
 -- Jobs enqueued inside a caller's transaction for Redis or RabbitMQ; a relay moves committed rows to the engine
 -- and deletes them once the engine confirmed.
 CREATE TABLE job_outbox (

@@ -17,6 +17,7 @@ import com.hushryd.jobs.Worker;
 import com.hushryd.jobs.outbox.OutboxRelay;
 import com.hushryd.jobs.postgres.PgLedger;
 import com.hushryd.jobs.postgres.PgNotifier;
+import com.hushryd.jobs.postgres.PgRateGate;
 import com.hushryd.jobs.postgres.PostgresJobQueue;
 import com.hushryd.jobs.rabbitmq.RabbitJobQueue;
 import com.hushryd.jobs.redis.RedisJobQueue;
@@ -201,7 +202,8 @@ public final class Node implements AutoCloseable {
         queueMonitor.start();
         List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
         if (!queues.isEmpty()) {
-            worker = new Worker(jobQueue, handlers, queues, config.jobLease(), jobMetrics, config.nodeId()).start();
+            worker = new Worker(jobQueue, handlers, queues, config.jobLease(), jobMetrics, config.nodeId(),
+                    new PgRateGate(database)).start();
             log.info("jobs: working on {}", queues.stream().map(q -> q.queue() + " (" + q.concurrency() + " at once"
                     + (q.ratePerMinute() > 0 ? ", " + q.ratePerMinute() + "/min" : "") + ")").toList());
         } else {

@@ -4,7 +4,8 @@ package com.hushryd.jobs;
  * How one worker process runs one queue.
  *
  * @param concurrency   jobs this process runs at once
- * @param ratePerMinute most jobs this process starts per minute; 0 for no limit
+ * @param ratePerMinute most jobs of the queue started per minute, by all workers together when the worker has a
+ *                      {@link RateGate} (as in a node), else by this process; 0 for no limit
  */
 public record QueueSettings(String queue, int concurrency, int ratePerMinute) {
     public QueueSettings {

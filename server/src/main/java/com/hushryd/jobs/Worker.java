@@ -33,12 +33,22 @@ public final class Worker implements AutoCloseable {
     private final JobMetrics metrics;
     private final String workerId;
     private final Duration lease;
+    private final RateGate gate;
     private final List<Runner> runners = new ArrayList<>();
     private final ScheduledExecutorService timer;
     private volatile boolean closed;
 
     public Worker(JobQueue jobs, JobHandlers handlers, List<QueueSettings> queues, Duration lease,
             JobMetrics metrics, String workerId) {
+        this(jobs, handlers, queues, lease, metrics, workerId, null);
+    }
+
+    /**
+     * @param gate the cluster-wide rate limits of rate-limited queues; null limits each queue per process only
+     */
+    public Worker(JobQueue jobs, JobHandlers handlers, List<QueueSettings> queues, Duration lease,
+            JobMetrics metrics, String workerId, RateGate gate) {
+        this.gate = gate;
         this.jobs = jobs;
         this.handlers = handlers;
         this.metrics = metrics;
@@ -122,7 +132,8 @@ public final class Worker implements AutoCloseable {
             this.settings = settings;
             this.source = jobs.source(settings.queue(), settings.concurrency());
             this.slots = new Semaphore(settings.concurrency());
-            this.limiter = settings.ratePerMinute() > 0 ? new RateLimiter(settings.ratePerMinute()) : null;
+            this.limiter = settings.ratePerMinute() > 0 && gate == null ? new RateLimiter(settings.ratePerMinute())
+                    : null;
             this.pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
                 Thread t = new Thread(r, "job-" + settings.queue() + "-" + threadNo.incrementAndGet());
                 t.setDaemon(true);
@@ -152,6 +163,9 @@ public final class Worker implements AutoCloseable {
                     tokens = limiter == null ? permits : limiter.acquire(permits);
                     int want = Math.min(permits, tokens);
                     List<Lease> leases = fetching ? source.take(want, JobQueue.IDLE_POLL) : List.of();
+                    if (gate != null && settings.ratePerMinute() > 0 && !leases.isEmpty()) {
+                        leases = withinLimit(leases);
+                    }
                     failures = 0;
                     for (Lease l : leases) {
                         permits--;
@@ -182,6 +196,19 @@ public final class Worker implements AutoCloseable {
                     }
                 }
             }
+        }
+
+        /** Keeps the leases the queue's cluster-wide limit allows now and gives the rest back unstarted. */
+        private List<Lease> withinLimit(List<Lease> leases) throws InterruptedException {
+            int granted = gate.acquire(settings.queue(), leases.size(), settings.ratePerMinute());
+            for (Lease extra : leases.subList(granted, leases.size())) {
+                source.release(extra);
+            }
+            if (granted == 0) {
+                // this window of the limit is used up, by this worker or by others: look again in a second
+                Thread.sleep(1000);
+            }
+            return leases.subList(0, granted);
         }
 
         private void run(Running r) {
