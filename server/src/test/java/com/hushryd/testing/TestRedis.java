@@ -55,6 +55,17 @@ public final class TestRedis {
         }
     }
 
+    /** Removes a test's queue from the node's queue registry ({@code hushryd:queues}) after deleting its keys. */
+    public static void forgetQueue(String queue) {
+        deleteKeys("hushryd:{" + queue + "}");
+        io.lettuce.core.RedisClient client = com.hushryd.store.RedisConnector.client(redisUrl(), "test-cleanup");
+        try (var c = client.connect()) {
+            c.sync().srem("hushryd:queues", queue);
+        } finally {
+            client.shutdown();
+        }
+    }
+
     /** A Redis of the caller's own, which it may stop and start again on the same port. */
     public static Dedicated dedicated() {
         return new Dedicated(freePort());
