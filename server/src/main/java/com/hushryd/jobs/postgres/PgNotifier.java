@@ -1,11 +1,14 @@
 package com.hushryd.jobs.postgres;
 
 import com.hushryd.store.Database;
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -15,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Listens on PostgreSQL NOTIFY channels on one dedicated connection and hands each payload to the subscribers of its
+ * Listens on PostgreSQL NOTIFY channels on one dedicated connection (outside the pool) and hands each payload to the subscribers of its
  * channel. Notifications are hints (wake up and look), never the only way work is found: they are lost while the
  * connection is down, so every consumer also polls.
  */
@@ -46,7 +49,7 @@ public final class PgNotifier implements AutoCloseable {
 
     private void run() {
         while (running) {
-            try (Connection c = db.dataSource().getConnection()) {
+            try (Connection c = listenConnection()) {
                 c.setAutoCommit(true);
                 try (Statement st = c.createStatement()) {
                     for (String channel : subscribers.keySet()) {
@@ -78,6 +81,23 @@ public final class PgNotifier implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A connection of its own, outside the pool: a LISTEN held forever must not take a pooled one. */
+    private Connection listenConnection() throws SQLException {
+        if (db.dataSource() instanceof HikariDataSource h) {
+            Properties props = new Properties();
+            props.putAll(h.getDataSourceProperties());
+            if (h.getUsername() != null) {
+                props.setProperty("user", h.getUsername());
+            }
+            if (h.getPassword() != null) {
+                props.setProperty("password", h.getPassword());
+            }
+            props.setProperty("ApplicationName", "hushryd-listen");
+            return DriverManager.getConnection(h.getJdbcUrl(), props);
+        }
+        return db.dataSource().getConnection();
     }
 
     @Override
