@@ -66,7 +66,8 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
     private final ConfirmingPublisher publisher;
     private final Set<String> declared = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-    private Channel admin;
+    private final java.util.concurrent.BlockingQueue<Channel> adminChannels =
+            new java.util.concurrent.ArrayBlockingQueue<>(8);
 
     /** @param prefix put before every queue name, e.g. {@code hushryd.} (tests use their own) */
     public RabbitJobQueue(String url, String prefix, Database db, PgLedger ledger, String workerId) {
@@ -100,11 +101,28 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
         return prefix + queue + ".delay." + (1L << level) + "s";
     }
 
-    private synchronized Channel admin() throws IOException {
-        if (admin == null || !admin.isOpen()) {
-            admin = connection.createChannel();
+    private interface ChannelWork<T> {
+        T run(Channel ch) throws IOException;
+    }
+
+    /**
+     * Runs declarations and counts on a pooled channel, so concurrent producers do not queue behind one channel; a
+     * channel the broker closed (a failed declaration closes it) is dropped.
+     */
+    private <T> T onChannel(ChannelWork<T> work) throws IOException {
+        Channel ch = adminChannels.poll();
+        if (ch == null || !ch.isOpen()) {
+            ch = connection.createChannel();
         }
-        return admin;
+        T result = work.run(ch);
+        if (!adminChannels.offer(ch)) {
+            try {
+                ch.close();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                log.debug("closing a spare channel: {}", e.getMessage());
+            }
+        }
+        return result;
     }
 
     /** Declares the job queue and its delay queues (idempotent; once per process and queue). */
@@ -113,8 +131,7 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
             return;
         }
         try {
-            synchronized (this) {
-                Channel ch = admin();
+            onChannel(ch -> {
                 ch.queueDeclare(main(queue), true, false, false, Map.of("x-max-priority", 2));
                 for (int level = 0; level < DELAY_LEVELS; level++) {
                     ch.queueDeclare(delayQueue(queue, level), true, false, false, Map.of(
@@ -122,7 +139,8 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
                             "x-dead-letter-exchange", "",
                             "x-dead-letter-routing-key", main(queue)));
                 }
-            }
+                return null;
+            });
             ledger.register(queue);
             declared.add(queue);
         } catch (IOException e) {
@@ -190,9 +208,9 @@ public final class RabbitJobQueue implements JobQueue, OutboxTarget {
         return Math.max(0, ready(main(job.queue())) - (job.delay().isZero() ? 1 : 0));
     }
 
-    private synchronized long ready(String queueName) {
+    private long ready(String queueName) {
         try {
-            return admin().queueDeclarePassive(queueName).getMessageCount();
+            return onChannel(ch -> (long) ch.queueDeclarePassive(queueName).getMessageCount());
         } catch (IOException e) {
             throw new JobQueueException("cannot count " + queueName + ": " + e.getMessage(), e);
         }
