@@ -24,6 +24,7 @@ import com.hushryd.jobs.redis.RedisJobQueue;
 import com.hushryd.notify.Channel;
 import com.hushryd.notify.DevOutbox;
 import com.hushryd.notify.Notifications;
+import com.hushryd.notify.NotifyHealth;
 import com.hushryd.notify.NotifyRoutes;
 import com.hushryd.notify.ProviderEndpoint;
 import com.hushryd.store.RedisUrl;
@@ -253,7 +254,8 @@ public final class Node implements AutoCloseable {
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
         OpsRoutes.register(api, workers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
-                        new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn())),
+                        new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
+                        new NotifyHealth(notifications)),
                 metrics, cluster, config.nodeId(), version);
 
         server = vertx.createHttpServer(new HttpServerOptions()

@@ -184,5 +184,7 @@ class JobsAdminIT {
         assertThat(jobs.path("backend").asText()).isEqualTo("postgres");
         assertThat(jobs.path("queues").has("notify-sms")).isTrue();
         assertThat(jobs.path("queues").path("jobs").has("waiting")).isTrue();
+        assertThat(h.json().path("checks").path("notify").path("breakers").path("sms").path("dev-outbox").asText())
+                .isEqualTo("closed");
     }
 }
