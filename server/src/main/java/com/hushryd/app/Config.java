@@ -2,6 +2,8 @@ package com.hushryd.app;
 
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
+import com.hushryd.jobs.WorkerPlan;
+import com.hushryd.notify.NotifySettings;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.Optional;
  * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
  * @param redis    Redis, or empty for in-process state
  * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
+ * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
  */
 public record Config(
         int port,
@@ -49,7 +52,12 @@ public record Config(
         Duration shutdownTimeout,
         LogFormat logFormat,
         String logLevel,
-        boolean accessLog) {
+        boolean accessLog,
+        WorkerPlan workerQueues,
+        int workerConcurrency,
+        Duration jobLease,
+        int queueDepthWarn,
+        NotifySettings notifications) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -65,6 +73,9 @@ public record Config(
                 + " queue=" + queueType.name().toLowerCase()
                 + " jwtSecret=" + (jwtSecret.isPresent() ? "set" : "generated")
                 + " jwtPreviousSecret=" + (jwtPreviousSecret.isPresent() ? "set" : "none")
-                + " adminCidrs=" + adminAllowedCidrs;
+                + " adminCidrs=" + adminAllowedCidrs
+                + " workerQueues=" + (workerQueues.builtIn() ? "all" : workerQueues.queues().stream()
+                        .map(q -> q.queue() + ":" + q.concurrency() + ":" + q.ratePerMinute()).toList())
+                + " jobLease=" + jobLease;
     }
 }

@@ -2,6 +2,13 @@ package com.hushryd.app;
 
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
+import com.hushryd.jobs.WorkerPlan;
+import com.hushryd.notify.BreakerSettings;
+import com.hushryd.notify.Channel;
+import com.hushryd.notify.NotifySettings;
+import com.hushryd.notify.ProviderEndpoint;
+import java.net.URI;
+import java.net.URISyntaxException;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
 import java.net.InetAddress;
@@ -74,6 +81,9 @@ public final class ConfigLoader {
         if (queueType == QueueType.REDIS && redis.isEmpty()) {
             throw new ConfigException(name(Setting.REDIS_URL) + ": required when QUEUE_TYPE=redis");
         }
+        int workerConcurrency = integer(Setting.WORKER_CONCURRENCY, 1, 1024);
+        WorkerPlan workerQueues = parse(Setting.WORKER_QUEUES, string(Setting.WORKER_QUEUES),
+                v -> WorkerPlan.parse(v, workerConcurrency));
         String logLevel = string(Setting.LOG_LEVEL).toLowerCase(Locale.ROOT);
         if (!List.of("error", "warn", "info", "debug", "trace").contains(logLevel)) {
             throw new ConfigException(name(Setting.LOG_LEVEL) + ": expected error, warn, info, debug or trace, got '"
@@ -111,7 +121,57 @@ public final class ConfigLoader {
                 duration(Setting.SHUTDOWN_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
                 choice(Setting.LOG_FORMAT, LogFormat.class),
                 logLevel,
-                bool(Setting.ACCESS_LOG));
+                bool(Setting.ACCESS_LOG),
+                workerQueues,
+                workerConcurrency,
+                duration(Setting.JOB_LEASE, Duration.ofSeconds(1), Duration.ofHours(1)),
+                integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
+                notifySettings());
+    }
+
+    private NotifySettings notifySettings() {
+        Map<Channel, List<ProviderEndpoint>> providers = new EnumMap<>(Channel.class);
+        Setting[][] bySetting = {
+            {Setting.SMS_PRIMARY_URL, Setting.SMS_PRIMARY_KEY, Setting.SMS_FALLBACK_URL, Setting.SMS_FALLBACK_KEY},
+            {Setting.EMAIL_PRIMARY_URL, Setting.EMAIL_PRIMARY_KEY, Setting.EMAIL_FALLBACK_URL,
+                Setting.EMAIL_FALLBACK_KEY},
+            {Setting.PUSH_PRIMARY_URL, Setting.PUSH_PRIMARY_KEY, Setting.PUSH_FALLBACK_URL, Setting.PUSH_FALLBACK_KEY}};
+        Channel[] channels = {Channel.SMS, Channel.EMAIL, Channel.PUSH};
+        for (int i = 0; i < channels.length; i++) {
+            List<ProviderEndpoint> list = new ArrayList<>();
+            provider(channels[i].label() + "-primary", bySetting[i][0], bySetting[i][1]).ifPresent(list::add);
+            Optional<ProviderEndpoint> fallback = provider(channels[i].label() + "-fallback", bySetting[i][2],
+                    bySetting[i][3]);
+            if (fallback.isPresent() && list.isEmpty()) {
+                throw new ConfigException(name(bySetting[i][2]) + ": a fallback needs a primary ("
+                        + bySetting[i][0].env() + ")");
+            }
+            fallback.ifPresent(list::add);
+            providers.put(channels[i], list);
+        }
+        Duration timeout = duration(Setting.NOTIFY_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(2));
+        return new NotifySettings(providers, BreakerSettings.ofDefaults().withCallTimeout(timeout));
+    }
+
+    private Optional<ProviderEndpoint> provider(String name, Setting url, Setting key) {
+        Optional<String> u = optional(url);
+        Optional<String> k = optional(key);
+        if (u.isEmpty()) {
+            if (k.isPresent()) {
+                throw new ConfigException(name(key) + ": set " + url.env() + " too");
+            }
+            return Optional.empty();
+        }
+        URI uri;
+        try {
+            uri = new URI(u.get());
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw new ConfigException(name(url) + ": expected an http:// or https:// URL, got '" + u.get() + "'");
+        }
+        return Optional.of(new ProviderEndpoint(name, uri, k.orElse(null)));
     }
 
     /** The raw value of a setting: flag, else environment, else default; blank counts as unset. */

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.VersionProvider.class,
         description = "HushRyd: ride-sharing backend with live tracking, SOS, chat and background jobs.%n"
                 + "Configuration comes from environment variables; each has a flag that overrides it.",
-        subcommands = {ServeCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, WorkerCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -23,6 +23,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         SettingOptions.addTo(cmd.getSubcommands().get("serve").getCommandSpec(), List.of(Setting.values()));
+        SettingOptions.addTo(cmd.getSubcommands().get("worker").getCommandSpec(), WorkerCommand.SETTINGS);
         SettingOptions.addTo(cmd.getSubcommands().get("admin").getSubcommands().get("create").getCommandSpec(),
                 AdminCommand.Create.SETTINGS);
         cmd.setExecutionExceptionHandler((ex, line, parseResult) -> {

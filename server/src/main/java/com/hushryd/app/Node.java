@@ -21,6 +21,30 @@ import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiRouter;
+import com.hushryd.jobs.BuiltinJobs;
+import com.hushryd.jobs.JobHandlers;
+import com.hushryd.jobs.JobMetrics;
+import com.hushryd.jobs.JobProducer;
+import com.hushryd.jobs.JobQueue;
+import com.hushryd.jobs.JobQueueHealth;
+import com.hushryd.jobs.JobRoutes;
+import com.hushryd.jobs.QueueMonitor;
+import com.hushryd.jobs.QueueSettings;
+import com.hushryd.jobs.Worker;
+import com.hushryd.jobs.outbox.OutboxRelay;
+import com.hushryd.jobs.postgres.PgLedger;
+import com.hushryd.jobs.postgres.PgNotifier;
+import com.hushryd.jobs.postgres.PgRateGate;
+import com.hushryd.jobs.postgres.PostgresJobQueue;
+import com.hushryd.jobs.rabbitmq.RabbitJobQueue;
+import com.hushryd.jobs.redis.RedisJobQueue;
+import com.hushryd.notify.Channel;
+import com.hushryd.notify.DevOutbox;
+import com.hushryd.notify.Notifications;
+import com.hushryd.notify.NotifyHealth;
+import com.hushryd.notify.NotifyRoutes;
+import com.hushryd.notify.ProviderEndpoint;
+import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
 import com.hushryd.ops.Lifecycle;
@@ -43,6 +67,7 @@ import io.vertx.core.http.HttpServerOptions;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -72,18 +97,31 @@ public final class Node implements AutoCloseable {
     private PresenceStore presence;
     private RecentMessages recentMessages;
     private RealtimeGateway gateway;
+    private final com.hushryd.realtime.InAppDelivery inApp = new com.hushryd.realtime.InAppDelivery();
+    private Broker workerBroker;
     private ClusterRegistry cluster;
     private UserService users;
     private ApiRouter api;
+    private PgNotifier notifier;
+    private PgLedger ledger;
+    private JobQueue jobQueue;
+    private OutboxRelay outboxRelay;
+    private JobProducer jobProducer;
+    private QueueMonitor queueMonitor;
+    private Worker worker;
+    private Notifications notifications;
+    private JobHandlers jobHandlers;
+    private final boolean serveHttp;
     private boolean closed;
 
-    private Node(Config config) {
+    private Node(Config config, boolean serveHttp) {
         this.config = config;
+        this.serveHttp = serveHttp;
     }
 
     /** Starts a node and returns once it listens and reports ready; on failure everything started is stopped. */
     public static Node start(Config config) throws Exception {
-        Node node = new Node(config);
+        Node node = new Node(config, true);
         try {
             node.startAll();
         } catch (Exception | Error e) {
@@ -91,6 +129,121 @@ public final class Node implements AutoCloseable {
             throw e;
         }
         return node;
+    }
+
+    /**
+     * Starts a worker process ({@code hushryd worker}): storage and the job queues, and workers for
+     * {@code WORKER_QUEUES}; no HTTP. On the embedded database it joins the one a running node started.
+     */
+    public static Node startWorker(Config config) throws Exception {
+        Node node = new Node(config, false);
+        try {
+            node.startWorkerOnly();
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private void startWorkerOnly() throws Exception {
+        log.info("starting HushRyd {} worker {}", version, config.nodeId());
+        log.info("configuration: {}", config.describe());
+        Files.createDirectories(config.dataDir());
+        DatabaseUrl url = config.database().isPresent() ? openStorage() : EmbeddedPostgresServer
+                .running(config.dataDir()).map(u -> {
+                    log.info("storage: the embedded PostgreSQL of the node running on {}", config.dataDir());
+                    return u;
+                }).orElseGet(() -> {
+                    try {
+                        return openStorage();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                });
+        metrics = new Metrics(config.nodeId());
+        database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
+                config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-worker-" + config.nodeId()), metrics.pool());
+        database.migrate();
+        openJobs();
+        if (worker == null) {
+            throw new ConfigException("WORKER_QUEUES: a worker needs at least one queue (--queues a,b)");
+        }
+        lifecycle.ready();
+        log.info("HushRyd worker {} ready", config.nodeId());
+    }
+
+    /**
+     * The job queue backend of QUEUE_TYPE, the outbox relay (Redis, RabbitMQ), the notification channels, the queue
+     * monitor and, when WORKER_QUEUES names any, this process's workers.
+     */
+    private void openJobs() {
+        notifier = new PgNotifier(database);
+        ledger = new PgLedger(database, config.nodeId());
+        switch (config.queueType()) {
+            case POSTGRES -> {
+                jobQueue = new PostgresJobQueue(database, notifier, ledger, config.nodeId(), config.jobLease());
+                log.info("jobs: PostgreSQL queues in the node's database (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY)");
+            }
+            case REDIS -> {
+                RedisUrl redis = config.redis().orElseThrow();
+                RedisJobQueue q = new RedisJobQueue(redis, "hushryd:", config.nodeId(), config.jobLease());
+                jobQueue = q;
+                outboxRelay = new OutboxRelay(database, q, notifier);
+                log.info("jobs: Redis queues at {} (Lua scripts, one hash tag per queue); transactional enqueue "
+                        + "through the PostgreSQL outbox", redis);
+            }
+            case RABBITMQ -> {
+                String url = config.rabbitmqUrl().orElseThrow();
+                RabbitJobQueue q = new RabbitJobQueue(url, "hushryd.", database, ledger, config.nodeId());
+                jobQueue = q;
+                outboxRelay = new OutboxRelay(database, q, notifier);
+                log.info("jobs: RabbitMQ queues at {} (publisher confirms, manual acks, TTL delay queues); "
+                        + "transactional enqueue through the PostgreSQL outbox", url.replaceAll("//[^@/]*@", "//***@"));
+            }
+        }
+        JobMetrics jobMetrics = metrics.jobs();
+        jobProducer = new JobProducer(jobQueue, config.queueDepthWarn(), jobMetrics);
+        DevOutbox devOutbox = new DevOutbox(database);
+        if (serveHttp) {
+            // in-app notifications reach sockets through this node's gateway (attached once it exists)
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
+        } else if (config.redis().isPresent()) {
+            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId());
+            inApp.attach(workerBroker);
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
+        } else {
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, devOutbox);
+        }
+        for (Channel ch : Channel.values()) {
+            List<ProviderEndpoint> providers = config.notifications().of(ch);
+            log.info("notify: {} via {}", ch.label(), ch == Channel.IN_APP
+                    ? (serveHttp || workerBroker != null ? "the realtime gateway (event 'notification' to user:{id})"
+                            : "the development outbox (a worker without REDIS_URL cannot reach sockets)")
+                    : providers.isEmpty() ? "the development outbox (no provider configured)" : providers);
+        }
+        JobHandlers handlers = new JobHandlers();
+        BuiltinJobs.register(handlers, database);
+        notifications.register(handlers);
+        jobHandlers = handlers;
+        List<String> builtIn = new ArrayList<>();
+        builtIn.add(BuiltinJobs.QUEUE);
+        builtIn.addAll(Notifications.queues());
+        queueMonitor = new QueueMonitor(jobQueue, builtIn, jobProducer, config.queueDepthWarn(), jobMetrics);
+        notifier.start();
+        if (outboxRelay != null) {
+            outboxRelay.start();
+        }
+        queueMonitor.start();
+        List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
+        if (!queues.isEmpty()) {
+            worker = new Worker(jobQueue, handlers, queues, config.jobLease(), jobMetrics, config.nodeId(),
+                    new PgRateGate(database)).start();
+            log.info("jobs: working on {}", queues.stream().map(q -> q.queue() + " (" + q.concurrency() + " at once"
+                    + (q.ratePerMinute() > 0 ? ", " + q.ratePerMinute() + "/min" : "") + ")").toList());
+        } else {
+            log.info("jobs: this process runs no workers (WORKER_QUEUES=none); run ./hushryd worker --queues ...");
+        }
     }
 
     private void startAll() throws Exception {
@@ -121,7 +274,7 @@ public final class Node implements AutoCloseable {
                 throw new ConfigException("ADMIN_PHONE/ADMIN_PASSWORD: " + e.getMessage());
             }
         }
-        logUnusedBackends();
+        openJobs();
 
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
@@ -146,6 +299,7 @@ public final class Node implements AutoCloseable {
             log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
         }
         gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
+        inApp.attach(gateway);
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
         RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, presence, gateway, config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
@@ -158,11 +312,15 @@ public final class Node implements AutoCloseable {
             gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
         });
 
+        JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
+        NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
         cluster.reportStats(gateway::connectionStats);
         OpsRoutes.register(api, workers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
-                        new RealtimeHealth(gateway)),
+                        new RealtimeHealth(gateway),
+                        new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
+                        new NotifyHealth(notifications)),
                 metrics, cluster, config.nodeId(), version);
 
         HttpServerOptions options = new HttpServerOptions()
@@ -206,11 +364,6 @@ public final class Node implements AutoCloseable {
         return embeddedPostgres.url();
     }
 
-    private void logUnusedBackends() {
-        log.info("jobs: QUEUE_TYPE={} accepted; the job queue is not part of this version yet",
-                config.queueType().name().toLowerCase());
-    }
-
     private void startPeriodicTasks() {
         PoolMonitor poolMonitor = new PoolMonitor(database::poolStats, 6);
         vertx.setPeriodic(5_000, id -> poolMonitor.check());
@@ -240,6 +393,16 @@ public final class Node implements AutoCloseable {
         return database;
     }
 
+    /** The job queues of this node (for tools and tests in-process). */
+    public JobProducer jobs() {
+        return jobProducer;
+    }
+
+    /** The notification channels (SOS and other producers enqueue through it). */
+    public Notifications notifications() {
+        return notifications;
+    }
+
     /** The API endpoints this node serves, as registered (the OpenAPI document must list exactly these). */
     public List<ApiRouter.Endpoint> endpoints() {
         return api.endpoints();
@@ -264,6 +427,26 @@ public final class Node implements AutoCloseable {
             engine.closeAll("server shutting down");
             quietly("HTTP drain", () -> await(drained, config.shutdownTimeout().plusSeconds(5)));
         }
+        if (worker != null) {
+            log.info("stopping workers: running jobs get up to {}s, the rest go back to their queues",
+                    config.shutdownTimeout().toSeconds());
+            quietly("workers", () -> worker.close(config.shutdownTimeout()));
+        }
+        if (queueMonitor != null) {
+            quietly("queue monitor", queueMonitor::close);
+        }
+        if (outboxRelay != null) {
+            quietly("outbox relay", outboxRelay::close);
+        }
+        if (jobQueue != null) {
+            quietly("job queue", jobQueue::close);
+        }
+        if (notifier != null) {
+            quietly("LISTEN connection", notifier::close);
+        }
+        if (ledger != null) {
+            quietly("job counters", ledger::close);
+        }
         if (cluster != null && database != null) {
             quietly("cluster leave", cluster::leave);
         }
@@ -272,6 +455,9 @@ public final class Node implements AutoCloseable {
         }
         if (broker != null) {
             quietly("realtime broker", broker::close);
+        }
+        if (workerBroker != null) {
+            quietly("worker broker", workerBroker::close);
         }
         if (presence != null) {
             quietly("presence", presence::close);
@@ -291,7 +477,7 @@ public final class Node implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        log.info("HushRyd node {} stopped", config.nodeId());
+        log.info("HushRyd {} {} stopped", serveHttp ? "node" : "worker", config.nodeId());
     }
 
     private interface Step {

@@ -28,41 +28,54 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = ConfigLoader.load(System.getenv(), SettingOptions.given(spec, List.of(Setting.values())));
-        Logging.configure(config.logFormat(), config.logLevel());
         if (conformance || fixture != null) {
-            FixtureServer server = FixtureServer.start(conformance ? FixtureServer.Fixture.CONFORMANCE : fixture,
-                    conformance ? ConfigLoader.load(java.util.Map.of("HOST", config.host(), "PORT",
-                            Integer.toString(config.port()), "EVENT_LOOPS", "1")) : config);
-            CountDownLatch done = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Logging.configure(config.logFormat(), config.logLevel());
+            FixtureServer server = conformance
+                    ? FixtureServer.conformance(config.host(), config.port())
+                    : FixtureServer.start(fixture, config);
+            awaitShutdown(() -> {
                 try {
                     server.close();
                 } catch (Exception e) {
                     // exiting anyway
                 }
-                Logging.stop();
-                done.countDown();
-            }, "hushryd-shutdown"));
-            done.await();
+            });
             return 0;
         }
-        Node node;
-        try {
-            node = Node.start(config);
-        } catch (Exception e) {
-            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", e.getMessage(), e);
-            Logging.stop();
-            spec.commandLine().getErr().println("hushryd: start-up failed: "
-                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
-        }
+        return runUntilStopped(spec, config, "node", Node::start);
+    }
+
+    /** Blocks until SIGTERM/SIGINT, then runs {@code stop} and flushes the logs. */
+    static void awaitShutdown(Runnable stop) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
+            stop.run();
             Logging.stop();
             stopped.countDown();
         }, "hushryd-shutdown"));
         stopped.await();
+    }
+
+    /** How a command starts its process. */
+    interface Starter {
+        Node start(Config config) throws Exception;
+    }
+
+    /** Starts a node (or worker) and keeps it running until SIGTERM/SIGINT, then stops it gracefully. */
+    static int runUntilStopped(CommandLine.Model.CommandSpec spec, Config config, String what, Starter starter)
+            throws Exception {
+        Logging.configure(config.logFormat(), config.logLevel());
+        Node node;
+        try {
+            node = starter.start(config);
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", e.getMessage(), e);
+            Logging.stop();
+            spec.commandLine().getErr().println("hushryd: " + (what.equals("node") ? "" : what + " ")
+                    + "start-up failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        }
+        awaitShutdown(node::close);
         return 0;
     }
 }

@@ -44,7 +44,26 @@ public enum Setting {
     SHUTDOWN_TIMEOUT("--shutdown-timeout", "20s", "How long a graceful shutdown waits for in-flight requests."),
     LOG_FORMAT("--log-format", "text", "Log format: text or json."),
     LOG_LEVEL("--log-level", "info", "Log level: error, warn, info, debug or trace."),
-    ACCESS_LOG("--access-log", "false", "Log one line per HTTP request (true/false).");
+    ACCESS_LOG("--access-log", "false", "Log one line per HTTP request (true/false)."),
+    WORKER_QUEUES("--worker-queues", "all",
+            "Queues this process works on: all (the built-in queues), none, or name[:concurrency[:perMinute]],... (e.g. notify-sms:8:100)."),
+    WORKER_CONCURRENCY("--worker-concurrency", "8", "Jobs of one queue a process runs at once, unless the queue says otherwise."),
+    JOB_LEASE("--job-lease", "30s", "How long a running job stays reserved without renewal before another worker takes it over."),
+    QUEUE_DEPTH_WARN("--queue-depth-warn", "5000",
+            "Waiting jobs above which a queue logs a scale-out warning and enqueues answer 202 with the position."),
+    SMS_PRIMARY_URL("--sms-primary-url", null, "HTTP endpoint of the primary SMS provider (e.g. Twilio). Unset: the development outbox."),
+    SMS_PRIMARY_KEY("--sms-primary-key", null, "API key of the primary SMS provider (sent as a bearer token)."),
+    SMS_FALLBACK_URL("--sms-fallback-url", null, "HTTP endpoint of the fallback SMS provider (e.g. MSG91)."),
+    SMS_FALLBACK_KEY("--sms-fallback-key", null, "API key of the fallback SMS provider."),
+    EMAIL_PRIMARY_URL("--email-primary-url", null, "HTTP endpoint of the primary email provider (e.g. SendGrid). Unset: the development outbox."),
+    EMAIL_PRIMARY_KEY("--email-primary-key", null, "API key of the primary email provider."),
+    EMAIL_FALLBACK_URL("--email-fallback-url", null, "HTTP endpoint of the fallback email provider (e.g. Mailgun)."),
+    EMAIL_FALLBACK_KEY("--email-fallback-key", null, "API key of the fallback email provider."),
+    PUSH_PRIMARY_URL("--push-primary-url", null, "HTTP endpoint of the primary push provider (e.g. FCM). Unset: the development outbox."),
+    PUSH_PRIMARY_KEY("--push-primary-key", null, "API key of the primary push provider."),
+    PUSH_FALLBACK_URL("--push-fallback-url", null, "HTTP endpoint of the fallback push provider."),
+    PUSH_FALLBACK_KEY("--push-fallback-key", null, "API key of the fallback push provider."),
+    NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed.");
 
     private final String flag;
     private final String defaultValue;
@@ -75,6 +94,6 @@ public enum Setting {
 
     /** Whether the value is a secret that must never be printed. */
     public boolean secret() {
-        return this == JWT_SECRET || this == JWT_PREVIOUS_SECRET || this == ADMIN_PASSWORD;
+        return this == JWT_SECRET || this == JWT_PREVIOUS_SECRET || this == ADMIN_PASSWORD || name().endsWith("_KEY");
     }
 }

@@ -1,6 +1,11 @@
 package com.hushryd.ops;
 
 import com.hushryd.http.HttpMetrics;
+import com.hushryd.jobs.JobMetrics;
+import com.hushryd.jobs.QueueStats;
+import io.micrometer.core.instrument.Gauge;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,6 +27,9 @@ public final class Metrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private final ConcurrentHashMap<String, Timer> httpTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> jobTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> queueGauges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicReference<Double>> rates = new ConcurrentHashMap<>();
 
     public Metrics(String nodeId) {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -54,6 +62,51 @@ public final class Metrics implements AutoCloseable {
                         .maximumExpectedValue(Duration.ofSeconds(30))
                         .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Job counters per queue (enqueued, attempts by outcome and duration) and gauges of each queue's counts. */
+    public JobMetrics jobs() {
+        return new JobMetrics() {
+            @Override
+            public void enqueued(String queue) {
+                registry.counter("hushryd.jobs.enqueued", "queue", queue).increment();
+            }
+
+            @Override
+            public void attempt(String queue, String outcome, long durationNanos) {
+                jobTimers.computeIfAbsent(queue + ' ' + outcome, k -> Timer.builder("hushryd.jobs.attempts")
+                        .description("Job attempts by queue and outcome (completed, retried, failed)")
+                        .tags("queue", queue, "outcome", outcome)
+                        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void observe(QueueStats s) {
+                gauge(s.queue(), "waiting").set(s.waiting());
+                gauge(s.queue(), "active").set(s.active());
+                gauge(s.queue(), "delayed").set(s.delayed());
+                gauge(s.queue(), "failed").set(s.failed());
+                gauge(s.queue(), "completed_24h").set(s.completed());
+                rates.computeIfAbsent(s.queue(), q -> {
+                    java.util.concurrent.atomic.AtomicReference<Double> ref =
+                            new java.util.concurrent.atomic.AtomicReference<>(0.0);
+                    Gauge.builder("hushryd.queue.rate", ref, AtomicReference::get)
+                            .description("Jobs completed per second, measured over the last two minutes")
+                            .tag("queue", q).register(registry);
+                    return ref;
+                }).set(s.ratePerSecond());
+            }
+        };
+    }
+
+    private AtomicLong gauge(String queue, String state) {
+        return queueGauges.computeIfAbsent(queue + ' ' + state, k -> {
+            AtomicLong v = new AtomicLong();
+            Gauge.builder("hushryd.queue.jobs", v, AtomicLong::get)
+                    .description("Jobs of a queue by state, cluster-wide (refreshed every 5 s)")
+                    .tags("queue", queue, "state", state).register(registry);
+            return v;
+        });
     }
 
     /** Connection pool gauges and timers, reported by HikariCP itself. */

@@ -37,6 +37,35 @@ public final class TestRedis {
         return "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
     }
 
+    /** Deletes every key of the shared Redis that starts with {@code prefix} (a test cleaning up after itself). */
+    public static void deleteKeys(String prefix) {
+        io.lettuce.core.RedisClient client = com.hushryd.store.RedisConnector.client(redisUrl(), "test-cleanup");
+        try (var c = client.connect()) {
+            io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+            do {
+                io.lettuce.core.KeyScanCursor<String> page = c.sync().scan(cursor,
+                        io.lettuce.core.ScanArgs.Builder.matches(prefix + "*").limit(500));
+                if (!page.getKeys().isEmpty()) {
+                    c.sync().del(page.getKeys().toArray(String[]::new));
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** Removes a test's queue from the node's queue registry ({@code hushryd:queues}) after deleting its keys. */
+    public static void forgetQueue(String queue) {
+        deleteKeys("hushryd:{" + queue + "}");
+        io.lettuce.core.RedisClient client = com.hushryd.store.RedisConnector.client(redisUrl(), "test-cleanup");
+        try (var c = client.connect()) {
+            c.sync().srem("hushryd:queues", queue);
+        } finally {
+            client.shutdown();
+        }
+    }
+
     /** A Redis of the caller's own, which it may stop and start again on the same port. */
     public static Dedicated dedicated() {
         return new Dedicated(freePort());

@@ -1,0 +1,40 @@
+package com.hushryd.realtime;
+
+import com.hushryd.notify.InAppSink;
+import com.hushryd.realtime.socketio.Encoder;
+import java.util.UUID;
+
+/**
+ * In-app notifications through the realtime layer: to the user's sockets on every node via this node's gateway, or,
+ * in a worker process that has no gateway, published straight to the user's room through the broker. Until either
+ * is attached, delivery fails and the notification job is retried (then falls back to the development outbox).
+ */
+public final class InAppDelivery implements InAppSink {
+    private volatile RealtimeGateway gateway;
+    private volatile Broker publisher;
+
+    /** Delivers through this node's gateway (a node that serves sockets). */
+    public void attach(RealtimeGateway g) {
+        this.gateway = g;
+    }
+
+    /** Delivers by publishing to the user's room on the broker (a worker process with Redis). */
+    public void attach(Broker b) {
+        this.publisher = b;
+    }
+
+    @Override
+    public void deliver(UUID userId, String event, Object payload) {
+        RealtimeGateway g = gateway;
+        if (g != null) {
+            g.broadcastToUser(userId, event, payload);
+            return;
+        }
+        Broker b = publisher;
+        if (b != null) {
+            b.publish(RealtimeGateway.userRoom(userId), Encoder.event("/", -1, event, payload), null);
+            return;
+        }
+        throw new IllegalStateException("no realtime gateway or broker in this process");
+    }
+}

@@ -1,0 +1,347 @@
+package com.hushryd.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.hushryd.store.Database;
+import com.hushryd.store.Jdbc;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link JobQueue} backend passes (JobRunr's StorageProviderTest style): each backend's test is a
+ * subclass that only supplies the instance, against a real engine.
+ */
+public abstract class JobQueueContract {
+    protected static final Duration LEASE = Duration.ofSeconds(1);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** A queue backend over its real engine; PostgreSQL {@link #database()} is the same the backend uses. */
+    protected abstract JobQueue queue();
+
+    protected abstract Database database();
+
+    /** Simulates the crash of the worker that holds these leases: they must come back to another worker. */
+    protected void crash(JobSource holder) {
+        // lease-based backends: the holder simply stops renewing; its lease expires
+    }
+
+    /** Whether the engine can count waiting jobs per priority (RabbitMQ cannot: it reports the whole count). */
+    protected boolean positionCountsPriority() {
+        return true;
+    }
+
+    protected String q;
+    private final List<Worker> workers = new ArrayList<>();
+    private final List<JobSource> sources = new ArrayList<>();
+
+    @BeforeEach
+    void newQueue() {
+        q = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @AfterEach
+    void stopWorkers() {
+        workers.forEach(w -> w.close(Duration.ofMillis(200)));
+        sources.forEach(JobSource::close);
+    }
+
+    protected Worker worker(JobHandlers handlers, int concurrency) {
+        Worker w = new Worker(queue(), handlers, List.of(new QueueSettings(q, concurrency, 0)), LEASE,
+                JobMetrics.NONE, "w" + workers.size()).start();
+        workers.add(w);
+        return w;
+    }
+
+    protected JobSource source(int capacity) {
+        JobSource s = queue().source(q, capacity);
+        sources.add(s);
+        return s;
+    }
+
+    protected JobRequest job(String payload) {
+        return JobRequest.of(q, "test", payload).withAttempts(3, Duration.ofMillis(50));
+    }
+
+    private static List<Lease> takeAtLeast(JobSource s, int n) {
+        List<Lease> got = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            got.addAll(s.take(n - got.size(), Duration.ofMillis(200)));
+            return got.size() >= n;
+        });
+        return got;
+    }
+
+    @Test
+    void add_thenWorker_runsTheJobOnceWithItsPayload() {
+        Map<UUID, String> seen = new ConcurrentHashMap<>();
+        AtomicInteger runs = new AtomicInteger();
+        Enqueued e = queue().add(job("{\"tripId\":\"abc\",\"n\":7}"));
+        worker(new JobHandlers().register("test", ctx -> {
+            runs.incrementAndGet();
+            seen.put(ctx.jobId(), ctx.payload());
+        }), 2);
+        await().atMost(WAIT).until(() -> seen.containsKey(e.jobId()));
+        assertThat(JobJson.read(seen.get(e.jobId()), Map.class)).isEqualTo(Map.of("tripId", "abc", "n", 7));
+        assertThat(e.duplicate()).isFalse();
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> runs.get() == 1);
+    }
+
+    @Test
+    void criticalJob_isTakenBeforeWaitingNormalOnes() {
+        for (int i = 0; i < 5; i++) {
+            queue().add(job("{\"i\":" + i + "}"));
+        }
+        queue().add(job("{\"high\":true}").withPriority(Priority.HIGH));
+        Enqueued critical = queue().add(job("{\"critical\":true}").withPriority(Priority.CRITICAL));
+        if (positionCountsPriority()) {
+            assertThat(critical.queuePosition()).as("nothing runs before a critical job").isZero();
+        } else {
+            assertThat(critical.queuePosition()).isBetween(0L, 6L);
+        }
+        JobSource s = source(1);
+        Lease first = takeAtLeast(s, 1).get(0);
+        assertThat(first.jobId()).isEqualTo(critical.jobId());
+        assertThat(first.priority()).isEqualTo(Priority.CRITICAL);
+        s.complete(first, new Attempt(1, "t", java.time.Instant.now(), java.time.Instant.now(), null));
+        Lease second = takeAtLeast(s, 1).get(0);
+        assertThat(second.priority()).isEqualTo(Priority.HIGH);
+    }
+
+    @Test
+    void queuePosition_countsJobsAheadOfTheNewOne() {
+        assertThat(queue().add(job("{}")).queuePosition()).isZero();
+        assertThat(queue().add(job("{}")).queuePosition()).isEqualTo(1);
+        assertThat(queue().add(job("{}")).queuePosition()).isEqualTo(2);
+        await().atMost(WAIT).until(() -> queue().stats(q).waiting() == 3);
+    }
+
+    @Test
+    void delayedJob_isNotTakenBeforeItsTime_thenRuns() {
+        Enqueued e = queue().add(job("{}").withDelay(Duration.ofSeconds(2)));
+        JobSource s = source(1);
+        assertThat(quietly(() -> s.take(1, Duration.ofMillis(300)))).isEmpty();
+        assertThat(queue().stats(q).delayed()).isEqualTo(1);
+        Lease l = takeAtLeast(s, 1).get(0);
+        assertThat(l.jobId()).isEqualTo(e.jobId());
+        assertThat(l.attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void failingHandler_isRetriedWithBackoff_thenLandsInTheFailedSetWithItsHistory() {
+        Enqueued e = queue().add(job("{}"));
+        AtomicInteger calls = new AtomicInteger();
+        worker(new JobHandlers().register("test", ctx -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("vendor said no (attempt " + ctx.attempt() + ")");
+        }), 1);
+        await().atMost(WAIT).until(() -> !queue().failed(q, 10).isEmpty());
+        Job failed = queue().failed(q, 10).get(0);
+        assertThat(failed.id()).isEqualTo(e.jobId());
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.lastError()).contains("vendor said no (attempt 3)");
+        assertThat(failed.history()).extracting(Attempt::attempt).containsExactly(1, 2, 3);
+        assertThat(failed.history()).allSatisfy(a -> assertThat(a.error()).contains("vendor said no"));
+        assertThat(calls.get()).isEqualTo(3);
+        await().atMost(WAIT).until(() -> queue().stats(q).failed() == 1);
+    }
+
+    @Test
+    void handlerFailingOnce_completesOnTheSecondAttempt() {
+        Enqueued e = queue().add(job("{}"));
+        Map<Integer, UUID> attempts = new ConcurrentHashMap<>();
+        worker(new JobHandlers().register("test", ctx -> {
+            attempts.put(ctx.attempt(), ctx.jobId());
+            if (ctx.attempt() == 1) {
+                throw new RuntimeException("transient");
+            }
+        }), 1);
+        await().atMost(WAIT).until(() -> attempts.containsKey(2));
+        assertThat(attempts.get(2)).isEqualTo(e.jobId());
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> queue().failed(q, 10).isEmpty()
+                && attempts.size() == 2);
+    }
+
+    @Test
+    void manualRetry_ofAFailedJob_runsItAgainWithFreshAttempts() {
+        Enqueued e = queue().add(job("{}").withAttempts(1, Duration.ZERO));
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        worker(new JobHandlers().register("test", ctx -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new RuntimeException("first call fails");
+            }
+            assertThat(ctx.attempt()).isEqualTo(1);
+            done.countDown();
+        }), 1);
+        await().atMost(WAIT).until(() -> queue().stats(q).failed() == 1);
+        assertThat(queue().retry(q, UUID.randomUUID())).as("unknown job").isFalse();
+        assertThat(queue().retry(q, e.jobId())).isTrue();
+        await().atMost(WAIT).until(() -> done.getCount() == 0);
+        await().atMost(WAIT).until(() -> queue().failed(q, 10).isEmpty());
+        assertThat(queue().retry(q, e.jobId())).as("no longer failed").isFalse();
+    }
+
+    @Test
+    void idempotencyKey_secondAdd_returnsTheFirstJob_andItRunsOnce() {
+        Enqueued first = queue().add(job("{}").withIdempotencyKey("booking-42"));
+        Enqueued second = queue().add(job("{}").withIdempotencyKey("booking-42"));
+        Enqueued other = queue().add(job("{}").withIdempotencyKey("booking-43"));
+        assertThat(second.jobId()).isEqualTo(first.jobId());
+        assertThat(second.duplicate()).isTrue();
+        assertThat(other.jobId()).isNotEqualTo(first.jobId());
+        AtomicInteger runs = new AtomicInteger();
+        worker(new JobHandlers().register("test", ctx -> runs.incrementAndGet()), 2);
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> runs.get() == 2);
+    }
+
+    @Test
+    void jobExceedingItsTimeout_isInterruptedAndRetried() {
+        queue().add(job("{}").withTimeout(Duration.ofMillis(300)));
+        Map<Integer, String> outcome = new ConcurrentHashMap<>();
+        worker(new JobHandlers().register("test", ctx -> {
+            if (ctx.attempt() == 1) {
+                try {
+                    Thread.sleep(30_000);
+                    outcome.put(1, "slept");
+                } catch (InterruptedException e) {
+                    outcome.put(1, "interrupted");
+                    throw e;
+                }
+            } else {
+                outcome.put(ctx.attempt(), "ran");
+            }
+        }), 1);
+        await().atMost(WAIT).until(() -> "ran".equals(outcome.get(2)));
+        assertThat(outcome.get(1)).isEqualTo("interrupted");
+    }
+
+    @Test
+    void jobOfACrashedWorker_isHandedToAnotherWorker() {
+        Enqueued e = queue().add(job("{}"));
+        JobSource crashed = queue().source(q, 1);
+        Lease held = takeAtLeast(crashed, 1).get(0);
+        assertThat(held.attempt()).isEqualTo(1);
+        crash(crashed);
+        JobSource survivor = source(1);
+        List<Lease> again = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            survivor.maintain();
+            again.addAll(survivor.take(1, Duration.ofMillis(200)));
+            return !again.isEmpty();
+        });
+        assertThat(again.get(0).jobId()).isEqualTo(e.jobId());
+        assertThat(again.get(0).attempt()).as("the crashed attempt counts").isEqualTo(2);
+        crashed.close();
+    }
+
+    @Test
+    void gracefulStop_releasesUnfinishedJobs_withoutSpendingAnAttempt() {
+        Enqueued e = queue().add(job("{}"));
+        CountDownLatch started = new CountDownLatch(1);
+        Worker stopping = new Worker(queue(), new JobHandlers().register("test", ctx -> {
+            started.countDown();
+            Thread.sleep(60_000);
+        }), List.of(new QueueSettings(q, 1, 0)), LEASE, JobMetrics.NONE, "stopping").start();
+        await().atMost(WAIT).until(() -> started.getCount() == 0);
+        stopping.close(Duration.ofMillis(100));
+        Map<UUID, Integer> attempts = new ConcurrentHashMap<>();
+        worker(new JobHandlers().register("test", ctx -> attempts.put(ctx.jobId(), ctx.attempt())), 1);
+        await().atMost(WAIT).until(() -> attempts.containsKey(e.jobId()));
+        assertThat(attempts.get(e.jobId())).isEqualTo(1);
+    }
+
+    @Test
+    void failedSet_keepsOnlyRemoveOnFailJobs() {
+        for (int i = 0; i < 4; i++) {
+            queue().add(job("{}").withAttempts(1, Duration.ZERO).withRetention(10, 2));
+        }
+        AtomicInteger calls = new AtomicInteger();
+        worker(new JobHandlers().register("test", ctx -> {
+            calls.incrementAndGet();
+            throw new RuntimeException("always");
+        }), 2);
+        await().atMost(WAIT).until(() -> calls.get() == 4);
+        await().atMost(WAIT).until(() -> queue().failed(q, 10).size() == 2);
+    }
+
+    @Test
+    void manyJobs_twoWorkers_eachJobCompletesExactlyOnce() {
+        int n = 200;
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(queue().add(job("{\"i\":" + i + "}")).jobId());
+        }
+        Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
+        JobHandlers handlers = new JobHandlers().register("test", ctx ->
+                runs.computeIfAbsent(ctx.jobId(), k -> new AtomicInteger()).incrementAndGet());
+        worker(handlers, 4);
+        worker(handlers, 4);
+        await().atMost(WAIT).until(() -> runs.size() == n);
+        assertThat(runs.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(runs.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+    }
+
+    @Test
+    void stats_measureTheProcessingRate_andTheEstimateUsesIt() {
+        for (int i = 0; i < 20; i++) {
+            queue().add(job("{}"));
+        }
+        AtomicInteger runs = new AtomicInteger();
+        worker(new JobHandlers().register("test", ctx -> runs.incrementAndGet()), 2);
+        await().atMost(WAIT).until(() -> runs.get() == 20);
+        await().atMost(WAIT).until(() -> queue().stats(q).ratePerSecond() > 0 && queue().stats(q).completed() == 20);
+        QueueStats s = queue().stats(q);
+        assertThat(s.waiting()).isZero();
+        assertThat(s.active()).isZero();
+        assertThat(queue().queues()).contains(q);
+        await().atMost(WAIT).until(() -> queue().add(job("{}").withDelay(Duration.ofMinutes(5)))
+                .estimatedWaitSeconds() != null);
+    }
+
+    @Test
+    void addInATransaction_existsOnlyIfTheTransactionCommits() throws Exception {
+        UUID[] rolledBack = new UUID[1];
+        try {
+            database().tx(c -> {
+                rolledBack[0] = queue().add(c, job("{\"tx\":\"rollback\"}")).jobId();
+                throw new SQLException("business rule failed");
+            });
+        } catch (SQLException expected) {
+            // the caller's transaction rolled back
+        }
+        UUID committed = database().tx(c -> {
+            Jdbc.one(c, "SELECT 1", rs -> 1);
+            return queue().add(c, job("{\"tx\":\"commit\"}")).jobId();
+        });
+        Map<UUID, String> ran = new ConcurrentHashMap<>();
+        worker(new JobHandlers().register("test", ctx -> ran.put(ctx.jobId(), ctx.payload())), 2);
+        await().atMost(WAIT).until(() -> ran.containsKey(committed));
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> ran.size() == 1);
+        assertThat(ran).doesNotContainKey(rolledBack[0]);
+    }
+
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> T quietly(Call<T> c) {
+        try {
+            return c.call();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

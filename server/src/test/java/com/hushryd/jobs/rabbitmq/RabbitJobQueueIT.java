@@ -1,0 +1,68 @@
+package com.hushryd.jobs.rabbitmq;
+
+import com.hushryd.jobs.JobQueue;
+import com.hushryd.jobs.JobQueueContract;
+import com.hushryd.jobs.JobSource;
+import com.hushryd.jobs.outbox.OutboxRelay;
+import com.hushryd.jobs.postgres.PgLedger;
+import com.hushryd.jobs.postgres.PgNotifier;
+import com.hushryd.store.Database;
+import com.hushryd.testing.TestDatabases;
+import com.hushryd.testing.TestRabbit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+
+class RabbitJobQueueIT extends JobQueueContract {
+    static final String PREFIX = TestRabbit.prefix();
+    static Database db;
+    static PgNotifier notifier;
+    static PgLedger ledger;
+    static RabbitJobQueue queue;
+    static OutboxRelay relay;
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue(TestRabbit.reachable(), TestRabbit.skipMessage());
+        db = TestDatabases.migrated();
+        notifier = new PgNotifier(db);
+        ledger = new PgLedger(db, "test-node");
+        queue = new RabbitJobQueue(TestRabbit.url(), PREFIX, db, ledger, "test-node");
+        relay = new OutboxRelay(db, queue, notifier).start();
+        notifier.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (queue == null) {
+            return;
+        }
+        var names = queue.queues();
+        relay.close();
+        queue.close();
+        ledger.close();
+        notifier.close();
+        db.close();
+        TestRabbit.deleteQueues(PREFIX, names, RabbitJobQueue.DELAY_LEVELS);
+    }
+
+    @Override
+    protected JobQueue queue() {
+        return queue;
+    }
+
+    @Override
+    protected Database database() {
+        return db;
+    }
+
+    @Override
+    protected void crash(JobSource holder) {
+        holder.close();
+    }
+
+    @Override
+    protected boolean positionCountsPriority() {
+        return false;
+    }
+}

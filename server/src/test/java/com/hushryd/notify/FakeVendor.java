@@ -1,0 +1,90 @@
+package com.hushryd.notify;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A local HTTP server that behaves like an SMS/email vendor: accepts, answers 500, or hangs past the timeout. */
+final class FakeVendor implements AutoCloseable {
+    enum Mode {
+        OK, FAIL, HANG
+    }
+
+    private final HttpServer server;
+    private volatile Mode mode = Mode.OK;
+    private final AtomicInteger calls = new AtomicInteger();
+    private final List<String> accepted = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+
+    FakeVendor() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/send", exchange -> {
+            calls.incrementAndGet();
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            Mode m = mode;
+            int status = 200;
+            String answer = "{\"sid\":\"SM123\"}";
+            if (m == Mode.HANG) {
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (m == Mode.FAIL) {
+                status = 500;
+                answer = "{\"error\":\"internal\"}";
+            } else {
+                accepted.add(body);
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            try {
+                exchange.sendResponseHeaders(status, bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            } catch (IOException e) {
+                // the client gave up (timeout)
+            }
+        });
+        server.start();
+    }
+
+    URI url() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/send");
+    }
+
+    void mode(Mode m) {
+        mode = m;
+    }
+
+    int calls() {
+        return calls.get();
+    }
+
+    List<String> accepted() {
+        return accepted;
+    }
+
+    List<String> authorizations() {
+        return authorizations;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
