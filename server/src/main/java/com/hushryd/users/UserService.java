@@ -248,6 +248,11 @@ public final class UserService {
         return new PublicProfile(u.id(), u.name(), u.role(), u.createdAt());
     }
 
+    /** Display names of these users (absent ids are left out). */
+    public Map<UUID, String> names(java.util.Collection<UUID> ids) throws SQLException {
+        return db.read(c -> UserStore.names(c, ids));
+    }
+
     public Optional<User> byId(UUID id) throws SQLException {
         return db.read(c -> UserStore.byId(c, id));
     }
