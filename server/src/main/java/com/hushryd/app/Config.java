@@ -1,5 +1,6 @@
 package com.hushryd.app;
 
+import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
 import com.hushryd.jobs.WorkerPlan;
@@ -61,7 +62,8 @@ public record Config(
         int workerConcurrency,
         Duration jobLease,
         int queueDepthWarn,
-        NotifySettings notifications) {
+        NotifySettings notifications,
+        SosSettings sos) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);

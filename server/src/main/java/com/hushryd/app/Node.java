@@ -44,6 +44,10 @@ import com.hushryd.notify.Notifications;
 import com.hushryd.notify.NotifyHealth;
 import com.hushryd.notify.NotifyRoutes;
 import com.hushryd.notify.ProviderEndpoint;
+import com.hushryd.sos.SosJobs;
+import com.hushryd.sos.SosRoutes;
+import com.hushryd.sos.SosService;
+import com.hushryd.sos.SosTracker;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
@@ -113,6 +117,9 @@ public final class Node implements AutoCloseable {
     private Worker worker;
     private Notifications notifications;
     private JobHandlers jobHandlers;
+    private SosJobs sosJobs;
+    private SosTracker sosTracker;
+    private SosService sos;
     private final boolean serveHttp;
     private boolean closed;
 
@@ -227,9 +234,12 @@ public final class Node implements AutoCloseable {
         JobHandlers handlers = new JobHandlers();
         BuiltinJobs.register(handlers, database);
         notifications.register(handlers);
+        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock);
+        sosJobs.register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = new ArrayList<>();
         builtIn.add(BuiltinJobs.QUEUE);
+        builtIn.add(SosJobs.QUEUE);
         builtIn.addAll(Notifications.queues());
         queueMonitor = new QueueMonitor(jobQueue, builtIn, jobProducer, config.queueDepthWarn(), jobMetrics);
         notifier.start();
@@ -325,6 +335,15 @@ public final class Node implements AutoCloseable {
         log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
                 + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
                 config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
+        sosTracker = new SosTracker(database, inApp::deliverToRoom);
+        sosTracker.start();
+        sos = new SosService(database, sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(), config.sos(), clock);
+        locations.onStored(sosTracker::onLocation);
+        SosRoutes.register(api, sos);
+        SosRoutes.register(io.namespace("/"), sos, workers);
+        log.info("sos: escalation after {} to {}", config.sos().escalateAfter(), config.sos().onCallPhone()
+                .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
+                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"));
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
@@ -423,6 +442,10 @@ public final class Node implements AutoCloseable {
     }
 
     /** The notification channels (SOS and other producers enqueue through it). */
+    public SosService sos() {
+        return sos;
+    }
+
     public Notifications notifications() {
         return notifications;
     }
@@ -476,6 +499,9 @@ public final class Node implements AutoCloseable {
         }
         if (vertx != null) {
             quietly("vert.x", () -> await(vertx.close(), Duration.ofSeconds(10)));
+        }
+        if (sosTracker != null) {
+            quietly("SOS tracker", sosTracker::close);
         }
         if (locationHistory != null) {
             quietly("location history", locationHistory::close);

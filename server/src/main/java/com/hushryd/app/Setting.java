@@ -70,7 +70,10 @@ public enum Setting {
     PUSH_PRIMARY_KEY("--push-primary-key", null, "API key of the primary push provider."),
     PUSH_FALLBACK_URL("--push-fallback-url", null, "HTTP endpoint of the fallback push provider."),
     PUSH_FALLBACK_KEY("--push-fallback-key", null, "API key of the fallback push provider."),
-    NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed.");
+    NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed."),
+    SOS_ESCALATE_AFTER("--sos-escalate-after", "2m", "How long an SOS alert may stay unacknowledged by an admin before it is escalated to the on-call contact."),
+    SOS_ONCALL_PHONE("--sos-oncall-phone", null, "Phone of the on-call contact (SMS on escalation). Unset: escalations reach the admins' dashboards only."),
+    SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation).");
 
     private final String flag;
     private final String defaultValue;
