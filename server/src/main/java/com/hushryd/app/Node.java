@@ -321,7 +321,11 @@ public final class Node implements AutoCloseable {
         }
         openJobs();
 
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        // no classpath resolving for file operations: the local object store's files are plain paths, and Vert.x's
+        // classpath cache directory (in /tmp, which cleaners may empty) must not be able to fail them
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setFileSystemOptions(
+                new io.vertx.core.file.FileSystemOptions().setClassPathResolvingEnabled(false)
+                        .setFileCachingEnabled(false)));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
                 metrics.http(), config.httpBodyLimit(), config.accessLog());
@@ -365,7 +369,7 @@ public final class Node implements AutoCloseable {
             if (abandoned > 0) {
                 log.info("uploads: removed {} partial upload(s) a previous run left behind", abandoned);
             }
-            uploadReceiver = new LocalUploadReceiver(vertx, local, metrics.uploads());
+            uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(), metrics.uploads());
         }
         log.info("uploads: at most {} upload URLs per user a minute, counted on this node", config.uploads()
                 .perMinute());

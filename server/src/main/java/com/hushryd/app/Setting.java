@@ -77,6 +77,8 @@ public enum Setting {
     S3_PATH_STYLE("--s3-path-style", "false", "Address buckets as endpoint/bucket/key (MinIO, s3proxy) instead of bucket.endpoint/key."),
     UPLOAD_URL_TTL("--upload-url-ttl", "1h", "How long an upload URL stays valid."),
     UPLOAD_MAX_SIZE("--upload-max-size", "10mb", "Largest document accepted (e.g. 5mb)."),
+    UPLOAD_STREAMS("--upload-streams", "256",
+            "Uploads the local store receives at once; more wait with their sockets paused (bounds memory and open files)."),
     UPLOAD_RATE_LIMIT("--upload-rate-limit", "20",
             "Upload URLs one user may ask for per minute (counted per node until the shared rate limiter lands).");
 

@@ -29,6 +29,7 @@ class UploadSettingsTest {
         assertThat(u.urlTtl()).isEqualTo(Duration.ofHours(1));
         assertThat(u.maxSize()).isEqualTo(10L * 1024 * 1024);
         assertThat(u.perMinute()).isEqualTo(20);
+        assertThat(u.streams()).isEqualTo(256);
         assertThat(u.publicUrl()).isEmpty();
     }
 

@@ -4,6 +4,7 @@ import com.hushryd.http.ApiException;
 import com.hushryd.http.Errors;
 import com.hushryd.http.Json;
 import com.hushryd.uploads.UploadMetrics;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Receives uploads into the {@link LocalObjectStore}: {@code PUT /uploads/{key}?expires&size&type&sig}, on the event
- * loop, without blocking it and without holding the body in memory. The URL, content type and length are checked
- * before a byte is read; the body is then streamed to a part file with backpressure (the socket is paused while the
- * file's write queue is full), counted, flushed to disk and linked into place only when exactly the signed number of
- * bytes arrived. Every refusal is the API's JSON error shape.
+ * loop, without blocking it and without holding bodies in memory. The URL, content type and length are checked
+ * before a byte is read. A bounded number of uploads is received at once (the others wait with their sockets paused,
+ * so what their clients send stays in the kernel's buffers); each streams into a part file with backpressure (its
+ * socket is paused while the file's write queue is full), is counted, flushed to disk and linked into place only
+ * when exactly the signed number of bytes arrived. Memory is thus bounded by the number of slots, not by the number
+ * of clients or the size of their files (decision 0020). Every refusal is the API's JSON error shape.
  */
 public final class LocalUploadReceiver {
     public static final String PATH = "/uploads/";
@@ -36,14 +39,31 @@ public final class LocalUploadReceiver {
     /** How much of a refused body is read and dropped so the client sees the answer; past it the connection closes. */
     private static final long DRAIN_LIMIT = 1024 * 1024;
 
+    /** Bytes one upload may have queued for its file before its socket is paused. */
+    private static final int FILE_WRITE_QUEUE = 64 * 1024;
+
     private final Vertx vertx;
     private final LocalObjectStore store;
     private final UploadMetrics metrics;
+    private final Slots slots;
 
-    public LocalUploadReceiver(Vertx vertx, LocalObjectStore store, UploadMetrics metrics) {
+    /**
+     * @param streams how many uploads are received at once; the others wait, their sockets paused, for a slot
+     */
+    public LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, UploadMetrics metrics) {
         this.vertx = vertx;
         this.store = store;
+        this.slots = new Slots(streams);
         this.metrics = metrics;
+    }
+
+    /** Uploads being received now, and waiting for a slot. */
+    public int active() {
+        return slots.used();
+    }
+
+    public int waiting() {
+        return slots.waiting();
     }
 
     /** Whether this receiver serves the request's path. */
@@ -65,6 +85,19 @@ public final class LocalUploadReceiver {
             refuse(req, requestId, e, start, 0);
             return;
         }
+        Context context = Vertx.currentContext();
+        Runnable begin = () -> context.runOnContext(v -> receive(req, requestId, grant, start));
+        if (slots.acquireOrQueue(begin)) {
+            receive(req, requestId, grant, start);
+        } else {
+            // waiting: stop reading the socket now, so that what the client sends stays in the kernel's buffers
+            Backpressure.pause(req);
+        }
+    }
+
+    /** Holds a slot: checks the URL was not used, opens the part file and streams the body into it. */
+    private void receive(HttpServerRequest req, String requestId, LocalObjectStore.Grant grant, long start) {
+        Backpressure.resume(req);
         String key = grant.key();
         Path part = store.partFile(key);
         vertx.fileSystem().exists(store.file(key).toString()).compose(exists -> {
@@ -74,6 +107,7 @@ public final class LocalUploadReceiver {
             return vertx.fileSystem().open(part.toString(), new OpenOptions().setWrite(true).setCreateNew(true));
         }).onComplete(ar -> {
             if (ar.failed()) {
+                slots.release();
                 refuse(req, requestId, classify(ar.cause(), true), start, 0);
             } else {
                 new Upload(req, requestId, grant, part, ar.result(), start).begin();
@@ -171,6 +205,7 @@ public final class LocalUploadReceiver {
             req.exceptionHandler(x -> { });
             req.endHandler(v -> { });
             req.resume();
+            Backpressure.resume(req);
         }
     }
 
@@ -184,6 +219,8 @@ public final class LocalUploadReceiver {
         private final long start;
         private long received;
         private boolean done;
+        private boolean fileFull;
+        private boolean released;
 
         Upload(HttpServerRequest req, String requestId, LocalObjectStore.Grant grant, Path part, AsyncFile file,
                 long start) {
@@ -196,6 +233,7 @@ public final class LocalUploadReceiver {
         }
 
         void begin() {
+            file.setWriteQueueMaxSize(FILE_WRITE_QUEUE);
             req.handler(this::data);
             req.endHandler(v -> finish());
             req.exceptionHandler(e -> abort(null));
@@ -210,15 +248,22 @@ public final class LocalUploadReceiver {
             if (done) {
                 return;
             }
-            received += buf.length();
+            int n = buf.length();
+            received += n;
             if (received > grant.size()) {
                 abort(tooLarge(grant.size()));
                 return;
             }
             file.write(buf);
-            if (file.writeQueueFull()) {
-                req.pause();
-                file.drainHandler(v -> req.resume());
+            if (file.writeQueueFull() && !fileFull) {
+                fileFull = true;
+                Backpressure.pause(req);
+                file.drainHandler(v -> {
+                    fileFull = false;
+                    if (!done) {
+                        Backpressure.resume(req);
+                    }
+                });
             }
         }
 
@@ -235,6 +280,7 @@ public final class LocalUploadReceiver {
                 store.commit(part, grant.key());
                 return null;
             }, false)).onComplete(ar -> {
+                release();
                 if (ar.failed()) {
                     cleanUp();
                     ApiException e = ar.cause() instanceof FileAlreadyExistsException ? alreadyUsed(grant.key())
@@ -257,10 +303,18 @@ public final class LocalUploadReceiver {
             }
             done = true;
             cleanUp();
+            release();
             if (error != null) {
                 refuse(req, requestId, error, start, received);
             } else {
                 metrics.received("aborted", received, System.nanoTime() - start);
+            }
+        }
+
+        private void release() {
+            if (!released) {
+                released = true;
+                slots.release();
             }
         }
 

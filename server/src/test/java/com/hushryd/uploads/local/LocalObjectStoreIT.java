@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +43,7 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         store = new LocalObjectStore(dir.resolve("objects"), "0123456789abcdef0123456789abcdef-test".getBytes(
                 StandardCharsets.UTF_8), Optional.empty(), Clock.systemUTC());
         vertx = Vertx.vertx();
-        LocalUploadReceiver receiver = new LocalUploadReceiver(vertx, store, UploadMetrics.NONE);
+        LocalUploadReceiver receiver = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE);
         server = vertx.createHttpServer().requestHandler(receiver::handle).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -114,6 +118,29 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         HttpResponse<String> r = upload(p, body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertStored(key, "application/pdf", body);
+    }
+
+    @Test
+    void moreConcurrentUploadsThanSlots_waitTheirTurn_andAllArriveIntact() throws Exception {
+        List<String> keys = new ArrayList<>();
+        List<byte[]> bodies = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String key = newKey("png");
+            byte[] body = bytes(300_000);
+            PresignedPut p = presign(key, "image/png", body.length, Instant.now().plus(Duration.ofHours(1)));
+            keys.add(key);
+            bodies.add(body);
+            sent.add(http.sendAsync(HttpRequest.newBuilder(p.url()).header("Content-Type", "image/png")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = sent.get(i).get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        for (int i = 0; i < 20; i++) {
+            assertStored(keys.get(i), "image/png", bodies.get(i));
+        }
     }
 
     @Test
