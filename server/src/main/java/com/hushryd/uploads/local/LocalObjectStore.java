@@ -42,6 +42,8 @@ public final class LocalObjectStore implements ObjectStore {
     private final SecretKeySpec secret;
     private final Optional<URI> publicUrl;
     private final Clock clock;
+    /** One initialised MAC per thread: looking one up costs more than signing. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     /**
      * @param directory where objects live; partial uploads go to a sibling {@code <name>-incoming}
@@ -127,12 +129,16 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     private String sign(String key, String contentType, long size, long expires) {
+        byte[] tag = macs.get().doFinal(("PUT\n" + key + "\n" + contentType + "\n" + size + "\n" + expires)
+                .getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(tag);
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(secret);
-            byte[] tag = mac.doFinal(("PUT\n" + key + "\n" + contentType + "\n" + size + "\n" + expires)
-                    .getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(tag);
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
