@@ -17,7 +17,7 @@ env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 DATA_DIR="$DATA" JW
   HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}" \
   "$ROOT/hushryd" serve >"$LOG" 2>&1 &
 LAUNCHER=$!
-trap 'kill $LAUNCHER 2>/dev/null; wait $LAUNCHER 2>/dev/null; rm -rf "$DATA" "$LOG"' EXIT
+trap 'kill $LAUNCHER 2>/dev/null; wait $LAUNCHER 2>/dev/null || true; rm -rf "$DATA" "$LOG"' EXIT
 for _ in $(seq 1 300); do
   curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
   kill -0 $LAUNCHER 2>/dev/null || { cat "$LOG" >&2; exit 1; }

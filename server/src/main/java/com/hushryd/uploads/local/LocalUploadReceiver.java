@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +87,12 @@ public final class LocalUploadReceiver {
             return;
         }
         Context context = Vertx.currentContext();
-        Runnable begin = () -> context.runOnContext(v -> receive(req, requestId, grant, start));
+        // a client that goes away while waiting for a slot is noticed when its socket is read again
+        AtomicBoolean gone = new AtomicBoolean();
+        req.exceptionHandler(e -> gone.set(true));
+        Runnable begin = () -> context.runOnContext(v -> receive(req, requestId, grant, start, gone));
         if (slots.acquireOrQueue(begin)) {
-            receive(req, requestId, grant, start);
+            receive(req, requestId, grant, start, gone);
         } else {
             // waiting: stop reading the socket now, so that what the client sends stays in the kernel's buffers
             Backpressure.pause(req);
@@ -96,7 +100,13 @@ public final class LocalUploadReceiver {
     }
 
     /** Holds a slot: checks the URL was not used, opens the part file and streams the body into it. */
-    private void receive(HttpServerRequest req, String requestId, LocalObjectStore.Grant grant, long start) {
+    private void receive(HttpServerRequest req, String requestId, LocalObjectStore.Grant grant, long start,
+            AtomicBoolean gone) {
+        if (gone.get()) {
+            slots.release();
+            metrics.received("aborted", 0, System.nanoTime() - start);
+            return;
+        }
         Backpressure.resume(req);
         String key = grant.key();
         Path part = store.partFile(key);
@@ -110,7 +120,7 @@ public final class LocalUploadReceiver {
                 slots.release();
                 refuse(req, requestId, classify(ar.cause(), true), start, 0);
             } else {
-                new Upload(req, requestId, grant, part, ar.result(), start).begin();
+                new Upload(req, requestId, grant, part, ar.result(), start).begin(gone);
             }
         });
     }
@@ -232,11 +242,15 @@ public final class LocalUploadReceiver {
             this.start = start;
         }
 
-        void begin() {
+        void begin(AtomicBoolean gone) {
             file.setWriteQueueMaxSize(FILE_WRITE_QUEUE);
             req.handler(this::data);
             req.endHandler(v -> finish());
             req.exceptionHandler(e -> abort(null));
+            if (gone.get()) {
+                abort(null);
+                return;
+            }
             file.exceptionHandler(e -> abort(classify(e, false)));
             if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
                 req.response().writeContinue();

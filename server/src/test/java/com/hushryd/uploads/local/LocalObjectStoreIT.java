@@ -1,6 +1,7 @@
 package com.hushryd.uploads.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import com.hushryd.uploads.UploadMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,6 +37,7 @@ class LocalObjectStoreIT extends ObjectStoreContract {
     static Vertx vertx;
     static HttpServer server;
     static LocalObjectStore store;
+    static LocalUploadReceiver receiver;
     static Path dir;
 
     @BeforeAll
@@ -43,7 +46,7 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         store = new LocalObjectStore(dir.resolve("objects"), "0123456789abcdef0123456789abcdef-test".getBytes(
                 StandardCharsets.UTF_8), Optional.empty(), Clock.systemUTC());
         vertx = Vertx.vertx();
-        LocalUploadReceiver receiver = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE);
+        receiver = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE);
         server = vertx.createHttpServer().requestHandler(receiver::handle).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -141,6 +144,44 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         for (int i = 0; i < 20; i++) {
             assertStored(keys.get(i), "image/png", bodies.get(i));
         }
+    }
+
+    /** Starts an upload by hand: headers and the first {@code sent} bytes of a {@code size}-byte body, then stalls. */
+    private Socket stalledUpload(PresignedPut p, int size, int sent) throws IOException {
+        Socket s = new Socket("127.0.0.1", server.actualPort());
+        String target = p.url().getRawPath() + "?" + p.url().getRawQuery();
+        s.getOutputStream().write(("PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                + "Content-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(bytes(sent));
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    private static String statusLine(Socket s) throws IOException {
+        return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                StandardCharsets.US_ASCII)).readLine();
+    }
+
+    @Test
+    void aClientLeavingWhileWaitingForASlot_doesNotKeepIt() throws Exception {
+        Instant later = Instant.now().plus(Duration.ofHours(1));
+        PresignedPut a = presign(newKey("png"), "image/png", 1000, later);
+        PresignedPut b = presign(newKey("png"), "image/png", 1000, later);
+        String leaverKey = newKey("png");
+        PresignedPut c = presign(leaverKey, "image/png", 1000, later);
+        try (Socket sa = stalledUpload(a, 1000, 500); Socket sb = stalledUpload(b, 1000, 500)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.active() == 2);
+            Socket sc = stalledUpload(c, 1000, 500);
+            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.waiting() == 1);
+            sc.close();
+
+            sa.getOutputStream().write(bytes(500));
+            sb.getOutputStream().write(bytes(500));
+            assertThat(statusLine(sa)).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(statusLine(sb)).isEqualTo("HTTP/1.1 200 OK");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.active() == 0 && receiver.waiting() == 0);
+        assertThat(store.stat(leaverKey)).isEmpty();
     }
 
     @Test
