@@ -178,8 +178,15 @@ final class UploadsCommand implements Callable<Integer> {
             }
             for (int i = 0; i < n && DEBUG_CONNECTIONS != null; i++) {
                 if (!all.get(i).isComplete()) {
-                    System.out.println("# unfinished request " + i + " on local port "
-                            + DEBUG_CONNECTIONS.get(i).localAddress().port());
+                    int port = DEBUG_CONNECTIONS.get(i).localAddress().port();
+                    System.out.println("# unfinished request " + i + " on local port " + port + "; sockets:");
+                    try {
+                        Process ss = new ProcessBuilder("ss", "-tn", "( sport = :" + port + " or dport = :" + port
+                                + " )").redirectErrorStream(true).start();
+                        System.out.print(new String(ss.getInputStream().readAllBytes()));
+                    } catch (java.io.IOException x) {
+                        System.out.println("#   (ss not available: " + x.getMessage() + ")");
+                    }
                 }
             }
         }

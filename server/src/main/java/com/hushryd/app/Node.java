@@ -381,7 +381,8 @@ public final class Node implements AutoCloseable {
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
                         new RealtimeHealth(gateway),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
-                        new NotifyHealth(notifications)),
+                        new NotifyHealth(notifications),
+                        new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver)),
                 metrics, cluster, config.nodeId(), version);
 
         HttpServerOptions options = new HttpServerOptions()

@@ -285,6 +285,16 @@ public abstract class DocumentFlowContract {
     }
 
     @Test
+    void health_reportsTheObjectStoreUp() {
+        HttpResult h = node().api().get("/health", null);
+        JsonNode uploads = h.json().path("checks").path("uploads");
+        assertThat(uploads.path("status").asText()).as(h.text()).isEqualTo("UP");
+        assertThat(uploads.path("backend").asText())
+                .isEqualTo(node().node().config().uploads().store().name().toLowerCase(java.util.Locale.ROOT));
+        assertThat(uploads.has("latencyMs")).isTrue();
+    }
+
+    @Test
     void admins_listADriversDocuments() {
         Account driver = node().register("driver");
         SocketIoAgent.Client c = socket(driver);
