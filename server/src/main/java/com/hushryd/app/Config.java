@@ -7,6 +7,7 @@ import com.hushryd.jobs.WorkerPlan;
 import com.hushryd.notify.NotifySettings;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
+import com.hushryd.uploads.UploadSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param redis    Redis, or empty for in-process state
  * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
  * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
+ * @param uploads  the object store of documents and the upload limits
  */
 public record Config(
         int port,
@@ -63,7 +65,8 @@ public record Config(
         Duration jobLease,
         int queueDepthWarn,
         NotifySettings notifications,
-        SosSettings sos) {
+        SosSettings sos,
+        UploadSettings uploads) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -82,6 +85,8 @@ public record Config(
                 + " adminCidrs=" + adminAllowedCidrs
                 + " workerQueues=" + (workerQueues.builtIn() ? "all" : workerQueues.queues().stream()
                         .map(q -> q.queue() + ":" + q.concurrency() + ":" + q.ratePerMinute()).toList())
-                + " jobLease=" + jobLease;
+                + " jobLease=" + jobLease
+                + " objectStore=" + uploads.store().name().toLowerCase()
+                + uploads.s3().map(s3 -> " s3=" + s3).orElse("");
     }
 }

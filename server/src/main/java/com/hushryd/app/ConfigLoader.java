@@ -13,6 +13,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
+import com.hushryd.uploads.UploadSettings;
+import com.hushryd.uploads.s3.S3Settings;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
@@ -133,7 +135,8 @@ public final class ConfigLoader {
                 duration(Setting.JOB_LEASE, Duration.ofSeconds(1), Duration.ofHours(1)),
                 integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
                 notifySettings(),
-                sosSettings());
+                sosSettings(),
+                uploadSettings());
     }
 
     private SosSettings sosSettings() {
@@ -173,6 +176,52 @@ public final class ConfigLoader {
         }
         Duration timeout = duration(Setting.NOTIFY_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(2));
         return new NotifySettings(providers, BreakerSettings.ofDefaults().withCallTimeout(timeout));
+    }
+
+    private UploadSettings uploadSettings() {
+        UploadSettings.Store store = choice(Setting.OBJECT_STORE, UploadSettings.Store.class);
+        Optional<URI> endpoint = optional(Setting.S3_ENDPOINT).map(v -> httpUrl(Setting.S3_ENDPOINT, v));
+        Optional<String> bucket = optional(Setting.S3_BUCKET);
+        Optional<String> keyId = optional(Setting.S3_ACCESS_KEY_ID);
+        Optional<String> secretKey = optional(Setting.S3_SECRET_ACCESS_KEY);
+        if (keyId.isPresent() != secretKey.isPresent()) {
+            throw new ConfigException(name(keyId.isPresent() ? Setting.S3_SECRET_ACCESS_KEY : Setting.S3_ACCESS_KEY_ID)
+                    + ": S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+        }
+        String region = string(Setting.S3_REGION);
+        if (!region.matches("[a-z0-9-]{1,64}")) {
+            throw new ConfigException(name(Setting.S3_REGION) + ": expected a region such as ap-south-1, got '"
+                    + region + "'");
+        }
+        Optional<S3Settings> s3 = Optional.empty();
+        if (store == UploadSettings.Store.S3) {
+            String b = bucket.orElseThrow(() -> new ConfigException(name(Setting.S3_BUCKET)
+                    + ": required when OBJECT_STORE=s3"));
+            if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                throw new ConfigException(name(Setting.S3_BUCKET) + ": not a valid bucket name: '" + b + "'");
+            }
+            s3 = Optional.of(new S3Settings(endpoint, b, region, keyId, secretKey, bool(Setting.S3_PATH_STYLE)));
+        }
+        return new UploadSettings(store, s3,
+                duration(Setting.UPLOAD_URL_TTL, Duration.ofSeconds(1), Duration.ofDays(7)),
+                size(Setting.UPLOAD_MAX_SIZE, 1024, 1024L * 1024 * 1024),
+                integer(Setting.UPLOAD_STREAMS, 1, 100_000),
+                integer(Setting.UPLOAD_RATE_LIMIT, 1, 1_000_000),
+                optional(Setting.PUBLIC_URL).map(v -> httpUrl(Setting.PUBLIC_URL, v)));
+    }
+
+    private URI httpUrl(Setting s, String v) {
+        URI uri;
+        try {
+            uri = new URI(v);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                || (uri.getQuery() != null)) {
+            throw new ConfigException(name(s) + ": expected an http:// or https:// URL, got '" + v + "'");
+        }
+        return uri;
     }
 
     private Optional<ProviderEndpoint> provider(String name, Setting url, Setting key) {

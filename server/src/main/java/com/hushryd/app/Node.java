@@ -61,6 +61,17 @@ import com.hushryd.store.EmbeddedPostgresServer;
 import com.hushryd.store.PoolMonitor;
 import com.hushryd.trips.TripRoutes;
 import com.hushryd.trips.TripService;
+import com.hushryd.uploads.DocumentInspector;
+import com.hushryd.uploads.DocumentProcessor;
+import com.hushryd.uploads.DocumentRoutes;
+import com.hushryd.uploads.DocumentService;
+import com.hushryd.uploads.LocalUploadRateLimiter;
+import com.hushryd.uploads.ObjectStore;
+import com.hushryd.uploads.ObjectStoreException;
+import com.hushryd.uploads.UploadSettings;
+import com.hushryd.uploads.local.LocalObjectStore;
+import com.hushryd.uploads.local.LocalUploadReceiver;
+import com.hushryd.uploads.s3.S3ObjectStore;
 import com.hushryd.users.UserRoutes;
 import com.hushryd.users.UserService;
 import io.vertx.core.Future;
@@ -120,6 +131,8 @@ public final class Node implements AutoCloseable {
     private SosJobs sosJobs;
     private SosTracker sosTracker;
     private SosService sos;
+    private ObjectStore objectStore;
+    private LocalUploadReceiver uploadReceiver;
     private final boolean serveHttp;
     private boolean closed;
 
@@ -236,11 +249,16 @@ public final class Node implements AutoCloseable {
         notifications.register(handlers);
         sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock);
         sosJobs.register(handlers);
+        objectStore = openObjectStore();
+        new DocumentProcessor(database, objectStore, notifications,
+                new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
+                clock).register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = new ArrayList<>();
         builtIn.add(BuiltinJobs.QUEUE);
         builtIn.add(SosJobs.QUEUE);
         builtIn.addAll(Notifications.queues());
+        builtIn.add(DocumentService.QUEUE);
         queueMonitor = new QueueMonitor(jobQueue, builtIn, jobProducer, config.queueDepthWarn(), jobMetrics);
         notifier.start();
         if (outboxRelay != null) {
@@ -255,6 +273,33 @@ public final class Node implements AutoCloseable {
                     + (q.ratePerMinute() > 0 ? ", " + q.ratePerMinute() + "/min" : "") + ")").toList());
         } else {
             log.info("jobs: this process runs no workers (WORKER_QUEUES=none); run ./hushryd worker --queues ...");
+        }
+    }
+
+    /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
+    private ObjectStore openObjectStore() {
+        UploadSettings u = config.uploads();
+        if (u.store() == UploadSettings.Store.S3) {
+            S3ObjectStore s3 = new S3ObjectStore(u.s3().orElseThrow(), clock);
+            try {
+                s3.checkBucket();
+                log.info("uploads: S3 {}; clients upload straight to it with presigned URLs", u.s3().get());
+            } catch (ObjectStoreException e) {
+                log.warn("uploads: S3 {} does not answer yet ({}); uploads fail until it does", u.s3().get(),
+                        e.getMessage());
+            }
+            return s3;
+        }
+        try {
+            byte[] secret = SecretFile.loadOrCreate(config.dataDir().resolve("upload-secret"))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            LocalObjectStore local = new LocalObjectStore(config.dataDir().resolve("objects"), secret, u.publicUrl(),
+                    clock);
+            log.info("uploads: local object store in {} (clients PUT to this node at {}...; single node: set "
+                    + "OBJECT_STORE=s3 for a cluster)", local.root(), LocalUploadReceiver.PATH);
+            return local;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the local object store: " + e.getMessage(), e);
         }
     }
 
@@ -288,7 +333,11 @@ public final class Node implements AutoCloseable {
         }
         openJobs();
 
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        // no classpath resolving for file operations: the local object store's files are plain paths, and Vert.x's
+        // classpath cache directory (in /tmp, which cleaners may empty) must not be able to fail them
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setFileSystemOptions(
+                new io.vertx.core.file.FileSystemOptions().setClassPathResolvingEnabled(false)
+                        .setFileCachingEnabled(false)));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
                 metrics.http(), config.httpBodyLimit(), config.accessLog());
@@ -350,6 +399,18 @@ public final class Node implements AutoCloseable {
             gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
         });
 
+        DocumentRoutes.register(api, new DocumentService(database, objectStore, jobProducer,
+                new LocalUploadRateLimiter(config.uploads().perMinute(), clock), config.uploads(), metrics.uploads(),
+                clock));
+        if (objectStore instanceof LocalObjectStore local) {
+            int abandoned = local.removeAbandonedParts();
+            if (abandoned > 0) {
+                log.info("uploads: removed {} partial upload(s) a previous run left behind", abandoned);
+            }
+            uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(), metrics.uploads());
+        }
+        log.info("uploads: at most {} upload URLs per user a minute, counted on this node", config.uploads()
+                .perMinute());
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
@@ -359,7 +420,8 @@ public final class Node implements AutoCloseable {
                         new RealtimeHealth(gateway),
                         new com.hushryd.ops.LocationHealth(locationStore.name(), locationHistory),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
-                        new NotifyHealth(notifications)),
+                        new NotifyHealth(notifications),
+                        new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver)),
                 metrics, cluster, config.nodeId(), version);
 
         HttpServerOptions options = new HttpServerOptions()
@@ -375,6 +437,8 @@ public final class Node implements AutoCloseable {
         servers = await(HttpServers.start(vertx, config.eventLoops(), options, req -> {
             if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
                 engine.handle(req);
+            } else if (uploadReceiver != null && LocalUploadReceiver.handles(req.path())) {
+                uploadReceiver.handle(req);
             } else {
                 api.router().handle(req);
             }
@@ -487,6 +551,9 @@ public final class Node implements AutoCloseable {
         }
         if (jobQueue != null) {
             quietly("job queue", jobQueue::close);
+        }
+        if (objectStore != null) {
+            quietly("object store", objectStore::close);
         }
         if (notifier != null) {
             quietly("LISTEN connection", notifier::close);

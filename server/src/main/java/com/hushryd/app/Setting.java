@@ -73,7 +73,24 @@ public enum Setting {
     NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed."),
     SOS_ESCALATE_AFTER("--sos-escalate-after", "2m", "How long an SOS alert may stay unacknowledged by an admin before it is escalated to the on-call contact."),
     SOS_ONCALL_PHONE("--sos-oncall-phone", null, "Phone of the on-call contact (SMS on escalation). Unset: escalations reach the admins' dashboards only."),
-    SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation).");
+    SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation)."),
+    OBJECT_STORE("--object-store", "local",
+            "Where uploaded documents are kept: local (files under DATA_DIR, uploaded through this node) or s3."),
+    PUBLIC_URL("--public-url", null,
+            "Base URL clients reach this node at (e.g. https://api.example.com), used in local upload URLs. Unset: the Host of each request."),
+    S3_ENDPOINT("--s3-endpoint", null, "S3-compatible endpoint URL (MinIO, s3proxy, another cloud). Unset: AWS S3 in S3_REGION."),
+    S3_BUCKET("--s3-bucket", null, "Bucket for documents (required with OBJECT_STORE=s3)."),
+    S3_REGION("--s3-region", "us-east-1", "Region that S3 requests are signed for."),
+    S3_ACCESS_KEY_ID("--s3-access-key-id", null,
+            "S3 access key id. Unset (with S3_SECRET_ACCESS_KEY): the AWS default credentials chain."),
+    S3_SECRET_ACCESS_KEY("--s3-secret-access-key", null, "S3 secret access key (prefer the environment variable)."),
+    S3_PATH_STYLE("--s3-path-style", "false", "Address buckets as endpoint/bucket/key (MinIO, s3proxy) instead of bucket.endpoint/key."),
+    UPLOAD_URL_TTL("--upload-url-ttl", "1h", "How long an upload URL stays valid."),
+    UPLOAD_MAX_SIZE("--upload-max-size", "10mb", "Largest document accepted (e.g. 5mb)."),
+    UPLOAD_STREAMS("--upload-streams", "256",
+            "Uploads the local store receives at once; more wait with their sockets paused (bounds memory and open files)."),
+    UPLOAD_RATE_LIMIT("--upload-rate-limit", "20",
+            "Upload URLs one user may ask for per minute (counted per node until the shared rate limiter lands).");
 
     private final String flag;
     private final String defaultValue;

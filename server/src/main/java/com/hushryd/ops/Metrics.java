@@ -3,6 +3,7 @@ package com.hushryd.ops;
 import com.hushryd.http.HttpMetrics;
 import com.hushryd.jobs.JobMetrics;
 import com.hushryd.jobs.QueueStats;
+import com.hushryd.uploads.UploadMetrics;
 import io.micrometer.core.instrument.Gauge;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,6 +29,7 @@ public final class Metrics implements AutoCloseable {
     private final JvmGcMetrics gc;
     private final ConcurrentHashMap<String, Timer> httpTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> jobTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> uploadTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> queueGauges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicReference<Double>> rates = new ConcurrentHashMap<>();
 
@@ -129,6 +131,31 @@ public final class Metrics implements AutoCloseable {
             @Override
             public void fanout(long nanos) {
                 fanout.record(nanos, TimeUnit.NANOSECONDS);
+            }
+        };
+    }
+
+    /** Upload URLs issued and refused, uploads received by the local store, documents processed. */
+    public UploadMetrics uploads() {
+        return new UploadMetrics() {
+            @Override
+            public void uploadUrl(boolean issued) {
+                registry.counter("hushryd.uploads.urls", "outcome", issued ? "issued" : "rate_limited").increment();
+            }
+
+            @Override
+            public void received(String outcome, long bytes, long nanos) {
+                uploadTimers.computeIfAbsent("received " + outcome, k -> Timer.builder("hushryd.uploads.received")
+                        .description("Uploads into the local object store by outcome (stored or the refusal's code)")
+                        .tag("outcome", outcome).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+                registry.counter("hushryd.uploads.received.bytes", "outcome", outcome).increment(bytes);
+            }
+
+            @Override
+            public void processed(String outcome, long nanos) {
+                uploadTimers.computeIfAbsent("processed " + outcome, k -> Timer.builder("hushryd.documents.processed")
+                        .description("Document processing attempts by outcome (verified, rejected, error)")
+                        .tag("outcome", outcome).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
             }
         };
     }

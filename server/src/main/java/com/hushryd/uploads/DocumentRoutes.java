@@ -1,0 +1,62 @@
+package com.hushryd.uploads;
+
+import static com.hushryd.http.ApiRouter.Access.ADMIN;
+import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
+import static io.vertx.core.http.HttpMethod.GET;
+import static io.vertx.core.http.HttpMethod.POST;
+
+import com.hushryd.http.ApiException;
+import com.hushryd.http.ApiRequest;
+import com.hushryd.http.ApiRouter;
+import com.hushryd.http.Reply;
+import com.hushryd.uploads.DocumentService.UploadUrlInput;
+import java.net.URI;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP endpoints of document uploads. The object key of {@code /documents/{key}/complete} contains slashes: clients
+ * send it URL-encoded as one path segment ({@code documents%2F...%2F1700000000000-ab12.png}).
+ */
+public final class DocumentRoutes {
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,255}");
+
+    private DocumentRoutes() {
+    }
+
+    public static void register(ApiRouter api, DocumentService documents) {
+        api.api(POST, "/documents/upload-url", AUTHENTICATED, req -> {
+            req.allowQuery();
+            DocumentService.Limited<DocumentService.UploadUrl> r = documents.uploadUrl(req.principal(),
+                    req.body(UploadUrlInput.class), origin(req));
+            Reply reply = Reply.ok(r.body());
+            for (var h : r.decision().headers().entrySet()) {
+                reply = reply.withHeader(h.getKey(), h.getValue());
+            }
+            return reply;
+        });
+        api.api(POST, "/documents/{key}/complete", AUTHENTICATED, req -> {
+            req.allowQuery();
+            return Reply.accepted(documents.complete(req.principal(), req.path("key")));
+        });
+        api.api(GET, "/documents", AUTHENTICATED, req -> {
+            req.allowQuery("status", "limit", "cursor");
+            return documents.list(req.principal(), req.query("status"), req.queryInt("limit", 1, 100),
+                    req.query("cursor"));
+        });
+        api.api(GET, "/admin/drivers/{id}/documents", ADMIN, req -> {
+            req.allowQuery("status", "limit", "cursor");
+            return documents.listOf(req.pathUuid("id"), req.query("status"), req.queryInt("limit", 1, 100),
+                    req.query("cursor"));
+        });
+    }
+
+    /** Where the client reached this node, for stores that receive uploads themselves. */
+    private static URI origin(ApiRequest req) {
+        String host = req.header("Host");
+        if (host == null || !HOST.matcher(host).matches()) {
+            throw ApiException.badRequest("BAD_REQUEST", "a valid Host header is needed to build the upload URL");
+        }
+        String proto = "https".equalsIgnoreCase(req.header("X-Forwarded-Proto")) ? "https" : "http";
+        return URI.create(proto + "://" + host);
+    }
+}
