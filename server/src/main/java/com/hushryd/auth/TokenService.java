@@ -95,7 +95,9 @@ public final class TokenService {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }
         try {
-            return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant());
+            Date iat = claims.getIssueTime();
+            return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant(), claims.getJWTID(),
+                    iat == null ? null : iat.toInstant());
         } catch (IllegalArgumentException e) {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }

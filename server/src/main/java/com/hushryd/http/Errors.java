@@ -1,5 +1,6 @@
 package com.hushryd.http;
 
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.LinkedHashMap;
@@ -27,6 +28,11 @@ public final class Errors {
                 if (sql.getSQLState().startsWith("08")) {
                     return ApiException.unavailable("DATABASE_UNAVAILABLE", "the database is unavailable", 5);
                 }
+            }
+            if (t instanceof CallNotPermittedException open) {
+                // a dependency's circuit breaker is open (seed 000 SCALE_004): retry once it may have half-opened
+                return ApiException.unavailable("DEPENDENCY_UNAVAILABLE", "a service this request needs is "
+                        + "unavailable (" + open.getCausingCircuitBreakerName() + "); retry shortly", 5);
             }
             if (t instanceof RejectedExecutionException) {
                 return ApiException.unavailable("OVERLOADED", "the server is overloaded; retry shortly", 1);
