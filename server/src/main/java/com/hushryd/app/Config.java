@@ -4,6 +4,7 @@ import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
 import com.hushryd.jobs.WorkerPlan;
 import com.hushryd.notify.NotifySettings;
+import com.hushryd.protect.ProtectionSettings;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
 import java.nio.file.Path;
@@ -57,7 +58,8 @@ public record Config(
         int workerConcurrency,
         Duration jobLease,
         int queueDepthWarn,
-        NotifySettings notifications) {
+        NotifySettings notifications,
+        ProtectionSettings protection) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -76,6 +78,9 @@ public record Config(
                 + " adminCidrs=" + adminAllowedCidrs
                 + " workerQueues=" + (workerQueues.builtIn() ? "all" : workerQueues.queues().stream()
                         .map(q -> q.queue() + ":" + q.concurrency() + ":" + q.ratePerMinute()).toList())
-                + " jobLease=" + jobLease;
+                + " jobLease=" + jobLease
+                + " rateLimits=" + (protection.rateLimits() == null ? "off" : protection.rateLimits().anonymous() + ","
+                        + protection.rateLimits().authenticated() + "," + protection.rateLimits().premium() + ","
+                        + protection.rateLimits().critical() + "," + protection.rateLimits().upload());
     }
 }

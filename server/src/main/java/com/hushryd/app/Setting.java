@@ -63,7 +63,28 @@ public enum Setting {
     PUSH_PRIMARY_KEY("--push-primary-key", null, "API key of the primary push provider."),
     PUSH_FALLBACK_URL("--push-fallback-url", null, "HTTP endpoint of the fallback push provider."),
     PUSH_FALLBACK_KEY("--push-fallback-key", null, "API key of the fallback push provider."),
-    NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed.");
+    NOTIFY_TIMEOUT("--notify-timeout", "10s", "How long one call to a notification provider may take before it counts as failed."),
+    RATE_LIMIT_ENABLED("--rate-limit-enabled", "true", "Rate-limit API requests per client (true/false); shared through Redis when REDIS_URL is set."),
+    RATE_LIMIT_ANONYMOUS("--rate-limit-anonymous", "100/1m", "Quota of a client IP on public routes (requests/window, e.g. 100/1m)."),
+    RATE_LIMIT_AUTHENTICATED("--rate-limit-authenticated", "500/1m", "Quota of a signed-in user."),
+    RATE_LIMIT_PREMIUM("--rate-limit-premium", "1000/1m", "Quota of a premium user (admins)."),
+    RATE_LIMIT_CRITICAL("--rate-limit-critical", "300/1m", "Quota of a user on critical routes (SOS, tracking), separate from every other quota."),
+    RATE_LIMIT_UPLOAD("--rate-limit-upload", "20/1m", "Quota of a user on upload routes, separate from the tier quota."),
+    RATE_LIMIT_PENALTY("--rate-limit-penalty", "1m", "Block for a repeat offender's third refusal episode within 15 minutes, doubling with each further one up to 1h (0 disables)."),
+    TRUSTED_PROXIES("--trusted-proxies", null, "Comma-separated networks of proxies whose X-Forwarded-For is believed for client IPs. Unset: none."),
+    SHED_MAX_IN_FLIGHT("--shed-max-in-flight", "512", "Sheddable requests in flight above which normal requests get 503 (background ones from half of it)."),
+    SHED_EVENT_LOOP_LAG("--shed-event-loop-lag", "250ms", "Event-loop lag above which normal requests get 503 (background ones from half of it)."),
+    SHED_POOL_WAITING("--shed-pool-waiting", "16", "Requests waiting for a database connection above which normal requests get 503 (background ones from half of it)."),
+    HTTP_CRITICAL_THREADS("--http-critical-threads", "8", "Worker threads reserved for routes that are never shed (SOS, tracking, auth)."),
+    DB_CRITICAL_POOL("--db-critical-pool", "3", "Database connections in a pool of their own reserved for critical work (SOS), untouched by other traffic."),
+    DB_BREAKER_THRESHOLD("--db-breaker-threshold", "5", "Failed database connections in a row that open its circuit breaker (then requests needing it get 503 at once)."),
+    DB_BREAKER_OPEN("--db-breaker-open", "60s", "How long the database circuit breaker stays open before a trial call."),
+    REDIS_BREAKER_THRESHOLD("--redis-breaker-threshold", "3", "Failed Redis calls in a row that open its circuit breaker (then local limits, database reads)."),
+    REDIS_BREAKER_OPEN("--redis-breaker-open", "30s", "How long the Redis circuit breaker stays open before a trial call."),
+    CACHE_PROFILE_TTL("--cache-profile-ttl", "5m", "How long user profiles (GET /users/{id}, GET /me) stay cached."),
+    CACHE_TRIP_TTL("--cache-trip-ttl", "30s", "How long a trip (GET /trips/{id}) stays cached."),
+    CACHE_SEARCH_TTL("--cache-search-ttl", "30s", "How long a trip search page stays cached."),
+    SESSION_CACHE_TTL("--session-cache-ttl", "30s", "How long a node may trust its cached view of a user's revoked tokens (bounds revocation delay if invalidations are lost).");
 
     private final String flag;
     private final String defaultValue;
