@@ -313,9 +313,10 @@ public final class Node implements AutoCloseable {
                 metrics.http(), config.httpBodyLimit(), config.accessLog());
         shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
         eventLoopProbe = new EventLoopProbe(vertx, shedder::observe);
+        WorkerExecutor criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical",
+                protection.criticalThreads(), 60, TimeUnit.SECONDS);
         api.protect(new Protection(shedder, rateLimiter, rateLimitPolicy(protection), metrics.protect()), revocations,
-                vertx.createSharedWorkerExecutor("hushryd-critical", protection.criticalThreads(), 60,
-                        TimeUnit.SECONDS));
+                criticalWorkers);
         UserRoutes.register(api, users);
         SessionRoutes.register(api, users, revocations);
         TripRoutes.register(api, trips);
@@ -353,7 +354,8 @@ public final class Node implements AutoCloseable {
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
         cluster.reportStats(gateway::connectionStats);
-        OpsRoutes.register(api, workers, lifecycle,
+        // health and metrics run on the reserved workers: they must answer while the shared ones are saturated
+        OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
                         new RealtimeHealth(gateway),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
@@ -545,8 +547,11 @@ public final class Node implements AutoCloseable {
         if (rateLimiter != null) {
             quietly("rate limiter", rateLimiter::close);
         }
+        if (cache != null) {
+            quietly("cache", cache::close);
+        }
         if (remoteCache != null) {
-            quietly("cache", remoteCache::close);
+            quietly("remote cache", remoteCache::close);
         }
         if (broker != null) {
             quietly("realtime broker", broker::close);

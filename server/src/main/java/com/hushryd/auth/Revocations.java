@@ -100,13 +100,13 @@ public final class Revocations implements SessionCheck {
     }
 
     /**
-     * Within the caller's transaction: revokes every token of the user issued before {@code at}, which is truncated
-     * to whole seconds (a token's issue time has no more precision, so a token issued right after, in the same
-     * second, stays valid; the caller revokes the token it acted with by id).
+     * Within the caller's transaction: revokes every token of the user issued before {@code at} (to the
+     * millisecond, the precision of a token's issue time; a token issued in that very millisecond stays valid, so
+     * the caller also revokes the token it acted with by id).
      */
     public static void revokeAllBefore(Connection c, UUID userId, Instant at) throws SQLException {
         Jdbc.update(c, "INSERT INTO token_cutoffs (user_id, not_before) VALUES (?, ?) ON CONFLICT (user_id) "
-                + "DO UPDATE SET not_before = EXCLUDED.not_before", userId, at.truncatedTo(ChronoUnit.SECONDS));
+                + "DO UPDATE SET not_before = EXCLUDED.not_before", userId, at.truncatedTo(ChronoUnit.MILLIS));
     }
 
     /** Makes every node re-read the user's revocations (call after a transaction that changed them committed). */

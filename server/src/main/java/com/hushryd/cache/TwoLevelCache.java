@@ -13,7 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * cannot reach this node then). Without a remote cache (single node) only L1 is used. Thread-safe; blocking (call
  * from worker threads).
  */
-public final class TwoLevelCache implements RemoteCache.Listener {
+public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TwoLevelCache.class);
     private static final Duration WAIT_FOR_LOADER = Duration.ofSeconds(15);
 
@@ -43,6 +46,8 @@ public final class TwoLevelCache implements RemoteCache.Listener {
     private final Duration degradedL1Age;
     private final Map<String, Namespace<?>> namespaces = new ConcurrentHashMap<>();
     private final Set<String> pendingFlush = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService resyncer;
+    private final AtomicBoolean resyncScheduled = new AtomicBoolean();
 
     /**
      * @param remote    the shared level, or null for L1 only
@@ -56,8 +61,34 @@ public final class TwoLevelCache implements RemoteCache.Listener {
         this.metrics = metrics;
         this.tombstone = tombstone;
         this.degradedL1Age = degradedL1Age;
+        this.resyncer = remote == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hushryd-cache-resync");
+            t.setDaemon(true);
+            return t;
+        });
         if (remote != null) {
             remote.start(this);
+        }
+    }
+
+    /** Replays missed invalidations soon, and every second until the remote cache takes them. */
+    private void scheduleResync(long delayMillis) {
+        if (resyncScheduled.compareAndSet(false, true)) {
+            try {
+                resyncer.schedule(() -> {
+                    resyncScheduled.set(false);
+                    resync();
+                }, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                resyncScheduled.set(false); // closing
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (resyncer != null) {
+            resyncer.shutdownNow();
         }
     }
 
@@ -133,7 +164,7 @@ public final class TwoLevelCache implements RemoteCache.Listener {
     public void onReconnect() {
         namespaces.values().forEach(Namespace::dropAllLocal);
         // off the engine's thread: these are blocking calls
-        CompletableFuture.runAsync(this::resync);
+        scheduleResync(0);
     }
 
     private void resync() {
@@ -149,6 +180,9 @@ public final class TwoLevelCache implements RemoteCache.Listener {
         Map<String, Long> gens = remoteCall(() -> remote.generations(namespaces.keySet()));
         if (gens != null) {
             gens.forEach((name, g) -> namespaces.get(name).generation.accumulateAndGet(g, Math::max));
+        }
+        if (gens == null || !pendingFlush.isEmpty()) {
+            scheduleResync(1_000);
         }
     }
 
@@ -279,6 +313,7 @@ public final class TwoLevelCache implements RemoteCache.Listener {
                     return null;
                 })) {
                     pendingFlush.add(name);
+                    scheduleResync(1_000);
                 }
             }
         }
@@ -290,6 +325,7 @@ public final class TwoLevelCache implements RemoteCache.Listener {
                 Long g = remoteCall(() -> remote.flush(name));
                 if (g == null) {
                     pendingFlush.add(name);
+                    scheduleResync(1_000);
                 } else {
                     generation.accumulateAndGet(g, Math::max);
                 }
