@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Read-path throughput of one node: GET /trips/{id} and GET /trips/search, uncached (straight to PostgreSQL).
+# Read-path throughput of one node: GET /trips/{id} and GET /trips/search (the same key each time, so cached after
+# the first request; the cache is L1 in process, plus Redis when REDIS_URL is set).
 # Starts its own node on embedded defaults in a temporary DATA_DIR (or uses BASE_URL), seeds trips, then runs
 # wrk (Debian package) or, when wrk is missing, autocannon from npm. Prints one line per endpoint.
 #   bench/api-read.sh [duration-seconds=20] [connections=64]
@@ -8,6 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${1:-20}"
 CONNECTIONS="${2:-64}"
 TRIPS="${TRIPS:-2000}"
+# the load is one client: without this its quota (500/min by default) would refuse almost everything
+export RATE_LIMIT_ENABLED="${RATE_LIMIT_ENABLED:-false}"
 
 if [ -z "${BASE_URL:-}" ]; then
   PORT="${PORT:-18181}"

@@ -86,7 +86,9 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -417,7 +419,9 @@ public final class Node implements AutoCloseable {
             log.info("protection: rate limits {}; cache in process only (set REDIS_URL to share both across nodes)",
                     limits == null ? "off" : "in process");
         }
-        metrics.breakers(breakers.all());
+        Map<String, CircuitBreaker> own = new LinkedHashMap<>();
+        breakers.all().forEach(b -> own.put(b.getName(), b));
+        metrics.breakers(own);
     }
 
     private RateLimitPolicy rateLimitPolicy(ProtectionSettings protection) {
@@ -450,8 +454,9 @@ public final class Node implements AutoCloseable {
                 shedder::eventLoopLagMillis);
         metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
                 () -> shedder.level().ordinal());
-        List<CircuitBreaker> providers = new ArrayList<>();
-        notifications.senders().values().forEach(s -> providers.addAll(s.breakers()));
+        Map<String, CircuitBreaker> providers = new LinkedHashMap<>();
+        notifications.senders().forEach((channel, sender) -> sender.breakers()
+                .forEach(b -> providers.put(channel.label() + "/" + b.getName(), b)));
         metrics.breakers(providers);
         PoolMonitor poolMonitor = new PoolMonitor(database::poolStats, 6);
         vertx.setPeriodic(5_000, id -> poolMonitor.check());

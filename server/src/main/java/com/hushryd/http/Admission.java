@@ -33,6 +33,10 @@ public interface Admission {
         void release();
 
         static Ticket of(Map<String, String> headers) {
+            return of(headers, () -> { });
+        }
+
+        static Ticket of(Map<String, String> headers, Runnable release) {
             return new Ticket() {
                 @Override
                 public Map<String, String> headers() {
@@ -41,6 +45,7 @@ public interface Admission {
 
                 @Override
                 public void release() {
+                    release.run();
                 }
             };
         }

@@ -149,7 +149,6 @@ public final class ApiRouter {
     private void dispatch(RoutingContext ctx, String template, Access access, RouteClass routeClass,
             ApiHandler handler) {
         ctx.put(ROUTE, template);
-        String requestId = ctx.get(REQUEST_ID);
         Principal principal = access == Access.PUBLIC ? null : authenticate(ctx);
         if (access == Access.ADMIN) {
             if (principal.role() != Role.ADMIN) {
@@ -178,6 +177,10 @@ public final class ApiRouter {
         if (refused != null) {
             ctx.fail(refused instanceof CompletionException && refused.getCause() != null
                     ? refused.getCause() : refused);
+            return;
+        }
+        if (ctx.response().ended() || ctx.response().closed()) {
+            ticket.release(); // the client left while admission was deciding
             return;
         }
         ticket.headers().forEach(ctx.response()::putHeader);

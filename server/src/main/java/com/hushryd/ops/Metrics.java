@@ -9,6 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -145,14 +146,15 @@ public final class Metrics implements AutoCloseable {
                 "namespace", namespace, "outcome", outcome).increment();
     }
 
-    /** One gauge per state of each breaker: 1 for its current state, 0 for the others. */
-    public void breakers(List<CircuitBreaker> breakers) {
-        for (CircuitBreaker b : breakers) {
+    /** One gauge per state of each breaker, by the name given: 1 for its current state, 0 for the others. */
+    public void breakers(Map<String, CircuitBreaker> breakers) {
+        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
+            CircuitBreaker b = e.getValue();
             for (CircuitBreaker.State state : List.of(CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN,
                     CircuitBreaker.State.HALF_OPEN)) {
                 Gauge.builder("hushryd.breaker.state", b, x -> x.getState() == state ? 1 : 0)
                         .description("Circuit breaker state per dependency (1 = current)")
-                        .tags("name", b.getName(), "state", state.name().toLowerCase(java.util.Locale.ROOT))
+                        .tags("name", e.getKey(), "state", state.name().toLowerCase(java.util.Locale.ROOT))
                         .register(registry);
             }
         }

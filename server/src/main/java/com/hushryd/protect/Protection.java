@@ -41,7 +41,7 @@ public final class Protection implements Admission {
             return CompletableFuture.failedFuture(e);
         }
         if (limiter == null) {
-            return CompletableFuture.completedFuture(ticket(Map.of(), release));
+            return CompletableFuture.completedFuture(Ticket.of(Map.of(), release));
         }
         RateLimitPolicy.Bucket bucket = policy.bucket(call);
         return limiter.acquire(bucket.key(), bucket.limit()).handle((d, e) -> {
@@ -59,7 +59,7 @@ public final class Protection implements Admission {
                                 "policy", bucket.limit().name(), "limit", bucket.limit().requests(),
                                 "windowSeconds", bucket.limit().window().toSeconds()), headers);
             }
-            return ticket(headers, release);
+            return Ticket.of(headers, release);
         });
     }
 
@@ -70,20 +70,6 @@ public final class Protection implements Admission {
         h.put("RateLimit", "\"" + name + "\";r=" + d.remaining() + ";t=" + (d.allowed() ? d.resetSeconds()
                 : d.retryAfterSeconds()));
         return h;
-    }
-
-    private static Ticket ticket(Map<String, String> headers, Runnable release) {
-        return new Ticket() {
-            @Override
-            public Map<String, String> headers() {
-                return headers;
-            }
-
-            @Override
-            public void release() {
-                release.run();
-            }
-        };
     }
 
     public LoadShedder shedder() {

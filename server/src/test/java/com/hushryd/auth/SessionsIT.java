@@ -7,8 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.hushryd.testing.HttpResult;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
-import com.hushryd.testing.TestPostgres;
-import com.hushryd.testing.TestRedis;
+import com.hushryd.testing.TestCluster;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -17,23 +16,20 @@ import org.junit.jupiter.api.Test;
 
 /** Logout and password change revoke tokens on every node of a cluster (two nodes, one PostgreSQL, one Redis). */
 class SessionsIT {
-    static TestRedis.Dedicated redis;
+    static TestCluster cluster;
     static TestNode a;
     static TestNode b;
 
     @BeforeAll
     static void start() {
-        redis = TestRedis.dedicated();
-        String database = TestPostgres.get().newDatabase();
-        a = TestNode.start(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(), "NODE_ID", "s-a"));
-        b = TestNode.start(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(), "NODE_ID", "s-b"));
+        cluster = new TestCluster("s", Map.of());
+        a = cluster.a;
+        b = cluster.b;
     }
 
     @AfterAll
     static void stop() {
-        a.close();
-        b.close();
-        redis.close();
+        cluster.close();
     }
 
     private static String login(TestNode n, String phone, String password) {

@@ -8,8 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.testing.HttpResult;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
-import com.hushryd.testing.TestPostgres;
-import com.hushryd.testing.TestRedis;
+import com.hushryd.testing.TestCluster;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -18,23 +17,20 @@ import org.junit.jupiter.api.Test;
 
 /** Cached reads on one node see writes made through the other (two nodes, one PostgreSQL, one Redis). */
 class CacheClusterIT {
-    static TestRedis.Dedicated redis;
+    static TestCluster cluster;
     static TestNode a;
     static TestNode b;
 
     @BeforeAll
     static void start() {
-        redis = TestRedis.dedicated();
-        String database = TestPostgres.get().newDatabase();
-        a = TestNode.start(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(), "NODE_ID", "c-a"));
-        b = TestNode.start(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(), "NODE_ID", "c-b"));
+        cluster = new TestCluster("c", Map.of());
+        a = cluster.a;
+        b = cluster.b;
     }
 
     @AfterAll
     static void stop() {
-        a.close();
-        b.close();
-        redis.close();
+        cluster.close();
     }
 
     private static int seats(TestNode n, String trip, String token) {

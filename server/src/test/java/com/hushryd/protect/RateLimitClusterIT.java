@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hushryd.testing.HttpResult;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
-import com.hushryd.testing.TestPostgres;
-import com.hushryd.testing.TestRedis;
+import com.hushryd.testing.TestCluster;
 import java.net.http.HttpRequest;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,33 +16,24 @@ import org.junit.jupiter.api.Test;
 
 /** Two nodes sharing one PostgreSQL and one real Redis: one quota per client across the cluster. */
 class RateLimitClusterIT {
-    static TestRedis.Dedicated redis;
+    static TestCluster cluster;
     static TestNode a;
     static TestNode b;
     static TestNode behindProxy;
 
     @BeforeAll
     static void start() {
-        redis = TestRedis.dedicated();
-        String database = TestPostgres.get().newDatabase();
-        Map<String, String> env = new HashMap<>(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(),
-                "RATE_LIMIT_AUTHENTICATED", "6/1h", "RATE_LIMIT_ANONYMOUS", "40/1h"));
-        env.put("NODE_ID", "rl-a");
-        a = TestNode.start(env);
-        env.put("NODE_ID", "rl-b");
-        b = TestNode.start(env);
-        env.put("NODE_ID", "rl-proxy");
-        env.put("TRUSTED_PROXIES", "127.0.0.0/8");
-        env.put("RATE_LIMIT_ANONYMOUS", "3/1h");
-        behindProxy = TestNode.start(env);
+        cluster = new TestCluster("rl", Map.of("RATE_LIMIT_AUTHENTICATED", "6/1h", "RATE_LIMIT_ANONYMOUS", "40/1h"));
+        a = cluster.a;
+        b = cluster.b;
+        behindProxy = cluster.node("rl-proxy", Map.of("RATE_LIMIT_AUTHENTICATED", "6/1h",
+                "RATE_LIMIT_ANONYMOUS", "3/1h", "TRUSTED_PROXIES", "127.0.0.0/8"));
     }
 
     @AfterAll
     static void stop() {
         behindProxy.close();
-        a.close();
-        b.close();
-        redis.close();
+        cluster.close();
     }
 
     private static HttpResult me(TestNode node, Account who) {

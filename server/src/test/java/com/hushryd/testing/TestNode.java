@@ -38,6 +38,11 @@ public final class TestNode implements AutoCloseable {
         env.put("LOG_LEVEL", "warn");
         env.put("SHUTDOWN_TIMEOUT", "2s");
         env.put("DATA_DIR", tempDir().toString());
+        // every test client comes from 127.0.0.1: quotas fit for one person would refuse most tests (rate-limit
+        // tests set their own)
+        for (String quota : new String[] {"ANONYMOUS", "AUTHENTICATED", "PREMIUM", "CRITICAL", "UPLOAD"}) {
+            env.put("RATE_LIMIT_" + quota, "1000000/1m");
+        }
         env.putAll(overrides);
         if (!env.containsKey("DATABASE_URL")) {
             env.put("DATABASE_URL", TestPostgres.get().newDatabase());
