@@ -25,9 +25,9 @@ HOST="${HOSTPORT%%:*}"; PORT="${HOSTPORT##*:}"
 SHA=$(redis-cli -h "$HOST" -p "$PORT" SCRIPT LOAD "$(cat server/src/main/resources/com/hushryd/protect/ratelimit/gcra.lua)")
 PREFIX="bench-rl-cli-$$"
 for C in ${CONCURRENCY//,/ }; do
-  # window 60000 ms, interval 1 ms (a quota nothing exhausts), penalties as RATE_LIMIT_PENALTY=1m
+  # window 60 s, interval 1 us (a quota nothing exhausts), penalties as RATE_LIMIT_PENALTY=1m; all in microseconds
   redis-benchmark -h "$HOST" -p "$PORT" -c "$C" -n $(( 20000 * C > 200000 ? 200000 : 20000 * C )) -r "$KEYS" \
-    --csv --precision 3 EVALSHA "$SHA" 1 "$PREFIX:rl:{authenticated:u:__rand_int__}" 60000 1 60000 900000 3600000 2 \
+    --csv --precision 3 EVALSHA "$SHA" 1 "$PREFIX:rl:{authenticated:u:__rand_int__}" 60000000 1 60000000 900000000 3600000000 2 \
     | tail -1 | tr -d '"' | awk -F, -v c="$C" '{printf "redis-benchmark same EVALSHA C=%-3s %9.0f decisions/s   p50 %6.3f ms   p99 %6.3f ms   max %6.3f ms\n", c, $2, $5, $7, $8}'
 done
 redis-cli -h "$HOST" -p "$PORT" --scan --pattern "$PREFIX:*" | xargs -r -n 500 redis-cli -h "$HOST" -p "$PORT" DEL >/dev/null

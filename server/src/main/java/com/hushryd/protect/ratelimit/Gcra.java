@@ -5,7 +5,7 @@ package com.hushryd.protect.ratelimit;
  * GCRA on a theoretical arrival time, plus the strike and block bookkeeping of {@link Penalties}.
  */
 final class Gcra {
-    /** One bucket's state; times in epoch milliseconds. */
+    /** One bucket's state; times in epoch microseconds. */
     static final class State {
         long tat;
         int strikes;
@@ -15,21 +15,30 @@ final class Gcra {
 
         /** When the state can be forgotten: nothing in it matters any more after this. */
         long expiresAt(Penalties penalties) {
-            return Math.max(Math.max(tat, blockedUntil), strikes > 0 ? lastStrike + penalties.memory().toMillis() : 0);
+            return Math.max(Math.max(tat, blockedUntil), strikes > 0 ? lastStrike + micros(penalties.memory()) : 0);
         }
     }
 
     private Gcra() {
     }
 
+    static long micros(java.time.Duration d) {
+        return d.toNanos() / 1_000;
+    }
+
+    private static long millis(long micros) {
+        return (micros + 999) / 1_000;
+    }
+
+    /** One decision at {@code now} (epoch microseconds). */
     static Decision decide(State s, long now, Limit limit, Penalties penalties) {
-        long window = limit.window().toMillis();
-        long interval = limit.intervalMillis();
-        if (s.strikes > 0 && now - s.lastStrike > penalties.memory().toMillis()) {
+        long window = limit.windowMicros();
+        long interval = limit.intervalMicros();
+        if (s.strikes > 0 && now - s.lastStrike > micros(penalties.memory())) {
             s.strikes = 0;
         }
         if (s.blockedUntil > now) {
-            return new Decision(false, 0, s.blockedUntil - now, s.strikes);
+            return new Decision(false, 0, millis(s.blockedUntil - now), s.strikes);
         }
         long tat = Math.max(s.tat, now);
         long newTat = tat + interval;
@@ -40,17 +49,17 @@ final class Gcra {
                 s.strikes++;
                 s.lastStrike = now;
                 s.allowedSinceStrike = false;
-                long block = penalties.blockMillis(s.strikes);
+                long block = penalties.blockMillis(s.strikes) * 1_000;
                 if (block > 0) {
                     s.blockedUntil = now + block;
                     retry = Math.max(retry, block);
                 }
             }
             s.tat = tat;
-            return new Decision(false, 0, retry, s.strikes);
+            return new Decision(false, 0, millis(retry), s.strikes);
         }
         s.tat = newTat;
         s.allowedSinceStrike = true;
-        return new Decision(true, (now + window - newTat) / interval, newTat - now, s.strikes);
+        return new Decision(true, (now + window - newTat) / interval, millis(newTat - now), s.strikes);
     }
 }

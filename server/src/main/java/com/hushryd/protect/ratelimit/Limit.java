@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * A quota: at most {@code requests} per {@code window}, allowed as a burst and refilled evenly (GCRA: one request
- * every {@code window / requests}, rounded up to whole milliseconds).
+ * every {@code window / requests}, rounded up to whole microseconds).
  *
  * @param name the policy name shown in the {@code RateLimit} headers
  */
@@ -45,9 +45,14 @@ public record Limit(String name, int requests, Duration window) {
         return new Limit(name, requests, window);
     }
 
-    /** Milliseconds between two requests at the sustained rate. */
-    public long intervalMillis() {
-        return Math.max(1, (window.toMillis() + requests - 1) / requests);
+    /** Microseconds between two requests at the sustained rate (rounded up; at least 1). */
+    public long intervalMicros() {
+        long window = windowMicros();
+        return Math.max(1, (window + requests - 1) / requests);
+    }
+
+    public long windowMicros() {
+        return window.toNanos() / 1_000;
     }
 
     /** The {@code RateLimit-Policy} item: {@code "name";q=100;w=60}. */

@@ -44,7 +44,12 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     private long remaining(Gcra.State s) {
-        return TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, s.expiresAt(penalties) - clock.millis() + 1_000));
+        return TimeUnit.MICROSECONDS.toNanos(Math.max(1_000_000, s.expiresAt(penalties) - nowMicros() + 1_000_000));
+    }
+
+    private long nowMicros() {
+        java.time.Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
 
     @Override
@@ -58,7 +63,7 @@ public final class LocalRateLimiter implements RateLimiter {
         // compute() runs under the entry's lock, so one bucket's decisions are serialised
         buckets.asMap().compute(key, (k, s) -> {
             Gcra.State state = s == null ? new Gcra.State() : s;
-            out[0] = Gcra.decide(state, clock.millis(), limit, penalties);
+            out[0] = Gcra.decide(state, nowMicros(), limit, penalties);
             return state;
         });
         return out[0];

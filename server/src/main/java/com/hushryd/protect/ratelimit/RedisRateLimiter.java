@@ -53,9 +53,9 @@ public final class RedisRateLimiter implements RateLimiter {
     public CompletionStage<Decision> acquire(String key, Limit limit) {
         RedisAsyncCommands<String, String> redis = connection.async();
         String[] keys = {prefix + "rl:{" + key + "}"};
-        String[] args = {Long.toString(limit.window().toMillis()), Long.toString(limit.intervalMillis()),
-            Long.toString(penalties.base().toMillis()), Long.toString(penalties.memory().toMillis()),
-            Long.toString(penalties.max().toMillis()), Integer.toString(penalties.freeStrikes())};
+        String[] args = {Long.toString(limit.windowMicros()), Long.toString(limit.intervalMicros()),
+            Long.toString(Gcra.micros(penalties.base())), Long.toString(Gcra.micros(penalties.memory())),
+            Long.toString(Gcra.micros(penalties.max())), Integer.toString(penalties.freeStrikes())};
         String current = sha;
         CompletionStage<List<Long>> reply = current != null
                 ? redis.<List<Long>>evalsha(current, ScriptOutputType.MULTI, keys, args)

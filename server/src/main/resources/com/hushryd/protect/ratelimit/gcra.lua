@@ -1,10 +1,15 @@
 -- One rate-limit decision, atomically: GCRA plus progressive penalties (see Gcra.java, which does the same steps).
 -- KEYS[1] bucket hash {t = theoretical arrival time, s = strikes, ls = last strike, b = blocked until,
 --                      a = allowed since the last strike}
--- ARGV window ms, interval ms, penalty base ms, penalty memory ms, penalty max ms, free strikes
+-- ARGV window, interval, penalty base, penalty memory, penalty max (all microseconds), free strikes
 -- Returns {allowed 0/1, remaining, reset ms, strikes}. Time is Redis's own, so every node decides on one clock.
+-- Times are epoch microseconds: exact in Lua's doubles (< 2^53), stored with %.0f (tostring would round them).
+local function ms(us)
+  return math.ceil(us / 1000)
+end
+
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local base = tonumber(ARGV[3])
@@ -23,7 +28,7 @@ if strikes > 0 and now - lastStrike > memory then
   strikes = 0
 end
 if blocked > now then
-  return {0, 0, blocked - now, strikes}
+  return {0, 0, ms(blocked - now), strikes}
 end
 if tat < now then
   tat = now
@@ -32,12 +37,13 @@ local newTat = tat + interval
 local allowAt = newTat - window
 
 local function save(t, a)
-  redis.call('HSET', KEYS[1], 't', t, 's', strikes, 'ls', lastStrike, 'b', blocked, 'a', a)
+  redis.call('HSET', KEYS[1], 't', string.format('%.0f', t), 's', strikes, 'ls', string.format('%.0f', lastStrike),
+    'b', string.format('%.0f', blocked), 'a', a)
   local keep = math.max(t - now, blocked - now)
   if strikes > 0 then
     keep = math.max(keep, lastStrike + memory - now)
   end
-  redis.call('PEXPIRE', KEYS[1], keep + 1000)
+  redis.call('PEXPIRE', KEYS[1], ms(keep) + 1000)
 end
 
 if now < allowAt then
@@ -53,7 +59,7 @@ if now < allowAt then
     end
   end
   save(tat, allowedSince and '1' or '0')
-  return {0, 0, retry, strikes}
+  return {0, 0, ms(retry), strikes}
 end
 save(newTat, '1')
-return {1, math.floor((now + window - newTat) / interval), newTat - now, strikes}
+return {1, math.floor((now + window - newTat) / interval), ms(newTat - now), strikes}

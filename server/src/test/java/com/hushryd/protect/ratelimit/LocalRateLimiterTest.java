@@ -79,7 +79,8 @@ class LocalRateLimiterTest extends RateLimiterContract {
         assertThat(Limit.parse("a", "100/1m")).isEqualTo(new Limit("a", 100, Duration.ofMinutes(1)));
         assertThat(Limit.parse("a", "20/m").window()).isEqualTo(Duration.ofMinutes(1));
         assertThat(Limit.parse("a", "5 / 10s")).isEqualTo(new Limit("a", 5, Duration.ofSeconds(10)));
-        assertThat(Limit.parse("a", "300/1m").intervalMillis()).isEqualTo(200);
+        assertThat(Limit.parse("a", "300/1m").intervalMicros()).isEqualTo(200_000);
+        assertThat(Limit.parse("a", "1000000000/1m").intervalMicros()).as("never zero").isEqualTo(1);
         assertThat(Limit.parse("a", "100/1m").policyHeader()).isEqualTo("\"a\";q=100;w=60");
         for (String bad : new String[] {"100", "0/1m", "x/1m", "100/0s", "10/2d", "99999999999/1m"}) {
             assertThatThrownBy(() -> Limit.parse("a", bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
