@@ -19,7 +19,7 @@ if [ -z "${BASE_URL:-}" ]; then
   echo "# starting a node on $BASE_URL (DATA_DIR=$DATA)" >&2
   LOG_LEVEL=warn DATA_DIR="$DATA" PORT="$PORT" BCRYPT_COST=4 "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
   NODE_PID=$!
-  trap 'kill $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null; rm -rf "$DATA"' EXIT
+  trap 'kill $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
   for _ in $(seq 1 240); do
     curl -fs "$BASE_URL/health/ready" >/dev/null 2>&1 && break
     kill -0 $NODE_PID 2>/dev/null || { cat "$DATA/node.log" >&2; exit 1; }
