@@ -92,6 +92,23 @@ public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable 
         }
     }
 
+    /** Loads a value from the database. */
+    @FunctionalInterface
+    public interface SqlLoader<V> {
+        V load() throws java.sql.SQLException;
+    }
+
+    /** {@code ns.get(key, loader)}, or the loader alone when {@code ns} is null (caching off). */
+    public static <V> V read(Namespace<V> ns, String key, SqlLoader<V> loader) throws java.sql.SQLException {
+        try {
+            return ns == null ? loader.load() : ns.get(key, loader::load);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A namespace of values of one type, with its TTL (both levels) and L1 size bound. */
     public <V> Namespace<V> namespace(String name, JavaType type, Duration ttl, long maxL1Entries) {
         Namespace<V> ns = new Namespace<>(name, type, ttl, maxL1Entries);

@@ -24,7 +24,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 
 /**
  * Trips and bookings. A trip is never overbooked: seats are taken by one conditional UPDATE that only succeeds while
@@ -71,16 +70,6 @@ public final class TripService {
         if (tripCache != null) {
             tripCache.invalidateAll();
             searchCache.invalidateAll();
-        }
-    }
-
-    private static <T> T cached(TwoLevelCache.Namespace<T> ns, String key, Callable<T> loader) throws SQLException {
-        try {
-            return ns == null ? loader.call() : ns.get(key, loader);
-        } catch (SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -180,7 +169,8 @@ public final class TripService {
     }
 
     public Trip get(UUID id) throws SQLException {
-        Trip t = cached(tripCache, id.toString(), () -> db.read(c -> TripStore.trip(c, id)).orElse(null));
+        Trip t = TwoLevelCache.read(tripCache, id.toString(),
+                () -> db.read(c -> TripStore.trip(c, id)).orElse(null));
         if (t == null) {
             throw ApiException.notFound("trip");
         }
@@ -252,7 +242,7 @@ public final class TripService {
                 q.date() == null ? "-" : filter.notBefore() + "/" + filter.before(), String.valueOf(filter.minSeats()),
                 maxPrice == null ? "-" : maxPrice.toPlainString(), String.valueOf(limit),
                 q.cursor() == null ? "-" : q.cursor());
-        return cached(searchCache, key, () -> page(filter, limit));
+        return TwoLevelCache.read(searchCache, key, () -> page(filter, limit));
     }
 
     private Page<Trip> page(TripStore.SearchFilter filter, int limit) throws SQLException {

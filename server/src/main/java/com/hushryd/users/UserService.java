@@ -77,24 +77,9 @@ public final class UserService {
         }
     }
 
-    private <T> T cached(TwoLevelCache.Namespace<T> ns, UUID id, java.util.concurrent.Callable<T> loader)
+    private static <T> T cached(TwoLevelCache.Namespace<T> ns, UUID id, TwoLevelCache.SqlLoader<T> loader)
             throws SQLException {
-        if (ns == null) {
-            try {
-                return loader.call();
-            } catch (SQLException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        try {
-            return ns.get(id.toString(), loader);
-        } catch (SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TwoLevelCache.read(ns, id.toString(), loader);
     }
 
     /** What register and login answer. */
