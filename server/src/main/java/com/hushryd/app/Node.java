@@ -117,6 +117,8 @@ public final class Node implements AutoCloseable {
     private PresenceStore presence;
     private RecentMessages recentMessages;
     private RealtimeGateway gateway;
+    private com.hushryd.location.LocationStore locationStore;
+    private com.hushryd.location.LocationHistory locationHistory;
     private final com.hushryd.realtime.InAppDelivery inApp = new com.hushryd.realtime.InAppDelivery();
     private Broker workerBroker;
     private ClusterRegistry cluster;
@@ -346,6 +348,23 @@ public final class Node implements AutoCloseable {
         realtime.install(io.namespace("/"));
         ChatRoutes.register(io.namespace("/"), chat, workers);
         ChatRoutes.register(api, chat);
+        if (config.redis().isPresent()) {
+            locationStore = new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
+                    config.locationTtl(), clock);
+        } else {
+            locationStore = new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock);
+        }
+        locationHistory = new com.hushryd.location.LocationHistory(database, config.locationHistoryBuffer(),
+                config.locationHistoryBatch(), config.locationHistoryFlush());
+        locationHistory.start();
+        com.hushryd.location.LocationService locations = new com.hushryd.location.LocationService(locationStore,
+                trips, gateway, locationHistory, users, workers, metrics.location(locationHistory::depth), clock,
+                config.locationTtl());
+        com.hushryd.location.LocationRoutes.register(api, locations);
+        com.hushryd.location.LocationRoutes.register(io.namespace("/"), locations);
+        log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
+                + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
+                config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
@@ -360,6 +379,7 @@ public final class Node implements AutoCloseable {
         OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
                         new RealtimeHealth(gateway),
+                        new com.hushryd.ops.LocationHealth(locationStore.name(), locationHistory),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
                         new NotifyHealth(notifications),
                         new BreakerHealth(breakers)),
@@ -474,6 +494,10 @@ public final class Node implements AutoCloseable {
         return gateway;
     }
 
+    public com.hushryd.location.LocationHistory locationHistory() {
+        return locationHistory;
+    }
+
     public Config config() {
         return config;
     }
@@ -557,6 +581,12 @@ public final class Node implements AutoCloseable {
         }
         if (remoteCache != null) {
             quietly("remote cache", remoteCache::close);
+        }
+        if (locationHistory != null) {
+            quietly("location history", locationHistory::close);
+        }
+        if (locationStore != null) {
+            quietly("location store", locationStore::close);
         }
         if (broker != null) {
             quietly("realtime broker", broker::close);

@@ -140,6 +140,30 @@ public final class Metrics implements AutoCloseable {
         };
     }
 
+    /** Location updates by outcome and the fan-out latency histogram. */
+    public com.hushryd.location.LocationMetrics location(java.util.function.IntSupplier historyDepth) {
+        io.micrometer.core.instrument.Gauge.builder("hushryd.location.history.buffer", historyDepth::getAsInt)
+                .description("location points buffered for the route history").register(registry);
+        Timer fanout = Timer.builder("hushryd.location.fanout")
+                .description("from a location update's arrival to its broadcast leaving this node")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+        java.util.Map<String, io.micrometer.core.instrument.Counter> outcomes = new ConcurrentHashMap<>();
+        return new com.hushryd.location.LocationMetrics() {
+            @Override
+            public void update(String outcome) {
+                outcomes.computeIfAbsent(outcome, o -> io.micrometer.core.instrument.Counter
+                        .builder("hushryd.location.updates").tag("outcome", o)
+                        .description("location updates by outcome (rate = updates/s)").register(registry)).increment();
+            }
+
+            @Override
+            public void fanout(long nanos) {
+                fanout.record(nanos, TimeUnit.NANOSECONDS);
+            }
+        };
+    }
+
     /** Cache lookups per namespace and outcome (l1_hit, l2_hit, miss, l2_error); hit ratio = hits / all. */
     public CacheMetrics cache() {
         return (namespace, outcome) -> counter("hushryd.cache.requests", "Cache lookups by namespace and outcome",

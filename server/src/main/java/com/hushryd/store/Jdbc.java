@@ -76,6 +76,12 @@ public final class Jdbc {
         return t == null ? null : t.toInstant();
     }
 
+    /** A numeric column that may be NULL, as a Double (whatever its SQL width). */
+    public static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
+    }
+
     public static UUID uuid(ResultSet rs, String column) throws SQLException {
         return rs.getObject(column, UUID.class);
     }

@@ -73,6 +73,19 @@ public final class TripService {
         }
     }
 
+    private final List<java.util.function.Consumer<Trip>> transitionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Called after a trip changes state (started, completed, cancelled) on this node. */
+    public void onTransition(java.util.function.Consumer<Trip> listener) {
+        transitionListeners.add(listener);
+    }
+
+    /** The driver and status of a trip, without the rest (for authorization on hot paths). */
+    public java.util.Optional<TripState> state(UUID tripId) throws SQLException {
+        return db.read(c -> TripStore.state(c, tripId));
+    }
+
     /** Called after a booking commits (e.g. to put the passenger and driver into the booking's conversation). */
     public void onBooked(java.util.function.Consumer<Booking> listener) {
         bookedListeners.add(listener);
@@ -180,7 +193,7 @@ public final class TripService {
     public Trip transition(Principal p, UUID tripId, Action action) throws SQLException {
         Instant now = now();
         Trip changed = db.tx(c -> {
-            TripStore.TripState t = TripStore.lockTrip(c, tripId).orElseThrow(() -> ApiException.notFound("trip"));
+            TripState t = TripStore.lockTrip(c, tripId).orElseThrow(() -> ApiException.notFound("trip"));
             boolean isDriver = t.driverId().equals(p.userId());
             if (!isDriver && !(action.adminMay && p.isAdmin())) {
                 throw ApiException.forbidden("only the trip's driver may " + action.name().toLowerCase() + " it");
@@ -197,6 +210,13 @@ public final class TripService {
             return TripStore.trip(c, tripId).orElseThrow();
         });
         tripChanged(tripId);
+        for (var listener : transitionListeners) {
+            try {
+                listener.accept(changed);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(TripService.class).warn("trip listener failed: {}", e.toString());
+            }
+        }
         return changed;
     }
 

@@ -23,10 +23,6 @@ final class TripStore {
             + "t.status AS trip_status";
     private static final String BOOKING_FROM = " FROM bookings b JOIN trips t ON t.id = b.trip_id ";
 
-    /** The state of a trip needed to decide a transition or a booking, read under a row lock. */
-    record TripState(UUID id, UUID driverId, TripStatus status, int seatsAvailable) {
-    }
-
     record SearchFilter(String fromKey, String toKey, Instant notBefore, Instant before, Integer minSeats,
             BigDecimal maxPrice, Cursor after, int limit) {
     }
@@ -43,6 +39,12 @@ final class TripStore {
 
     static Optional<Trip> trip(Connection c, UUID id) throws SQLException {
         return Jdbc.one(c, "SELECT " + TRIP_COLUMNS + TRIP_FROM + "WHERE t.id = ?", TripStore::trip, id);
+    }
+
+    static Optional<TripState> state(Connection c, UUID id) throws SQLException {
+        return Jdbc.one(c, "SELECT id, driver_id, status, seats_available FROM trips WHERE id = ?",
+                rs -> new TripState(Jdbc.uuid(rs, "id"), Jdbc.uuid(rs, "driver_id"),
+                        TripStatus.of(rs.getString("status")), rs.getInt("seats_available")), id);
     }
 
     static Optional<TripState> lockTrip(Connection c, UUID id) throws SQLException {

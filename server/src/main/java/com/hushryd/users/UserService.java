@@ -327,6 +327,11 @@ public final class UserService {
         return issue(user);
     }
 
+    /** Display names of these users (absent ids are left out). */
+    public Map<UUID, String> names(java.util.Collection<UUID> ids) throws SQLException {
+        return db.read(c -> UserStore.names(c, ids));
+    }
+
     public Optional<User> byId(UUID id) throws SQLException {
         return db.read(c -> UserStore.byId(c, id));
     }

@@ -50,6 +50,22 @@ final class UserStore {
         Jdbc.update(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now, id);
     }
 
+    static java.util.Map<UUID, String> names(Connection c, java.util.Collection<UUID> ids) throws SQLException {
+        java.util.Map<UUID, String> out = new java.util.HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, name FROM users WHERE id = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(Jdbc.uuid(rs, "id"), rs.getString("name"));
+                }
+            }
+        }
+        return out;
+    }
+
     static List<EmergencyContact> contacts(Connection c, UUID userId) throws SQLException {
         return Jdbc.list(c, "SELECT name, phone, email, relationship FROM emergency_contacts "
                 + "WHERE user_id = ? ORDER BY position",

@@ -1,0 +1,41 @@
+package com.hushryd.location;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The latest location of each tracked trip, and the geo index of available drivers, shared by all nodes.
+ *
+ * <p>Latest locations expire {@code ttl} after their last update. {@link #put} keeps a location only if it is newer
+ * than the stored one (by {@link Location#timestamp()}), so a late or replayed update never overwrites a fresher one;
+ * once its stage completes, {@link #latest} on any node returns it (or something newer). Drivers stay in the geo index
+ * while they keep refreshing it and drop out {@code ttl} after their last refresh.
+ *
+ * <p>Thread-safe and non-blocking: every method returns at once; stages complete on the backend's threads and fail
+ * when the backend is unreachable.
+ */
+public interface LocationStore extends AutoCloseable {
+    /** Completes with true if stored, false if an equal or newer location was already there. */
+    CompletionStage<Boolean> put(Location location);
+
+    CompletionStage<Optional<Location>> latest(UUID tripId);
+
+    /** Puts the driver into the geo index (or moves them) as available now. */
+    CompletionStage<Void> available(UUID driverId, double lat, double lng);
+
+    /** Moves a driver already in the index; completes with false if they are not (offline or expired). */
+    CompletionStage<Boolean> refresh(UUID driverId, double lat, double lng);
+
+    CompletionStage<Void> unavailable(UUID driverId);
+
+    /** Available drivers within {@code radiusKm}, nearest first, at most {@code limit}. */
+    CompletionStage<List<NearbyDriver>> nearby(double lat, double lng, double radiusKm, int limit);
+
+    /** Backend name for logs and health. */
+    String name();
+
+    @Override
+    void close();
+}

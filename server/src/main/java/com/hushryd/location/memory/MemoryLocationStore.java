@@ -1,0 +1,107 @@
+package com.hushryd.location.memory;
+
+import com.hushryd.location.Geo;
+import com.hushryd.location.Location;
+import com.hushryd.location.LocationStore;
+import com.hushryd.location.NearbyDriver;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Latest locations and available drivers of a single node, with the same rules as the Redis store. */
+public final class MemoryLocationStore implements LocationStore {
+    private record Stored(Location location, long expiresAt) {
+    }
+
+    private record Driver(double lat, double lng, long seenAt) {
+    }
+
+    private final ConcurrentHashMap<UUID, Stored> latest = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, Driver> drivers = new ConcurrentHashMap<>();
+    private final Duration ttl;
+    private final Clock clock;
+
+    public MemoryLocationStore(Duration ttl, Clock clock) {
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletionStage<Boolean> put(Location l) {
+        long now = clock.millis();
+        boolean[] stored = {false};
+        latest.compute(l.tripId(), (id, cur) -> {
+            if (cur != null && cur.expiresAt() > now && !cur.location().timestamp().isBefore(l.timestamp())) {
+                return cur;
+            }
+            stored[0] = true;
+            return new Stored(l, now + ttl.toMillis());
+        });
+        return CompletableFuture.completedFuture(stored[0]);
+    }
+
+    @Override
+    public CompletionStage<Optional<Location>> latest(UUID tripId) {
+        Stored s = latest.get(tripId);
+        if (s != null && s.expiresAt() <= clock.millis()) {
+            latest.remove(tripId, s);
+            s = null;
+        }
+        return CompletableFuture.completedFuture(Optional.ofNullable(s).map(Stored::location));
+    }
+
+    @Override
+    public CompletionStage<Void> available(UUID driverId, double lat, double lng) {
+        drivers.put(driverId, new Driver(lat, lng, clock.millis()));
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Boolean> refresh(UUID driverId, double lat, double lng) {
+        long now = clock.millis();
+        Driver d = drivers.computeIfPresent(driverId, (id, cur) -> cur.seenAt() + ttl.toMillis() > now
+                ? new Driver(lat, lng, now) : null);
+        return CompletableFuture.completedFuture(d != null);
+    }
+
+    @Override
+    public CompletionStage<Void> unavailable(UUID driverId) {
+        drivers.remove(driverId);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<List<NearbyDriver>> nearby(double lat, double lng, double radiusKm, int limit) {
+        long cutoff = clock.millis() - ttl.toMillis();
+        List<NearbyDriver> found = new ArrayList<>();
+        drivers.forEach((id, d) -> {
+            if (d.seenAt() <= cutoff) {
+                drivers.remove(id, d);
+                return;
+            }
+            double km = Geo.distanceKm(lat, lng, d.lat(), d.lng());
+            if (km <= radiusKm) {
+                found.add(new NearbyDriver(id, d.lat(), d.lng(), km, Instant.ofEpochMilli(d.seenAt())));
+            }
+        });
+        found.sort(Comparator.comparingDouble(NearbyDriver::distanceKm));
+        return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
+    }
+
+    @Override
+    public String name() {
+        return "in-process";
+    }
+
+    @Override
+    public void close() {
+    }
+}
