@@ -11,20 +11,23 @@ import java.util.function.LongConsumer;
 
 /**
  * Measures event-loop lag: a timer on every event loop every {@code PERIOD_MS}; how late it fires is how long a
- * request's callback waits behind other work on that loop. Reports the largest lag of the latest round.
+ * request's callback waits behind other work on that loop. A loop's lag is the smallest of its last
+ * {@code SAMPLES} readings, so one pause (a GC, a descheduled thread) does not count as overload, only lag that
+ * lasts; reports the largest lag over the loops.
  */
 public final class EventLoopProbe implements AutoCloseable {
     static final long PERIOD_MS = 100;
+    static final int SAMPLES = 3;
 
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
-    private final long[] lag;
+    private final long[][] readings;
     private final LongConsumer report;
 
     public EventLoopProbe(Vertx vertx, LongConsumer report) {
         this.report = report;
         List<EventExecutor> loops = new ArrayList<>();
         ((VertxInternal) vertx).nettyEventLoopGroup().forEach(loops::add);
-        this.lag = new long[loops.size()];
+        this.readings = new long[loops.size()][SAMPLES];
         for (int i = 0; i < loops.size(); i++) {
             arm(loops.get(i), i, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
         }
@@ -35,15 +38,21 @@ public final class EventLoopProbe implements AutoCloseable {
         synchronized (timers) {
             timers.add(loop.schedule(() -> {
                 long now = System.nanoTime();
-                lag[index] = TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - due));
+                long[] mine = readings[index];
+                System.arraycopy(mine, 0, mine, 1, SAMPLES - 1);
+                mine[0] = TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - due));
                 long max = 0;
-                for (long l : lag) {
-                    max = Math.max(max, l);
+                for (long[] other : readings) {
+                    long sustained = Long.MAX_VALUE;
+                    for (long l : other) {
+                        sustained = Math.min(sustained, l);
+                    }
+                    max = Math.max(max, sustained);
                 }
                 report.accept(max);
                 arm(loop, index, now + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
             }, delay, TimeUnit.NANOSECONDS));
-            if (timers.size() > 4 * lag.length) {
+            if (timers.size() > 4 * readings.length) {
                 timers.removeIf(java.util.concurrent.Future::isDone);
             }
         }

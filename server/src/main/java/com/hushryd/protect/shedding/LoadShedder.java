@@ -29,16 +29,26 @@ public final class LoadShedder {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lagMillis;
     private volatile int waiting;
+    private final int[] waitingSamples = new int[3];
 
     public LoadShedder(Limits limits, IntSupplier poolWaiting) {
         this.limits = limits;
         this.poolWaiting = poolWaiting;
     }
 
-    /** Records the latest measured event-loop lag and samples the pool (called by the periodic probe). */
-    public void observe(long eventLoopLagMillis) {
+    /**
+     * Records the latest measured event-loop lag and samples the pool (called by the periodic probe); the pool
+     * signal is the smallest of the last three samples, so only waiting that lasts counts.
+     */
+    public synchronized void observe(long eventLoopLagMillis) {
         lagMillis = eventLoopLagMillis;
-        waiting = poolWaiting.getAsInt();
+        System.arraycopy(waitingSamples, 0, waitingSamples, 1, waitingSamples.length - 1);
+        waitingSamples[0] = poolWaiting.getAsInt();
+        int least = Integer.MAX_VALUE;
+        for (int w : waitingSamples) {
+            least = Math.min(least, w);
+        }
+        waiting = least;
     }
 
     public Level level() {

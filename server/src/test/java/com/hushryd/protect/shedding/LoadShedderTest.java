@@ -59,6 +59,9 @@ class LoadShedderTest {
         assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OK);
         poolWaiting.set(10);
         shedder.observe(0);
+        shedder.observe(0);
+        assertThat(shedder.level()).as("a moment of waiting is not overload").isEqualTo(LoadShedder.Level.OK);
+        shedder.observe(0);
         assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
         poolWaiting.set(5);
         shedder.observe(0);
