@@ -1,5 +1,6 @@
 package com.hushryd.app;
 
+import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
 import com.hushryd.jobs.WorkerPlan;
@@ -63,6 +64,7 @@ public record Config(
         Duration jobLease,
         int queueDepthWarn,
         NotifySettings notifications,
+        SosSettings sos,
         ProtectionSettings protection) {
 
     public Config {

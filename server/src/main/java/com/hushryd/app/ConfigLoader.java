@@ -1,5 +1,7 @@
 package com.hushryd.app;
 
+import com.hushryd.http.Validator;
+import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
 import com.hushryd.jobs.WorkerPlan;
@@ -136,6 +138,7 @@ public final class ConfigLoader {
                 duration(Setting.JOB_LEASE, Duration.ofSeconds(1), Duration.ofHours(1)),
                 integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
                 notifySettings(),
+                sosSettings(),
                 protection());
     }
 
@@ -173,6 +176,21 @@ public final class ConfigLoader {
 
     private Limit limit(Setting s, String name) {
         return parse(s, string(s), v -> Limit.parse(name, v));
+    }
+
+    private SosSettings sosSettings() {
+        Optional<String> phone = optional(Setting.SOS_ONCALL_PHONE);
+        Optional<String> email = optional(Setting.SOS_ONCALL_EMAIL);
+        Validator v = new Validator();
+        String onCallPhone = v.phone(name(Setting.SOS_ONCALL_PHONE), phone.orElse(null), false);
+        String onCallEmail = v.email(name(Setting.SOS_ONCALL_EMAIL), email.orElse(null), false);
+        try {
+            v.throwIfInvalid();
+        } catch (com.hushryd.http.ApiException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return new SosSettings(duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1)),
+                Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail), SosSettings.DEFAULT_ATTEMPTS);
     }
 
     private NotifySettings notifySettings() {

@@ -62,6 +62,10 @@ import com.hushryd.notify.Notifications;
 import com.hushryd.notify.NotifyHealth;
 import com.hushryd.notify.NotifyRoutes;
 import com.hushryd.notify.ProviderEndpoint;
+import com.hushryd.sos.SosJobs;
+import com.hushryd.sos.SosRoutes;
+import com.hushryd.sos.SosService;
+import com.hushryd.sos.SosTracker;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
@@ -133,6 +137,9 @@ public final class Node implements AutoCloseable {
     private Worker worker;
     private Notifications notifications;
     private JobHandlers jobHandlers;
+    private SosJobs sosJobs;
+    private SosTracker sosTracker;
+    private SosService sos;
     private final boolean serveHttp;
     private boolean closed;
     private final Breakers breakers = new Breakers();
@@ -253,9 +260,12 @@ public final class Node implements AutoCloseable {
         JobHandlers handlers = new JobHandlers();
         BuiltinJobs.register(handlers, database);
         notifications.register(handlers);
+        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock);
+        sosJobs.register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = new ArrayList<>();
         builtIn.add(BuiltinJobs.QUEUE);
+        builtIn.add(SosJobs.QUEUE);
         builtIn.addAll(Notifications.queues());
         queueMonitor = new QueueMonitor(jobQueue, builtIn, jobProducer, config.queueDepthWarn(), jobMetrics);
         notifier.start();
@@ -365,6 +375,17 @@ public final class Node implements AutoCloseable {
         log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
                 + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
                 config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
+        sosTracker = new SosTracker(database, inApp::deliverToRoom);
+        sosTracker.start();
+        // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
+        sos = new SosService(database.critical(), sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(),
+                config.sos(), clock);
+        locations.onStored(sosTracker::onLocation);
+        SosRoutes.register(api, sos);
+        SosRoutes.register(io.namespace("/"), sos, workers);
+        log.info("sos: escalation after {} to {}", config.sos().escalateAfter(), config.sos().onCallPhone()
+                .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
+                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"));
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
@@ -516,6 +537,10 @@ public final class Node implements AutoCloseable {
     }
 
     /** The notification channels (SOS and other producers enqueue through it). */
+    public SosService sos() {
+        return sos;
+    }
+
     public Notifications notifications() {
         return notifications;
     }
@@ -581,6 +606,9 @@ public final class Node implements AutoCloseable {
         }
         if (remoteCache != null) {
             quietly("remote cache", remoteCache::close);
+        }
+        if (sosTracker != null) {
+            quietly("SOS tracker", sosTracker::close);
         }
         if (locationHistory != null) {
             quietly("location history", locationHistory::close);

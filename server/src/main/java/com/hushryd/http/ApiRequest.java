@@ -107,6 +107,12 @@ public final class ApiRequest {
         return Json.read(rawBody(), type);
     }
 
+    /** Like {@link #body}, or null when the request has no body at all. */
+    public <T> T optionalBody(Class<T> type) {
+        Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+        return body == null || body.length() == 0 ? null : body(type);
+    }
+
     public byte[] rawBody() {
         String contentType = ctx.request().getHeader("Content-Type");
         Buffer body = ctx.body() == null ? null : ctx.body().buffer();

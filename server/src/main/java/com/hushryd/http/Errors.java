@@ -36,6 +36,15 @@ public final class Errors {
                 return ApiException.unavailable("DEPENDENCY_UNAVAILABLE", "a service this request needs is "
                         + "unavailable (" + open.getCausingCircuitBreakerName() + "); retry shortly", 5);
             }
+            if (t instanceof io.lettuce.core.RedisCommandTimeoutException) {
+                return ApiException.unavailable("REDIS_TIMEOUT", "Redis did not answer in time; retry shortly", 1);
+            }
+            if (t instanceof io.lettuce.core.RedisConnectionException
+                    || t instanceof io.lettuce.core.RedisCommandInterruptedException
+                    || (t instanceof io.lettuce.core.RedisException && !(t instanceof
+                            io.lettuce.core.RedisCommandExecutionException))) {
+                return ApiException.unavailable("REDIS_UNAVAILABLE", "Redis is unavailable; retry shortly", 5);
+            }
             if (t instanceof RejectedExecutionException) {
                 return ApiException.unavailable("OVERLOADED", "the server is overloaded; retry shortly", 1);
             }

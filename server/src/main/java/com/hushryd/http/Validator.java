@@ -18,6 +18,18 @@ public final class Validator {
 
     private final List<FieldError> errors = new ArrayList<>();
 
+    /** A required UUID field: the UUID, or a 400 naming the field. */
+    public static java.util.UUID requireUuid(String field, String value) {
+        try {
+            if (value != null && value.length() == 36) {
+                return java.util.UUID.fromString(value);
+            }
+        } catch (IllegalArgumentException e) {
+            // refused below
+        }
+        throw ApiException.invalid(field, value == null ? "is required" : "must be a UUID");
+    }
+
     public void fail(String field, String reason) {
         errors.add(new FieldError(field, reason));
     }

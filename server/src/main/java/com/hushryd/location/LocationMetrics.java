@@ -12,7 +12,10 @@ public interface LocationMetrics {
         }
     };
 
-    /** One update: {@code stored}, {@code stale} (older than the stored one) or {@code rejected}. */
+    /**
+     * One update: {@code stored}, {@code stale} (older than the stored one), {@code rejected}, or {@code shed} (refused
+     * because the node had too many in progress).
+     */
     void update(String outcome);
 
     /** From an update's arrival to its broadcast being handed to local sockets and the broker. */

@@ -89,7 +89,7 @@ public final class LocationRoutes {
             try {
                 TripLocationInput in = Replies.argument(args, TripLocationInput.class);
                 UUID tripId = LocationService.tripId("tripId", in.tripId());
-                answer(ack, locations.update(socket.<Principal>user(), tripId, in.location()));
+                answer(ack, locations.update(socket.<Principal>user(), tripId, in.location(), socket::execute));
             } catch (ApiException e) {
                 reply(ack, e);
             }

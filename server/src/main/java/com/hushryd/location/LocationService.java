@@ -25,6 +25,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Live tracking: a trip's driver sends locations (socket or HTTP); each one newer than the stored one becomes the
@@ -40,6 +42,8 @@ public final class LocationService {
     /** Redis GEO cannot index latitudes beyond this. */
     static final double MAX_GEO_LAT = 85.05112878;
     private static final long GEO_REFRESH_EVERY_MS = 5_000;
+    /** Updates waiting for the store at once on one node (about 0.2 s of the P-LOC target rate). */
+    public static final int MAX_IN_FLIGHT = 10_000;
 
     private final LocationStore store;
     private final TripAccess access;
@@ -51,6 +55,9 @@ public final class LocationService {
     private final Clock clock;
     private final Duration ttl;
     private final ConcurrentHashMap<UUID, Long> lastGeoRefresh = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final List<java.util.function.Consumer<Location>> storedListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LocationService(LocationStore store, TripService trips, RealtimeGateway gateway, LocationHistory history,
             UserService users, WorkerExecutor workers, LocationMetrics metrics, Clock clock, Duration ttl) {
@@ -63,6 +70,11 @@ public final class LocationService {
         this.metrics = metrics;
         this.clock = clock;
         this.ttl = ttl;
+    }
+
+    /** Called with every update that became a trip's latest location (on the update's thread: must not block). */
+    public void onStored(java.util.function.Consumer<Location> listener) {
+        storedListeners.add(listener);
     }
 
     public static String room(UUID tripId) {
@@ -112,6 +124,16 @@ public final class LocationService {
 
     /** Validates, authorises, stores and broadcasts one update; the stage fails with an {@link ApiException}. */
     public CompletionStage<UpdateResult> update(Principal p, UUID tripId, LocationInput in) {
+        return update(p, tripId, in, Runnable::run);
+    }
+
+    /**
+     * Like {@link #update(Principal, UUID, LocationInput)}, finishing (history, broadcast, result) on
+     * {@code continueOn}: a socket passes its own event loop, so that the store's I/O thread only reads replies.
+     * Beyond {@link #MAX_IN_FLIGHT} updates waiting for the store, new ones are refused at once with a retryable
+     * 503 rather than queued behind a store that is not keeping up.
+     */
+    public CompletionStage<UpdateResult> update(Principal p, UUID tripId, LocationInput in, Executor continueOn) {
         long arrived = System.nanoTime();
         Location draft;
         try {
@@ -120,16 +142,26 @@ public final class LocationService {
             metrics.update("rejected");
             return CompletableFuture.failedFuture(e);
         }
-        return access.requireActiveDriver(p, tripId).thenCompose(t -> store.put(draft)).thenApply(stored -> {
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            metrics.update("shed");
+            return CompletableFuture.failedFuture(ApiException.unavailable("OVERLOADED",
+                    "too many location updates in progress on this node; retry shortly", 1));
+        }
+        return access.requireActiveDriver(p, tripId).thenCompose(t -> store.put(draft))
+                .whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(stored -> {
             history.record(draft);
             if (stored) {
                 gateway.broadcastToRoom(room(tripId), "location:update", draft);
                 metrics.fanout(System.nanoTime() - arrived);
                 refreshGeo(draft);
+                for (java.util.function.Consumer<Location> l : storedListeners) {
+                    l.accept(draft);
+                }
             }
             metrics.update(stored ? "stored" : "stale");
             return new UpdateResult(tripId, stored, draft.timestamp());
-        }).whenComplete((r, e) -> {
+        }, continueOn).whenComplete((r, e) -> {
             if (e != null) {
                 metrics.update("rejected");
             }
@@ -192,14 +224,7 @@ public final class LocationService {
     }
 
     static UUID tripId(String field, String value) {
-        try {
-            if (value != null && value.length() == 36) {
-                return UUID.fromString(value);
-            }
-        } catch (IllegalArgumentException e) {
-            // refused below
-        }
-        throw ApiException.invalid(field, value == null ? "is required" : "must be a UUID");
+        return Validator.requireUuid(field, value);
     }
 
     private Location validate(LocationInput in, UUID tripId, UUID driverId, String prefix) {
@@ -217,9 +242,15 @@ public final class LocationService {
         return new Location(tripId, driverId, lat, lng, speed, heading, accuracy, ts);
     }
 
-    /** Epoch milliseconds or an ISO-8601 date-time; absent means now. Not in the future, not older than a day. */
     private Instant timestamp(Validator v, String field, JsonNode value) {
-        Instant now = clock.instant();
+        return timestamp(v, field, value, clock.instant());
+    }
+
+    /**
+     * A location's time: epoch milliseconds or an ISO-8601 date-time with offset; absent means {@code now}. Not in the
+     * future (beyond {@link #MAX_FUTURE} of clock skew), not older than a day; failures go to {@code v}.
+     */
+    public static Instant timestamp(Validator v, String field, JsonNode value, Instant now) {
         if (value == null || value.isNull()) {
             return now.truncatedTo(ChronoUnit.MILLIS);
         }

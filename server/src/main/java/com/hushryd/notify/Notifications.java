@@ -90,6 +90,14 @@ public final class Notifications {
                 .withAttempts(ATTEMPTS, Duration.ofSeconds(2));
     }
 
+    /**
+     * Sends now through the channel's providers (primary, then fallback), for callers that run their own job and record
+     * the outcome (SOS); returns the name of the provider that took it.
+     */
+    public String deliver(Notification n) throws Exception {
+        return senders.get(n.channel()).send(n);
+    }
+
     /** Registers the {@code notify} job handler. */
     public void register(JobHandlers handlers) {
         handlers.register(JOB_TYPE, ctx -> {

@@ -189,6 +189,22 @@ public final class Metrics implements AutoCloseable {
         Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
     }
 
+    /** SOS triggers: how many, new or repeated, and how long until the alert was committed. */
+    public com.hushryd.sos.SosMetrics sos() {
+        Timer persisted = Timer.builder("hushryd.sos.trigger")
+                .description("from an SOS trigger's arrival to its alert and notification jobs being committed")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        io.micrometer.core.instrument.Counter created = io.micrometer.core.instrument.Counter
+                .builder("hushryd.sos.alerts").tag("outcome", "created").register(registry);
+        io.micrometer.core.instrument.Counter existing = io.micrometer.core.instrument.Counter
+                .builder("hushryd.sos.alerts").tag("outcome", "existing").register(registry);
+        return (isNew, nanos) -> {
+            persisted.record(nanos, TimeUnit.NANOSECONDS);
+            (isNew ? created : existing).increment();
+        };
+    }
+
     /** Connection pool gauges and timers, reported by HikariCP itself. */
     public MetricsTrackerFactory pool() {
         return new MicrometerMetricsTrackerFactory(registry);

@@ -25,14 +25,19 @@ public final class InAppDelivery implements InAppSink {
 
     @Override
     public void deliver(UUID userId, String event, Object payload) {
+        deliverToRoom(RealtimeGateway.userRoom(userId), event, payload);
+    }
+
+    /** Emits to every socket in {@code room}, on every node. */
+    public void deliverToRoom(String room, String event, Object payload) {
         RealtimeGateway g = gateway;
         if (g != null) {
-            g.broadcastToUser(userId, event, payload);
+            g.broadcastToRoom(room, event, payload);
             return;
         }
         Broker b = publisher;
         if (b != null) {
-            b.publish(RealtimeGateway.userRoom(userId), Encoder.event("/", -1, event, payload), null);
+            b.publish(room, Encoder.event("/", -1, event, payload), null);
             return;
         }
         throw new IllegalStateException("no realtime gateway or broker in this process");

@@ -10,16 +10,16 @@ import java.util.UUID;
  * An opaque keyset position: the sort time and id of the last row of a page. Clients pass it back unchanged; a
  * cursor that does not decode is a 400.
  */
-record Cursor(Instant time, UUID id) {
+public record Cursor(Instant time, UUID id) {
     private static final String VERSION = "1";
 
-    String encode() {
+    public String encode() {
         long micros = time.getEpochSecond() * 1_000_000L + time.getNano() / 1_000;
         String raw = VERSION + "|" + micros + "|" + id;
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
-    static Cursor decode(String value) {
+    public static Cursor decode(String value) {
         try {
             String raw = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
             String[] parts = raw.split("\\|");

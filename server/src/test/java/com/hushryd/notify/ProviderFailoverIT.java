@@ -14,6 +14,7 @@ import com.hushryd.jobs.postgres.PgLedger;
 import com.hushryd.jobs.postgres.PgNotifier;
 import com.hushryd.jobs.postgres.PostgresJobQueue;
 import com.hushryd.store.Database;
+import com.hushryd.testing.FakeVendor;
 import com.hushryd.testing.TestDatabases;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package com.hushryd.notify;
+package com.hushryd.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A local HTTP server that behaves like an SMS/email vendor: accepts, answers 500, or hangs past the timeout. */
-final class FakeVendor implements AutoCloseable {
-    enum Mode {
+public final class FakeVendor implements AutoCloseable {
+    public enum Mode {
         OK, FAIL, HANG
     }
 
@@ -24,7 +24,7 @@ final class FakeVendor implements AutoCloseable {
     private final List<String> accepted = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
-    FakeVendor() {
+    public FakeVendor() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -63,23 +63,23 @@ final class FakeVendor implements AutoCloseable {
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/send");
     }
 
-    void mode(Mode m) {
+    public void mode(Mode m) {
         mode = m;
     }
 
-    int calls() {
+    public int calls() {
         return calls.get();
     }
 
-    List<String> accepted() {
+    public List<String> accepted() {
         return accepted;
     }
 
-    List<String> authorizations() {
+    public List<String> authorizations() {
         return authorizations;
     }
 

@@ -1,0 +1,64 @@
+package com.hushryd.sos;
+
+import static com.hushryd.http.ApiRouter.Access.ADMIN;
+import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
+import static com.hushryd.http.RouteClass.CRITICAL;
+import static io.vertx.core.http.HttpMethod.GET;
+import static io.vertx.core.http.HttpMethod.POST;
+
+import com.hushryd.auth.Principal;
+import com.hushryd.http.ApiRouter;
+import com.hushryd.http.Reply;
+import com.hushryd.realtime.Replies;
+import com.hushryd.realtime.socketio.Namespace;
+import com.hushryd.sos.SosService.LocationInput;
+import com.hushryd.sos.SosService.ResolveInput;
+import com.hushryd.sos.SosService.TriggerInput;
+import com.hushryd.sos.SosService.Triggered;
+import io.vertx.core.WorkerExecutor;
+import java.util.UUID;
+
+/** SOS over HTTP and over Socket.IO ({@code sos:trigger}, {@code sos:location}). */
+public final class SosRoutes {
+    private SosRoutes() {
+    }
+
+    public static void register(ApiRouter api, SosService sos) {
+        // every SOS route is critical (seed 000): never shed, its own rate-limit bucket, reserved workers
+        api.api(POST, "/sos", AUTHENTICATED, CRITICAL, req -> {
+            Triggered t = sos.trigger(req.principal(), req.body(TriggerInput.class), req.header("Idempotency-Key"));
+            return t.created() ? Reply.created(t) : Reply.ok(t);
+        });
+        api.api(GET, "/sos/{id}", AUTHENTICATED, CRITICAL, req -> sos.get(req.principal(), req.pathUuid("id")));
+        api.api(POST, "/sos/{id}/acknowledge", ADMIN, CRITICAL,
+                req -> sos.acknowledge(req.principal(), req.pathUuid("id")));
+        api.api(POST, "/sos/{id}/resolve", AUTHENTICATED, CRITICAL, req -> sos.resolve(req.principal(),
+                req.pathUuid("id"), req.optionalBody(ResolveInput.class)));
+        api.api(POST, "/sos/{id}/location", AUTHENTICATED, CRITICAL, req -> Reply.accepted(sos.locate(
+                req.principal(), req.pathUuid("id"), req.body(LocationInput.class))));
+        api.api(GET, "/admin/sos", ADMIN, CRITICAL, req -> {
+            req.allowQuery("status", "limit", "cursor");
+            return sos.list(req.query("status"), req.queryInt("limit", 1, 200), req.query("cursor"));
+        });
+    }
+
+    /** {@code sos:trigger} (the body of {@code POST /sos}, with {@code idempotencyKey}) and {@code sos:location}. */
+    public static void register(Namespace main, SosService sos, WorkerExecutor workers) {
+        main.on("sos:trigger", (socket, args, ack) -> Replies.blocking(workers, ack, () -> sos.trigger(
+                socket.<Principal>user(), Replies.argument(args, TriggerInput.class), null)));
+        main.on("sos:location", (socket, args, ack) -> Replies.blocking(workers, ack, () -> {
+            SocketLocation in = Replies.argument(args, SocketLocation.class);
+            return sos.locate(socket.<Principal>user(), alertId(in.alertId()), new LocationInput(in.lat(), in.lng(),
+                    in.speed(), in.heading(), in.accuracy(), in.timestamp()));
+        }));
+    }
+
+    /** {@code sos:location}: the alert and the position. */
+    public record SocketLocation(String alertId, Double lat, Double lng, Double speed, Double heading,
+            Double accuracy, com.fasterxml.jackson.databind.JsonNode timestamp) {
+    }
+
+    private static UUID alertId(String value) {
+        return com.hushryd.http.Validator.requireUuid("alertId", value);
+    }
+}
