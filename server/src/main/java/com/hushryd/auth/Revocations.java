@@ -2,6 +2,7 @@ package com.hushryd.auth;
 
 import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.RouteClass;
 import com.hushryd.http.SessionCheck;
 import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;
@@ -47,10 +48,12 @@ public final class Revocations implements SessionCheck {
     }
 
     @Override
-    public void check(Principal p) throws Exception {
+    public void check(Principal p, RouteClass routeClass) throws Exception {
         State s;
+        // SOS and tracking read through the reserved pool: a saturated shared pool must not hold them up
+        Database source = routeClass == RouteClass.CRITICAL ? db.critical() : db;
         try {
-            s = cache.get(p.userId().toString(), () -> load(p.userId()));
+            s = cache.get(p.userId().toString(), () -> load(source, p.userId()));
         } catch (CallNotPermittedException | SQLException e) {
             if (e instanceof SQLException sql && !Database.unavailable(sql)) {
                 throw e;
@@ -69,7 +72,7 @@ public final class Revocations implements SessionCheck {
         }
     }
 
-    private State load(UUID userId) throws SQLException {
+    private static State load(Database db, UUID userId) throws SQLException {
         return db.read(c -> {
             Instant notBefore = Jdbc.one(c, "SELECT not_before FROM token_cutoffs WHERE user_id = ?",
                     rs -> Jdbc.instant(rs, "not_before"), userId).orElse(null);

@@ -194,7 +194,7 @@ public final class ApiRouter {
             MDC.put(REQUEST_ID, requestId);
             try {
                 if (principal != null) {
-                    check.check(principal);
+                    check.check(principal, routeClass);
                 }
                 return render(handler.handle(request));
             } finally {

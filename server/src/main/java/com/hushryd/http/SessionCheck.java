@@ -4,11 +4,12 @@ import com.hushryd.auth.Principal;
 
 /**
  * Checks, on a worker thread before the handler runs, that an authenticated caller's token has not been revoked
- * (logout, password change); throws a 401 {@link ApiException} if it has. May block.
+ * (logout, password change); throws a 401 {@link ApiException} if it has. May block. {@code routeClass} says which
+ * capacity it may use (a critical route must not wait for the shared database pool).
  */
 @FunctionalInterface
 public interface SessionCheck {
-    SessionCheck NONE = principal -> { };
+    SessionCheck NONE = (principal, routeClass) -> { };
 
-    void check(Principal principal) throws Exception;
+    void check(Principal principal, RouteClass routeClass) throws Exception;
 }

@@ -75,4 +75,54 @@ class SheddingIT {
                     node.api().get("/api/v1/trips/search?from=Vellore", rider.token()).status() == 200);
         }
     }
+
+    private static double metric(TestNode node, String name, String label) {
+        for (String line : node.api().get("/metrics", null).text().split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void mainPoolExhausted_normalRequestsGet503_butAnSosIsAcceptedAndPersisted() throws Exception {
+        String database = TestPostgres.get().newDatabase();
+        try (TestNode node = TestNode.start(Map.of("DATABASE_URL", database, "DB_POOL_MAX", "2", "DB_POOL_MIN", "0",
+                "DB_POOL_TIMEOUT", "1s", "DB_QUERY_TIMEOUT", "60s", "WORKER_QUEUES", "none"))) {
+            Account driver = node.register("driver");
+            Account rider = node.register("passenger");
+            String trip = node.createTrip(driver, "Nashik", "Shirdi", 1, 3, 150);
+            DatabaseUrl url = DatabaseUrl.parse(database);
+            List<CompletableFuture<HttpResult>> stuck = new ArrayList<>();
+            try (Connection lock = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+                lock.setAutoCommit(false);
+                try (PreparedStatement ps = lock.prepareStatement("SELECT 1 FROM trips WHERE id = ? FOR UPDATE")) {
+                    ps.setObject(1, UUID.fromString(trip));
+                    ps.executeQuery().close();
+                }
+                // both connections of the main pool wait on the row lock
+                for (int i = 0; i < 2; i++) {
+                    stuck.add(node.api().postAsync("/api/v1/trips/" + trip + "/start", driver.token(), map()));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        metric(node, "hikaricp_connections_active", "pool=\"hushryd-db\"") == 2);
+                HttpResult normal = node.api().get("/api/v1/trips/search?from=Nashik", rider.token());
+                assertThat(normal.status()).as(normal.text()).isEqualTo(503);
+                assertThat(normal.errorCode()).isEqualTo("DB_POOL_EXHAUSTED");
+
+                HttpResult sos = node.api().post("/api/v1/sos", rider.token(), map("lat", 19.99, "lng", 73.79,
+                        "message", "help"));
+                assertThat(sos.status()).as(sos.text()).isEqualTo(201);
+                HttpResult read = node.api().get("/api/v1/sos/" + sos.str("alertId"), rider.token());
+                assertThat(read.status()).as(read.text()).isEqualTo(200);
+                assertThat(metric(node, "hikaricp_connections_active", "pool=\"hushryd-db\""))
+                        .as("still saturated").isEqualTo(2);
+                lock.rollback();
+            }
+            for (CompletableFuture<HttpResult> f : stuck) {
+                assertThat(f.get().status()).isIn(200, 409);
+            }
+        }
+    }
 }

@@ -43,8 +43,9 @@ public final class TestNode implements AutoCloseable {
         for (String quota : new String[] {"ANONYMOUS", "AUTHENTICATED", "PREMIUM", "CRITICAL", "UPLOAD"}) {
             env.put("RATE_LIMIT_" + quota, "1000000/1m");
         }
-        // a shared, loaded test machine lags now and then: only shedding tests should see the node shed
+        // a shared, loaded test machine lags and bursts now and then: only shedding tests should see the node shed
         env.put("SHED_EVENT_LOOP_LAG", "30s");
+        env.put("SHED_POOL_WAITING", "10000");
         env.putAll(overrides);
         if (!env.containsKey("DATABASE_URL")) {
             env.put("DATABASE_URL", TestPostgres.get().newDatabase());

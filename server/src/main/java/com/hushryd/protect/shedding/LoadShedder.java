@@ -29,7 +29,7 @@ public final class LoadShedder {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lagMillis;
     private volatile int waiting;
-    private final int[] waitingSamples = new int[3];
+    private final int[] waitingSamples = new int[10];
 
     public LoadShedder(Limits limits, IntSupplier poolWaiting) {
         this.limits = limits;
@@ -37,8 +37,9 @@ public final class LoadShedder {
     }
 
     /**
-     * Records the latest measured event-loop lag and samples the pool (called by the periodic probe); the pool
-     * signal is the smallest of the last three samples, so only waiting that lasts counts.
+     * Records the latest measured event-loop lag and samples the pool (called by the periodic probe, every 100 ms);
+     * the pool signal is the smallest of the last ten samples: only waiting that lasts a second counts, not the
+     * queue of a burst that the pool clears in a moment.
      */
     public synchronized void observe(long eventLoopLagMillis) {
         lagMillis = eventLoopLagMillis;
