@@ -22,13 +22,29 @@ import org.junit.jupiter.api.Test;
 
 /** An overloaded node refuses normal requests with 503 and keeps serving the routes that are never shed. */
 class SheddingIT {
-    private static double gauge(TestNode node, String name) {
+    private static double metric(TestNode node, String name, String label) {
         for (String line : node.api().get("/metrics", null).text().split("\n")) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        throw new AssertionError(name + " missing from /metrics");
+        return -1;
+    }
+
+    /** Locks the trip's row from outside the node, then sends {@code n} starts of it that wait on the lock. */
+    private static Connection holdTrip(String database, String trip, TestNode node, Account driver, int n,
+            List<CompletableFuture<HttpResult>> stuck) throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(database);
+        Connection lock = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+        lock.setAutoCommit(false);
+        try (PreparedStatement ps = lock.prepareStatement("SELECT 1 FROM trips WHERE id = ? FOR UPDATE")) {
+            ps.setObject(1, UUID.fromString(trip));
+            ps.executeQuery().close();
+        }
+        for (int i = 0; i < n; i++) {
+            stuck.add(node.api().postAsync("/api/v1/trips/" + trip + "/start", driver.token(), map()));
+        }
+        return lock;
     }
 
     @Test
@@ -39,19 +55,10 @@ class SheddingIT {
             Account driver = node.register("driver");
             Account rider = node.register("passenger");
             String trip = node.createTrip(driver, "Vellore", "Chennai", 1, 3, 150);
-            DatabaseUrl url = DatabaseUrl.parse(database);
             List<CompletableFuture<HttpResult>> stuck = new ArrayList<>();
-            try (Connection lock = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
-                lock.setAutoCommit(false);
-                try (PreparedStatement ps = lock.prepareStatement("SELECT 1 FROM trips WHERE id = ? FOR UPDATE")) {
-                    ps.setObject(1, UUID.fromString(trip));
-                    ps.executeQuery().close();
-                }
-                // two normal requests wait on the row lock: the node's whole allowance of work in flight
-                for (int i = 0; i < 2; i++) {
-                    stuck.add(node.api().postAsync("/api/v1/trips/" + trip + "/start", driver.token(), map()));
-                }
-                await().atMost(Duration.ofSeconds(10)).until(() -> gauge(node, "hushryd_load_in_flight") == 2);
+            // two normal requests wait on the row lock: the node's whole allowance of work in flight
+            try (Connection lock = holdTrip(database, trip, node, driver, 2, stuck)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> metric(node, "hushryd_load_in_flight", "") == 2);
 
                 HttpResult shed = node.api().get("/api/v1/trips/search?from=Vellore", rider.token());
                 assertThat(shed.status()).as(shed.text()).isEqualTo(503);
@@ -76,15 +83,6 @@ class SheddingIT {
         }
     }
 
-    private static double metric(TestNode node, String name, String label) {
-        for (String line : node.api().get("/metrics", null).text().split("\n")) {
-            if (line.startsWith(name + "{") && line.contains(label)) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return -1;
-    }
-
     @Test
     void mainPoolExhausted_normalRequestsGet503_butAnSosIsAcceptedAndPersisted() throws Exception {
         String database = TestPostgres.get().newDatabase();
@@ -93,18 +91,9 @@ class SheddingIT {
             Account driver = node.register("driver");
             Account rider = node.register("passenger");
             String trip = node.createTrip(driver, "Nashik", "Shirdi", 1, 3, 150);
-            DatabaseUrl url = DatabaseUrl.parse(database);
             List<CompletableFuture<HttpResult>> stuck = new ArrayList<>();
-            try (Connection lock = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
-                lock.setAutoCommit(false);
-                try (PreparedStatement ps = lock.prepareStatement("SELECT 1 FROM trips WHERE id = ? FOR UPDATE")) {
-                    ps.setObject(1, UUID.fromString(trip));
-                    ps.executeQuery().close();
-                }
-                // both connections of the main pool wait on the row lock
-                for (int i = 0; i < 2; i++) {
-                    stuck.add(node.api().postAsync("/api/v1/trips/" + trip + "/start", driver.token(), map()));
-                }
+            // both connections of the main pool wait on the row lock
+            try (Connection lock = holdTrip(database, trip, node, driver, 2, stuck)) {
                 await().atMost(Duration.ofSeconds(10)).until(() ->
                         metric(node, "hikaricp_connections_active", "pool=\"hushryd-db\"") == 2);
                 HttpResult normal = node.api().get("/api/v1/trips/search?from=Nashik", rider.token());
