@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar bench/target/hushryd-bench.jar <benchmark> [options]}. */
 @Command(name = "hushryd-bench", mixinStandardHelpOptions = true,
         description = "Load clients for HushRyd's benchmarks; each prints one comparable line.",
-        subcommands = {FanoutCommand.class, ConnectionsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FanoutCommand.class, ConnectionsCommand.class, LocationCommand.class, SosCommand.class,
+            CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

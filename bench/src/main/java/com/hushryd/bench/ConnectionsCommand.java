@@ -45,7 +45,7 @@ final class ConnectionsCommand implements Callable<Integer> {
         LoadClients load = new LoadClients(vertx, url, localAddresses);
         System.err.printf("connections against %s: opening %d, holding %d s%n", url, connections, hold);
         long baseHeap = heapAfterGc();
-        List<SioConnection> open = load.open(connections, 512, i -> "{}", (t, n) -> { }, "idle clients");
+        List<SioConnection> open = load.open(connections, 512, i -> "{}", (t, n) -> { }, "idle clients").stream().filter(java.util.Objects::nonNull).toList();
         Thread.sleep(hold * 1000L);
         long alive = open.stream().filter(SioConnection::connected).count();
         long heap = heapAfterGc();

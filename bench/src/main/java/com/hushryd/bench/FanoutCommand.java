@@ -73,8 +73,8 @@ final class FanoutCommand implements Callable<Integer> {
         String pad = "x".repeat(payload);
         System.err.printf("fanout against %s: %d clients in %d rooms, %d publishes/s%n", url, clients, rooms, rate);
         List<SioConnection> receivers = load.open(clients, 256, i -> "{\"rooms\":[\"room-" + (i % rooms) + "\"]}",
-                this::onMessage, "receivers");
-        List<SioConnection> pubs = load.open(publishers, publishers, i -> "{}", (t, n) -> { }, "publishers");
+                this::onMessage, "receivers").stream().filter(java.util.Objects::nonNull).toList();
+        List<SioConnection> pubs = load.open(publishers, publishers, i -> "{}", (t, n) -> { }, "publishers").stream().filter(java.util.Objects::nonNull).toList();
         if (receivers.size() < clients || pubs.isEmpty()) {
             System.err.println("not every client connected; aborting");
             vertx.close();

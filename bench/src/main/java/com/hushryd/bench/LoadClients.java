@@ -43,12 +43,14 @@ public final class LoadClients {
 
     /**
      * Opens {@code count} connections, {@code auth.apply(i)} being the CONNECT payload of the i-th, at most
-     * {@code inFlight} handshakes at a time; prints progress; returns the ones that connected.
+     * {@code inFlight} handshakes at a time; prints progress; returns them in index order (null where one failed).
      */
     public List<SioConnection> open(int count, int inFlight, IntFunction<String> auth,
             BiConsumer<String, Long> onEvent, String what) throws InterruptedException {
         Semaphore slots = new Semaphore(inFlight);
-        List<SioConnection> open = java.util.Collections.synchronizedList(new ArrayList<>(count));
+        java.util.concurrent.atomic.AtomicReferenceArray<SioConnection> byIndex =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(count);
+        AtomicInteger connected = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();
         long start = System.nanoTime();
@@ -57,9 +59,11 @@ public final class LoadClients {
             slots.acquire();
             WebSocketClient client = clients.get(i % clients.size());
             Future<SioConnection> f = SioConnection.open(client, host, port, auth.apply(i), onEvent);
+            int index = i;
             f.onComplete(ar -> {
                 if (ar.succeeded()) {
-                    open.add(ar.result());
+                    byIndex.set(index, ar.result());
+                    connected.incrementAndGet();
                 } else {
                     if (failed.incrementAndGet() <= 3) {
                         System.err.println("  connection failed: " + ar.cause());
@@ -71,14 +75,18 @@ public final class LoadClients {
             long now = System.nanoTime();
             if (now - lastPrint > TimeUnit.SECONDS.toNanos(2)) {
                 lastPrint = now;
-                System.err.printf("  %s: %d/%d connected, %d failed (%.0f/s)%n", what, open.size(), count,
+                System.err.printf("  %s: %d/%d connected, %d failed (%.0f/s)%n", what, connected.get(), count,
                         failed.get(), done.get() / ((now - start) / 1e9));
             }
         }
         slots.acquire(inFlight);
         slots.release(inFlight);
-        System.err.printf("  %s: %d/%d connected, %d failed in %.1f s%n", what, open.size(), count, failed.get(),
+        System.err.printf("  %s: %d/%d connected, %d failed in %.1f s%n", what, connected.get(), count, failed.get(),
                 (System.nanoTime() - start) / 1e9);
+        List<SioConnection> open = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            open.add(byIndex.get(i));
+        }
         return open;
     }
 

@@ -13,6 +13,9 @@ import java.util.function.BiConsumer;
  */
 public final class SioConnection {
     private final WebSocket ws;
+    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.function.Consumer<String>> acks =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextAck = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean connected;
     private volatile boolean closed;
 
@@ -34,6 +37,8 @@ public final class SioConnection {
                         long now = System.nanoTime();
                         if (text.startsWith("42")) {
                             onEvent.accept(text, now);
+                        } else if (text.startsWith("43")) {
+                            c.onAck(text);
                         } else if (text.equals("2")) {
                             ws.writeTextMessage("3");
                         } else if (text.startsWith("0{")) {
@@ -52,6 +57,28 @@ public final class SioConnection {
                     ws.exceptionHandler(e -> ready.tryFail(e));
                 });
         return ready.future();
+    }
+
+    private void onAck(String text) {
+        int end = 2;
+        while (end < text.length() && Character.isDigit(text.charAt(end))) {
+            end++;
+        }
+        if (end > 2) {
+            java.util.function.Consumer<String> cb = acks.remove(Long.parseLong(text.substring(2, end)));
+            if (cb != null) {
+                cb.accept(text.substring(end));
+            }
+        }
+    }
+
+    /** Sends an EVENT asking for an acknowledgement; the callback gets the ack's JSON array text. */
+    public void emitRawWithAck(String argsJson, java.util.function.Consumer<String> onAck) {
+        if (!closed) {
+            long id = nextAck.getAndIncrement();
+            acks.put(id, onAck);
+            ws.writeTextMessage("42" + id + argsJson);
+        }
     }
 
     /** Sends an EVENT; {@code argsJson} is the JSON array body, e.g. {@code ["publish","r1",{...}]}. */

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# P-SOS: SOS trigger latency on one node, first alone, then while wrk saturates the API with uncached trip searches
+# (each a PostgreSQL query on the main pool) from more connections than the pool has. Starts its own node on embedded
+# PostgreSQL (or uses BASE_URL), prints one line per phase and the ratio of the p99s.
+#   bench/sos.sh [--rate 20] [--duration 20] [--connections 256]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RATE=20; DURATION=20; CONNECTIONS=256
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rate) RATE="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+mvn -B -q -Dstyle.color=never -pl bench -am -DskipTests package dependency:build-classpath \
+  -Dmdep.outputFile=target/classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+
+if [ -z "${BASE_URL:-}" ]; then
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  BASE_URL="http://127.0.0.1:$PORT"
+  DATA=$(mktemp -d)
+  # quotas far above the load so that the measurement is of saturation, not of the rate limiter
+  env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DATA_DIR="$DATA" BCRYPT_COST=4 \
+    HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_AUTHENTICATED=1000000/1m RATE_LIMIT_ANONYMOUS=1000000/1m \
+    RATE_LIMIT_CRITICAL=1000000/1m JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
+    "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
+  LAUNCHER=$!
+  trap 'kill $LAUNCHER 2>/dev/null; wait $LAUNCHER 2>/dev/null; rm -rf "$DATA"' EXIT
+  for _ in $(seq 1 300); do
+    curl -fs "$BASE_URL/health/ready" >/dev/null 2>&1 && break
+    kill -0 $LAUNCHER 2>/dev/null || { cat "$DATA/node.log" >&2; exit 1; }
+    sleep 0.2
+  done
+fi
+echo "# node at $BASE_URL; $(nproc) cores shared by node, PostgreSQL, wrk and the SOS client" >&2
+
+# a searcher with a token, and trips to search through
+TOKEN=$(curl -fs -XPOST "$BASE_URL/api/v1/auth/register" -H 'content-type: application/json' \
+  -d "{\"phone\":\"+9170$(printf '%08d' $((RANDOM * 32768 + RANDOM)))\",\"name\":\"Searcher\",\"password\":\"bench-pass-1\",\"role\":\"driver\"}" \
+  | python3 -c 'import sys,json;print(json.load(sys.stdin)["accessToken"])')
+python3 - "$BASE_URL" "$TOKEN" <<'PY'
+import json, sys, urllib.request, datetime, concurrent.futures
+base, token = sys.argv[1], sys.argv[2]
+now = datetime.datetime.now(datetime.timezone.utc)
+def create(i):
+    body = {"source": {"city": f"City{i % 10}", "lat": 12.9, "lng": 77.5},
+            "destination": {"city": f"City{(i * 3 + 1) % 10}", "lat": 13.0, "lng": 77.6},
+            "departureTime": (now + datetime.timedelta(minutes=60 + i * 7)).isoformat(), "seats": 4, "pricePerSeat": 100}
+    req = urllib.request.Request(base + "/api/v1/trips", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    urllib.request.urlopen(req).read()
+with concurrent.futures.ThreadPoolExecutor(8) as ex:
+    list(ex.map(create, range(1000)))
+PY
+
+sos() {
+  java -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
+    -cp "bench/target/classes:$(cat bench/target/classpath.txt)" com.hushryd.bench.BenchMain sos \
+    --url "$BASE_URL" --rate "$RATE" --duration "$DURATION" --label "$1" || true
+}
+ALONE=$(sos alone | tee /dev/stderr)
+WRK_OUT=$(mktemp)
+wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 15))s" --latency -H "Authorization: Bearer $TOKEN" \
+  "$BASE_URL/api/v1/trips/search?from=City1&to=City4" >"$WRK_OUT" 2>&1 &
+WRK=$!
+sleep 3
+LOADED=$(sos saturated | tee /dev/stderr)
+wait $WRK || true
+REQS=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT"); NON2XX=$(awk '/Non-2xx/ {print $5}' "$WRK_OUT")
+P99=$(awk '$1=="99%" {print $2}' "$WRK_OUT")
+echo "background     GET /trips/search x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed)"
+python3 - "$ALONE" "$LOADED" <<'PY'
+import re, sys
+def p99(line):
+    m = re.search(r"p99=([0-9.]+)ms", line)
+    return float(m.group(1)) if m else float("nan")
+a, b = p99(sys.argv[1]), p99(sys.argv[2])
+print(f"ratio          SOS p99 saturated/alone = {b / a:.2f} ({b:.2f} ms vs {a:.2f} ms; goal: p99 < 50 ms while saturated)")
+PY
+rm -f "$WRK_OUT"
