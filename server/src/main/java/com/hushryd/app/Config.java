@@ -5,6 +5,7 @@ import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
 import com.hushryd.jobs.WorkerPlan;
 import com.hushryd.notify.NotifySettings;
+import com.hushryd.protect.ProtectionSettings;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.uploads.UploadSettings;
@@ -66,7 +67,8 @@ public record Config(
         int queueDepthWarn,
         NotifySettings notifications,
         SosSettings sos,
-        UploadSettings uploads) {
+        UploadSettings uploads,
+        ProtectionSettings protection) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -87,6 +89,9 @@ public record Config(
                         .map(q -> q.queue() + ":" + q.concurrency() + ":" + q.ratePerMinute()).toList())
                 + " jobLease=" + jobLease
                 + " objectStore=" + uploads.store().name().toLowerCase()
-                + uploads.s3().map(s3 -> " s3=" + s3).orElse("");
+                + uploads.s3().map(s3 -> " s3=" + s3).orElse("")
+                + " rateLimits=" + (protection.rateLimits() == null ? "off" : protection.rateLimits().anonymous() + ","
+                        + protection.rateLimits().authenticated() + "," + protection.rateLimits().premium() + ","
+                        + protection.rateLimits().critical() + "," + protection.rateLimits().upload());
     }
 }

@@ -9,6 +9,11 @@ import com.hushryd.notify.BreakerSettings;
 import com.hushryd.notify.Channel;
 import com.hushryd.notify.NotifySettings;
 import com.hushryd.notify.ProviderEndpoint;
+import com.hushryd.protect.ProtectionSettings;
+import com.hushryd.protect.breaker.BreakerPolicy;
+import com.hushryd.protect.ratelimit.Limit;
+import com.hushryd.protect.ratelimit.Penalties;
+import com.hushryd.protect.shedding.LoadShedder;
 import java.net.URI;
 import java.net.URISyntaxException;
 import com.hushryd.store.DatabaseUrl;
@@ -136,7 +141,44 @@ public final class ConfigLoader {
                 integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
                 notifySettings(),
                 sosSettings(),
-                uploadSettings());
+                uploadSettings(),
+                protection());
+    }
+
+    private ProtectionSettings protection() {
+        ProtectionSettings.RateLimits limits = null;
+        if (bool(Setting.RATE_LIMIT_ENABLED)) {
+            List<Cidr> proxies = new ArrayList<>();
+            for (String part : optional(Setting.TRUSTED_PROXIES).orElse("").split(",")) {
+                if (!part.isBlank()) {
+                    proxies.add(parse(Setting.TRUSTED_PROXIES, part.trim(), Cidr::parse));
+                }
+            }
+            limits = new ProtectionSettings.RateLimits(limit(Setting.RATE_LIMIT_ANONYMOUS, "anonymous"),
+                    limit(Setting.RATE_LIMIT_AUTHENTICATED, "authenticated"), limit(Setting.RATE_LIMIT_PREMIUM, "premium"),
+                    limit(Setting.RATE_LIMIT_CRITICAL, "critical"), limit(Setting.RATE_LIMIT_UPLOAD, "upload"),
+                    Penalties.of(duration(Setting.RATE_LIMIT_PENALTY, Duration.ZERO, Duration.ofDays(1))), proxies);
+        }
+        return new ProtectionSettings(limits,
+                new LoadShedder.Limits(integer(Setting.SHED_MAX_IN_FLIGHT, 1, 1_000_000),
+                        duration(Setting.SHED_EVENT_LOOP_LAG, Duration.ofMillis(10), Duration.ofMinutes(1)),
+                        integer(Setting.SHED_POOL_WAITING, 1, 100_000)),
+                integer(Setting.HTTP_CRITICAL_THREADS, 1, 256),
+                integer(Setting.DB_CRITICAL_POOL, 0, 100),
+                new BreakerPolicy(integer(Setting.DB_BREAKER_THRESHOLD, 1, 1000),
+                        duration(Setting.DB_BREAKER_OPEN, Duration.ofMillis(100), Duration.ofHours(1)),
+                        Duration.ofSeconds(30)),
+                new BreakerPolicy(integer(Setting.REDIS_BREAKER_THRESHOLD, 1, 1000),
+                        duration(Setting.REDIS_BREAKER_OPEN, Duration.ofMillis(100), Duration.ofHours(1)),
+                        Duration.ofSeconds(5)),
+                duration(Setting.CACHE_PROFILE_TTL, Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(Setting.CACHE_TRIP_TTL, Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(Setting.CACHE_SEARCH_TTL, Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(Setting.SESSION_CACHE_TTL, Duration.ofSeconds(1), Duration.ofHours(1)));
+    }
+
+    private Limit limit(Setting s, String name) {
+        return parse(s, string(s), v -> Limit.parse(name, v));
     }
 
     private SosSettings sosSettings() {

@@ -1,6 +1,24 @@
 package com.hushryd.app;
 
 import com.hushryd.auth.AdminPolicy;
+import com.hushryd.auth.Revocations;
+import com.hushryd.cache.RemoteCache;
+import com.hushryd.cache.TwoLevelCache;
+import com.hushryd.cache.redis.RedisRemoteCache;
+import com.hushryd.protect.Protection;
+import com.hushryd.protect.ProtectionSettings;
+import com.hushryd.protect.breaker.BreakerHealth;
+import com.hushryd.protect.breaker.Breakers;
+import com.hushryd.protect.ratelimit.ClientIp;
+import com.hushryd.protect.ratelimit.FailoverRateLimiter;
+import com.hushryd.protect.ratelimit.LocalRateLimiter;
+import com.hushryd.protect.ratelimit.RateLimitPolicy;
+import com.hushryd.protect.ratelimit.RateLimiter;
+import com.hushryd.protect.ratelimit.RedisRateLimiter;
+import com.hushryd.protect.shedding.EventLoopProbe;
+import com.hushryd.protect.shedding.LoadShedder;
+import com.hushryd.users.SessionRoutes;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.hushryd.chat.ChatRoutes;
 import com.hushryd.chat.ChatService;
 import com.hushryd.chat.RecentMessages;
@@ -83,7 +101,9 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,6 +155,12 @@ public final class Node implements AutoCloseable {
     private LocalUploadReceiver uploadReceiver;
     private final boolean serveHttp;
     private boolean closed;
+    private final Breakers breakers = new Breakers();
+    private RateLimiter rateLimiter;
+    private RemoteCache remoteCache;
+    private TwoLevelCache cache;
+    private EventLoopProbe eventLoopProbe;
+    private LoadShedder shedder;
 
     private Node(Config config, boolean serveHttp) {
         this.config = config;
@@ -311,9 +337,12 @@ public final class Node implements AutoCloseable {
 
         DatabaseUrl url = openStorage();
         metrics = new Metrics(config.nodeId());
+        ProtectionSettings protection = config.protection();
         database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
-                config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-" + config.nodeId()), metrics.pool());
+                config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-" + config.nodeId()), metrics.pool(),
+                protection.criticalPool(), breakers.create("postgresql", protection.database(), Database::unavailable));
         database.migrate();
+        openProtection(protection);
 
         String secret = config.jwtSecret().orElse(null);
         if (secret == null) {
@@ -324,6 +353,10 @@ public final class Node implements AutoCloseable {
         TokenService tokens = new TokenService(secret, config.jwtPreviousSecret().orElse(null), config.jwtTtl(), clock);
         users = new UserService(database, new PasswordHasher(config.bcryptCost()), tokens, clock);
         TripService trips = new TripService(database, clock);
+        users.useCache(cache, protection.profileTtl());
+        trips.useCache(cache, protection.tripTtl(), protection.searchTtl());
+        users.onProfileChanged(trips::driverChanged);
+        Revocations revocations = new Revocations(database, cache, protection.sessionTtl(), clock);
         if (config.adminPhone().isPresent()) {
             try {
                 users.ensureAdmin(config.adminPhone().get(), config.adminPassword().orElseThrow(), "Administrator");
@@ -341,7 +374,14 @@ public final class Node implements AutoCloseable {
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
                 metrics.http(), config.httpBodyLimit(), config.accessLog());
+        shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
+        eventLoopProbe = new EventLoopProbe(vertx, shedder::observe);
+        WorkerExecutor criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical",
+                protection.criticalThreads(), 60, TimeUnit.SECONDS);
+        api.protect(new Protection(shedder, rateLimiter, rateLimitPolicy(protection), metrics.protect()), revocations,
+                criticalWorkers);
         UserRoutes.register(api, users);
+        SessionRoutes.register(api, users, revocations);
         TripRoutes.register(api, trips);
 
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
@@ -384,9 +424,11 @@ public final class Node implements AutoCloseable {
         log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
                 + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
                 config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
-        sosTracker = new SosTracker(database, inApp::deliverToRoom);
+        sosTracker = new SosTracker(database.critical(), inApp::deliverToRoom);
         sosTracker.start();
-        sos = new SosService(database, sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(), config.sos(), clock);
+        // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
+        sos = new SosService(database.critical(), sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(),
+                config.sos(), clock);
         locations.onStored(sosTracker::onLocation);
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
@@ -415,13 +457,15 @@ public final class Node implements AutoCloseable {
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
         cluster.reportStats(gateway::connectionStats);
-        OpsRoutes.register(api, workers, lifecycle,
+        // health and metrics run on the reserved workers: they must answer while the shared ones are saturated
+        OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
                         new RealtimeHealth(gateway),
                         new com.hushryd.ops.LocationHealth(locationStore.name(), locationHistory),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
                         new NotifyHealth(notifications),
-                        new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver)),
+                        new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver),
+                        new BreakerHealth(breakers)),
                 metrics, cluster, config.nodeId(), version);
 
         HttpServerOptions options = new HttpServerOptions()
@@ -452,6 +496,48 @@ public final class Node implements AutoCloseable {
                 servers.port(), servers.instances(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * The Redis circuit breaker, the rate limiter (Redis with a local fallback, or local) and the two-level cache
+     * (L1 + Redis, or L1 only), by whether REDIS_URL is set.
+     */
+    private void openProtection(ProtectionSettings protection) {
+        ProtectionSettings.RateLimits limits = protection.rateLimits();
+        // an invalidated key stays unfillable longer than any load can take (pool wait + statement timeout)
+        Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
+        if (config.redis().isPresent()) {
+            RedisUrl redis = config.redis().get();
+            CircuitBreaker redisBreaker = breakers.create("redis", protection.redis(), e -> true);
+            remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
+            cache = new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone, Duration.ofSeconds(5));
+            if (limits != null) {
+                rateLimiter = new FailoverRateLimiter(new RedisRateLimiter(redis, "hushryd:", limits.penalties(),
+                        config.nodeId()), new LocalRateLimiter(limits.penalties(), clock, 1_000_000), redisBreaker);
+            }
+            log.info("protection: rate limits {} (this node's own while Redis is unreachable); cache L1 in "
+                    + "process + L2 in Redis {}, invalidations to every node", limits == null ? "off"
+                    : "shared in Redis (GCRA script)", redis);
+        } else {
+            cache = new TwoLevelCache(null, null, metrics.cache(), tombstone, Duration.ofSeconds(5));
+            if (limits != null) {
+                rateLimiter = new LocalRateLimiter(limits.penalties(), clock, 1_000_000);
+            }
+            log.info("protection: rate limits {}; cache in process only (set REDIS_URL to share both across nodes)",
+                    limits == null ? "off" : "in process");
+        }
+        Map<String, CircuitBreaker> own = new LinkedHashMap<>();
+        breakers.all().forEach(b -> own.put(b.getName(), b));
+        metrics.breakers(own);
+    }
+
+    private RateLimitPolicy rateLimitPolicy(ProtectionSettings protection) {
+        ProtectionSettings.RateLimits l = protection.rateLimits();
+        if (l == null) {
+            return null;
+        }
+        return new RateLimitPolicy(l.anonymous(), l.authenticated(), l.premium(), l.critical(), l.upload(),
+                new ClientIp(l.trustedProxies()));
+    }
+
     private DatabaseUrl openStorage() throws Exception {
         if (config.database().isPresent()) {
             DatabaseUrl url = config.database().get();
@@ -468,6 +554,15 @@ public final class Node implements AutoCloseable {
     }
 
     private void startPeriodicTasks() {
+        metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
+        metrics.gauge("hushryd.load.event_loop_lag_ms", "Largest event-loop lag of the last probe",
+                shedder::eventLoopLagMillis);
+        metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
+                () -> shedder.level().ordinal());
+        Map<String, CircuitBreaker> providers = new LinkedHashMap<>();
+        notifications.senders().forEach((channel, sender) -> sender.breakers()
+                .forEach(b -> providers.put(channel.label() + "/" + b.getName(), b)));
+        metrics.breakers(providers);
         PoolMonitor poolMonitor = new PoolMonitor(database::poolStats, 6);
         vertx.setPeriodic(5_000, id -> poolMonitor.check());
         vertx.setPeriodic(ClusterRegistry.HEARTBEAT.toMillis(), id -> workers.executeBlocking(() -> {
@@ -564,8 +659,20 @@ public final class Node implements AutoCloseable {
         if (cluster != null && database != null) {
             quietly("cluster leave", cluster::leave);
         }
+        if (eventLoopProbe != null) {
+            quietly("event-loop probe", eventLoopProbe::close);
+        }
         if (vertx != null) {
             quietly("vert.x", () -> await(vertx.close(), Duration.ofSeconds(10)));
+        }
+        if (rateLimiter != null) {
+            quietly("rate limiter", rateLimiter::close);
+        }
+        if (cache != null) {
+            quietly("cache", cache::close);
+        }
+        if (remoteCache != null) {
+            quietly("remote cache", remoteCache::close);
         }
         if (sosTracker != null) {
             quietly("SOS tracker", sosTracker::close);

@@ -25,6 +25,7 @@ import java.util.UUID;
 public final class TokenService {
     private static final String ISSUER = "hushryd";
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    private static final String ISSUED_MS = "iat_ms";
 
     private final MACSigner signer;
     private final List<JWSVerifier> verifiers;
@@ -59,6 +60,8 @@ public final class TokenService {
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(exp))
                 .jwtID(UUID.randomUUID().toString())
+                // iat has whole seconds only; revocation by issue time (password change) needs milliseconds
+                .claim(ISSUED_MS, now.toEpochMilli())
                 .build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         try {
@@ -95,7 +98,11 @@ public final class TokenService {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }
         try {
-            return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant());
+            Date iat = claims.getIssueTime();
+            Object ms = claims.getClaim(ISSUED_MS);
+            Instant issued = ms instanceof Number n ? Instant.ofEpochMilli(n.longValue())
+                    : iat == null ? null : iat.toInstant();
+            return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant(), claims.getJWTID(), issued);
         } catch (IllegalArgumentException e) {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }

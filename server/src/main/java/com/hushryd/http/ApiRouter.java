@@ -4,6 +4,7 @@ import com.hushryd.auth.AdminPolicy;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.auth.TokenService;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -19,6 +20,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -55,6 +58,9 @@ public final class ApiRouter {
     private final boolean accessLogEnabled;
     private final long bodyLimit;
     private final List<Endpoint> endpoints = new ArrayList<>();
+    private volatile Admission admission = Admission.ALLOW_ALL;
+    private volatile SessionCheck sessionCheck = SessionCheck.NONE;
+    private volatile WorkerExecutor criticalWorkers;
 
     public ApiRouter(Vertx vertx, WorkerExecutor workers, TokenService tokens, AdminPolicy adminPolicy,
             HttpMetrics metrics, long bodyLimit, boolean accessLogEnabled) {
@@ -83,10 +89,30 @@ public final class ApiRouter {
 
     /** Registers an API endpoint under {@code /api/v1}; {@code path} uses OpenAPI templates such as {@code /trips/{id}}. */
     public void api(HttpMethod method, String path, Access access, ApiHandler handler) {
+        api(method, path, access, RouteClass.NORMAL, handler);
+    }
+
+    /**
+     * Registers an API endpoint of a route class: {@link RouteClass#CRITICAL} (SOS, tracking) and
+     * {@link RouteClass#AUTH} are never shed and run on the reserved critical workers; the class also picks the
+     * rate-limit bucket.
+     */
+    public void api(HttpMethod method, String path, Access access, RouteClass routeClass, ApiHandler handler) {
         String template = API_PREFIX + path;
         endpoints.add(new Endpoint(method.name(), template, access));
         router.route(method, TEMPLATE_PARAM.matcher(template).replaceAll(":$1"))
-                .handler(ctx -> dispatch(ctx, template, access, handler));
+                .handler(ctx -> dispatch(ctx, template, access, routeClass, handler));
+    }
+
+    /**
+     * Installs the node's protection: admission (shedding, rate limits) on the event loop, the revocation check on a
+     * worker before each authenticated handler, and the workers reserved for never-shed routes (null: the shared
+     * ones). Call before the node listens.
+     */
+    public void protect(Admission admission, SessionCheck sessionCheck, WorkerExecutor criticalWorkers) {
+        this.admission = admission;
+        this.sessionCheck = sessionCheck;
+        this.criticalWorkers = criticalWorkers;
     }
 
     /** Registers an endpoint outside the API prefix that answers on the event loop (it must not block). */
@@ -120,9 +146,9 @@ public final class ApiRouter {
         ctx.next();
     }
 
-    private void dispatch(RoutingContext ctx, String template, Access access, ApiHandler handler) {
+    private void dispatch(RoutingContext ctx, String template, Access access, RouteClass routeClass,
+            ApiHandler handler) {
         ctx.put(ROUTE, template);
-        String requestId = ctx.get(REQUEST_ID);
         Principal principal = access == Access.PUBLIC ? null : authenticate(ctx);
         if (access == Access.ADMIN) {
             if (principal.role() != Role.ADMIN) {
@@ -133,10 +159,43 @@ public final class ApiRouter {
                         "admin endpoints are not reachable from this network");
             }
         }
+        Admission.Call call = new Admission.Call(template, routeClass, principal,
+                ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host(),
+                ctx.request().getHeader("X-Forwarded-For"));
+        CompletableFuture<Admission.Ticket> admitted = admission.admit(call).toCompletableFuture();
+        if (admitted.isDone()) {
+            admitted.whenComplete((ticket, error) -> run(ctx, principal, routeClass, handler, ticket, error));
+        } else {
+            Context context = Vertx.currentContext();
+            admitted.whenComplete((ticket, error) -> context.runOnContext(v ->
+                    run(ctx, principal, routeClass, handler, ticket, error)));
+        }
+    }
+
+    private void run(RoutingContext ctx, Principal principal, RouteClass routeClass, ApiHandler handler,
+            Admission.Ticket ticket, Throwable refused) {
+        if (refused != null) {
+            ctx.fail(refused instanceof CompletionException && refused.getCause() != null
+                    ? refused.getCause() : refused);
+            return;
+        }
+        if (ctx.response().ended() || ctx.response().closed()) {
+            ticket.release(); // the client left while admission was deciding
+            return;
+        }
+        ticket.headers().forEach(ctx.response()::putHeader);
+        ctx.addEndHandler(v -> ticket.release());
+        String requestId = ctx.get(REQUEST_ID);
         ApiRequest request = new ApiRequest(ctx, principal, requestId);
-        workers.<Rendered>executeBlocking(() -> {
+        WorkerExecutor critical = criticalWorkers;
+        WorkerExecutor pool = critical != null && routeClass.shed() == RouteClass.Shed.NEVER ? critical : workers;
+        SessionCheck check = sessionCheck;
+        pool.<Rendered>executeBlocking(() -> {
             MDC.put(REQUEST_ID, requestId);
             try {
+                if (principal != null) {
+                    check.check(principal, routeClass);
+                }
                 return render(handler.handle(request));
             } finally {
                 MDC.remove(REQUEST_ID);

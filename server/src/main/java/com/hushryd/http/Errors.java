@@ -1,5 +1,6 @@
 package com.hushryd.http;
 
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.LinkedHashMap;
@@ -18,15 +19,22 @@ public final class Errors {
                 return api;
             }
             if (t instanceof SQLTransientConnectionException) {
-                return ApiException.unavailable("DB_POOL_EXHAUSTED", "the database is busy; retry shortly", 1);
+                return connectionLost(t.getCause())
+                        ? ApiException.unavailable("DATABASE_UNAVAILABLE", "the database is unavailable", 5)
+                        : ApiException.unavailable("DB_POOL_EXHAUSTED", "the database is busy; retry shortly", 1);
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 if ("57014".equals(sql.getSQLState())) {
                     return ApiException.unavailable("QUERY_TIMEOUT", "the database did not answer in time", 1);
                 }
-                if (sql.getSQLState().startsWith("08")) {
+                if (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P")) {
                     return ApiException.unavailable("DATABASE_UNAVAILABLE", "the database is unavailable", 5);
                 }
+            }
+            if (t instanceof CallNotPermittedException open) {
+                // a dependency's circuit breaker is open (seed 000 SCALE_004): retry once it may have half-opened
+                return ApiException.unavailable("DEPENDENCY_UNAVAILABLE", "a service this request needs is "
+                        + "unavailable (" + open.getCausingCircuitBreakerName() + "); retry shortly", 5);
             }
             if (t instanceof io.lettuce.core.RedisCommandTimeoutException) {
                 return ApiException.unavailable("REDIS_TIMEOUT", "Redis did not answer in time; retry shortly", 1);
@@ -42,6 +50,16 @@ public final class Errors {
             }
         }
         return null;
+    }
+
+    /** Whether the pool could not connect at all (rather than every connection being busy). */
+    private static boolean connectionLost(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static ApiException internal() {

@@ -75,7 +75,7 @@ public final class JobRoutes {
             }
             return new Retried(id, name, JobState.WAITING.label());
         });
-        api.api(POST, "/admin/queues/{name}/jobs", ADMIN, req -> {
+        api.api(POST, "/admin/queues/{name}/jobs", ADMIN, com.hushryd.http.RouteClass.BACKGROUND, req -> {
             String name = req.path("name");
             if (!JobRequest.validName(name)) {
                 throw ApiException.invalid("name", "must be 1-63 lower-case letters, digits, '-' or '_'");

@@ -11,6 +11,7 @@ import com.hushryd.http.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
+import com.hushryd.http.RouteClass;
 import com.hushryd.location.LocationService.BatchInput;
 import com.hushryd.location.LocationService.LocationInput;
 import com.hushryd.location.LocationService.PointInput;
@@ -34,12 +35,13 @@ public final class LocationRoutes {
     }
 
     public static void register(ApiRouter api, LocationService locations) {
-        api.api(POST, "/trips/{id}/location", AUTHENTICATED, req -> Reply.accepted(await(locations.update(
-                req.principal(), req.pathUuid("id"), req.body(LocationInput.class)))));
-        api.api(POST, "/locations/batch", AUTHENTICATED, req -> Reply.accepted(await(locations.batch(
-                req.principal(), req.body(BatchInput.class)))));
-        api.api(GET, "/trips/{id}/location", AUTHENTICATED, req -> await(locations.latest(req.principal(),
-                req.pathUuid("id"))).orElseThrow(() -> new ApiException(404, "NO_LOCATION",
+        // tracking is critical (seed 000): never shed, its own rate-limit bucket, reserved workers
+        api.api(POST, "/trips/{id}/location", AUTHENTICATED, RouteClass.CRITICAL, req -> Reply.accepted(
+                await(locations.update(req.principal(), req.pathUuid("id"), req.body(LocationInput.class)))));
+        api.api(POST, "/locations/batch", AUTHENTICATED, RouteClass.CRITICAL, req -> Reply.accepted(
+                await(locations.batch(req.principal(), req.body(BatchInput.class)))));
+        api.api(GET, "/trips/{id}/location", AUTHENTICATED, RouteClass.CRITICAL, req -> await(locations.latest(
+                req.principal(), req.pathUuid("id"))).orElseThrow(() -> new ApiException(404, "NO_LOCATION",
                         "no location reported for this trip recently")));
         api.api(GET, "/trips/{id}/route", AUTHENTICATED, req -> {
             req.allowQuery("cursor", "limit");

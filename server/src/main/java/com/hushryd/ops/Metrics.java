@@ -4,7 +4,14 @@ import com.hushryd.http.HttpMetrics;
 import com.hushryd.jobs.JobMetrics;
 import com.hushryd.jobs.QueueStats;
 import com.hushryd.uploads.UploadMetrics;
+import com.hushryd.cache.CacheMetrics;
+import com.hushryd.protect.ProtectMetrics;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
@@ -111,6 +118,30 @@ public final class Metrics implements AutoCloseable {
         });
     }
 
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+    private Counter counter(String name, String description, String... tags) {
+        return counters.computeIfAbsent(name + ' ' + String.join(" ", tags), k -> Counter.builder(name)
+                .description(description).tags(tags).register(registry));
+    }
+
+    /** Rate-limit decisions per policy and outcome, and requests refused by the load shedder per route class. */
+    public ProtectMetrics protect() {
+        return new ProtectMetrics() {
+            @Override
+            public void rateLimit(String policy, boolean allowed) {
+                counter("hushryd.ratelimit.decisions", "Rate-limit decisions by policy and outcome",
+                        "policy", policy, "outcome", allowed ? "allowed" : "limited").increment();
+            }
+
+            @Override
+            public void shed(String routeClass) {
+                counter("hushryd.shed.requests", "Requests refused by the load shedder, by route class",
+                        "class", routeClass).increment();
+            }
+        };
+    }
+
     /** Location updates by outcome and the fan-out latency histogram. */
     public com.hushryd.location.LocationMetrics location(java.util.function.IntSupplier historyDepth) {
         io.micrometer.core.instrument.Gauge.builder("hushryd.location.history.buffer", historyDepth::getAsInt)
@@ -158,6 +189,31 @@ public final class Metrics implements AutoCloseable {
                         .tag("outcome", outcome).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
             }
         };
+    }
+
+    /** Cache lookups per namespace and outcome (l1_hit, l2_hit, miss, l2_error); hit ratio = hits / all. */
+    public CacheMetrics cache() {
+        return (namespace, outcome) -> counter("hushryd.cache.requests", "Cache lookups by namespace and outcome",
+                "namespace", namespace, "outcome", outcome).increment();
+    }
+
+    /** One gauge per state of each breaker, by the name given: 1 for its current state, 0 for the others. */
+    public void breakers(Map<String, CircuitBreaker> breakers) {
+        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
+            CircuitBreaker b = e.getValue();
+            for (CircuitBreaker.State state : List.of(CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN,
+                    CircuitBreaker.State.HALF_OPEN)) {
+                Gauge.builder("hushryd.breaker.state", b, x -> x.getState() == state ? 1 : 0)
+                        .description("Circuit breaker state per dependency (1 = current)")
+                        .tags("name", e.getKey(), "state", state.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry);
+            }
+        }
+    }
+
+    /** A gauge read from {@code value} at each scrape. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
     }
 
     /** SOS triggers: how many, new or repeated, and how long until the alert was committed. */

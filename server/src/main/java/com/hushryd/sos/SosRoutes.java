@@ -2,6 +2,7 @@ package com.hushryd.sos;
 
 import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
+import static com.hushryd.http.RouteClass.CRITICAL;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
@@ -23,17 +24,19 @@ public final class SosRoutes {
     }
 
     public static void register(ApiRouter api, SosService sos) {
-        api.api(POST, "/sos", AUTHENTICATED, req -> {
+        // every SOS route is critical (seed 000): never shed, its own rate-limit bucket, reserved workers
+        api.api(POST, "/sos", AUTHENTICATED, CRITICAL, req -> {
             Triggered t = sos.trigger(req.principal(), req.body(TriggerInput.class), req.header("Idempotency-Key"));
             return t.created() ? Reply.created(t) : Reply.ok(t);
         });
-        api.api(GET, "/sos/{id}", AUTHENTICATED, req -> sos.get(req.principal(), req.pathUuid("id")));
-        api.api(POST, "/sos/{id}/acknowledge", ADMIN, req -> sos.acknowledge(req.principal(), req.pathUuid("id")));
-        api.api(POST, "/sos/{id}/resolve", AUTHENTICATED, req -> sos.resolve(req.principal(), req.pathUuid("id"),
-                req.optionalBody(ResolveInput.class)));
-        api.api(POST, "/sos/{id}/location", AUTHENTICATED, req -> Reply.accepted(sos.locate(req.principal(),
-                req.pathUuid("id"), req.body(LocationInput.class))));
-        api.api(GET, "/admin/sos", ADMIN, req -> {
+        api.api(GET, "/sos/{id}", AUTHENTICATED, CRITICAL, req -> sos.get(req.principal(), req.pathUuid("id")));
+        api.api(POST, "/sos/{id}/acknowledge", ADMIN, CRITICAL,
+                req -> sos.acknowledge(req.principal(), req.pathUuid("id")));
+        api.api(POST, "/sos/{id}/resolve", AUTHENTICATED, CRITICAL, req -> sos.resolve(req.principal(),
+                req.pathUuid("id"), req.optionalBody(ResolveInput.class)));
+        api.api(POST, "/sos/{id}/location", AUTHENTICATED, CRITICAL, req -> Reply.accepted(sos.locate(
+                req.principal(), req.pathUuid("id"), req.body(LocationInput.class))));
+        api.api(GET, "/admin/sos", ADMIN, CRITICAL, req -> {
             req.allowQuery("status", "limit", "cursor");
             return sos.list(req.query("status"), req.queryInt("limit", 1, 200), req.query("cursor"));
         });

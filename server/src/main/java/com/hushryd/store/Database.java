@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -27,15 +29,47 @@ public final class Database implements AutoCloseable {
     }
 
     private final HikariDataSource pool;
+    private final Database critical;
+    private final CircuitBreaker breaker;
 
-    private Database(HikariDataSource pool) {
+    private Database(HikariDataSource pool, Database critical, CircuitBreaker breaker) {
         this.pool = pool;
+        this.critical = critical;
+        this.breaker = breaker;
     }
 
     /** Opens the pool, waiting up to 30 s for the server to answer; fails with a clear message if it never does. */
     public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics) {
+        return connect(url, settings, metrics, 0, null);
+    }
+
+    /**
+     * Opens the pool and, when {@code criticalConnections > 0}, a second small pool reserved for critical work
+     * ({@link #critical()}). With a {@code breaker}, calls through this pool fail at once while it is open (see
+     * {@link #unavailable}); the critical pool has no breaker: SOS always tries.
+     */
+    public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            int criticalConnections, CircuitBreaker breaker) {
+        Database critical = null;
+        if (criticalConnections > 0) {
+            critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
+                    settings.poolTimeout(), settings.queryTimeout(), settings.applicationName() + "-critical"),
+                    metrics, "hushryd-db-critical"), null, null);
+        }
+        try {
+            return new Database(pool(url, settings, metrics, "hushryd-db"), critical, breaker);
+        } catch (RuntimeException e) {
+            if (critical != null) {
+                critical.close();
+            }
+            throw e;
+        }
+    }
+
+    private static HikariDataSource pool(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            String name) {
         HikariConfig hc = new HikariConfig();
-        hc.setPoolName("hushryd-db");
+        hc.setPoolName(name);
         hc.setJdbcUrl(url.jdbcUrl());
         if (url.user() != null) {
             hc.setUsername(url.user());
@@ -57,7 +91,7 @@ public final class Database implements AutoCloseable {
             hc.setMetricsTrackerFactory(metrics);
         }
         try {
-            return new Database(new HikariDataSource(hc));
+            return new HikariDataSource(hc);
         } catch (RuntimeException e) {
             Throwable root = e;
             while (root.getCause() != null) {
@@ -82,8 +116,56 @@ public final class Database implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The capacity reserved for critical work (SOS, tracking): a pool of its own that normal traffic never drains, so
+     * a critical write still gets a connection while every connection of the main pool is taken. Without a reserve
+     * configured, this database itself.
+     */
+    public Database critical() {
+        return critical != null ? critical : this;
+    }
+
+    /**
+     * Whether a failure means the database itself is unreachable (connection refused or lost, server shutting down),
+     * as opposed to a busy pool, a slow query or a refused statement: only these open the circuit breaker.
+     */
+    public static boolean unavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private <T> T guarded(SqlWork<T> work, boolean transaction) throws SQLException {
+        if (breaker == null) {
+            return transaction ? inTransaction(work) : autoCommit(work);
+        }
+        // refused at once while open: CallNotPermittedException, answered 503 with Retry-After (http.Errors)
+        breaker.acquirePermission();
+        long start = System.nanoTime();
+        try {
+            T result = transaction ? inTransaction(work) : autoCommit(work);
+            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return result;
+        } catch (SQLException | RuntimeException | Error e) {
+            if (unavailable(e)) {
+                breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            } else {
+                breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+            throw e;
+        }
+    }
+
     /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
     public <T> T tx(SqlWork<T> work) throws SQLException {
+        return guarded(work, true);
+    }
+
+    private <T> T inTransaction(SqlWork<T> work) throws SQLException {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -103,6 +185,10 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code work} on a connection in auto-commit mode (each statement on its own). */
     public <T> T read(SqlWork<T> work) throws SQLException {
+        return guarded(work, false);
+    }
+
+    private <T> T autoCommit(SqlWork<T> work) throws SQLException {
         try (Connection c = pool.getConnection()) {
             return work.run(c);
         }
@@ -129,8 +215,16 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /** The main pool's circuit breaker, or null. */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
     @Override
     public void close() {
         pool.close();
+        if (critical != null) {
+            critical.close();
+        }
     }
 }

@@ -2,7 +2,9 @@ package com.hushryd.trips;
 
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
+import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.Json;
 import com.hushryd.http.Validator;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
@@ -38,9 +40,37 @@ public final class TripService {
     private final List<java.util.function.Consumer<Booking>> bookedListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    private TwoLevelCache.Namespace<Trip> tripCache;
+    private TwoLevelCache.Namespace<Page<Trip>> searchCache;
+
     public TripService(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
+    }
+
+    /**
+     * Caches trip reads for {@code tripTtl} and search pages for {@code searchTtl}. Every change of a trip (booking,
+     * cancellation, transition) invalidates that trip and all search pages (seats and status are in them).
+     */
+    public void useCache(TwoLevelCache cache, Duration tripTtl, Duration searchTtl) {
+        tripCache = cache.namespace("trip", Trip.class, tripTtl, 100_000);
+        searchCache = cache.namespace("search", Json.MAPPER.getTypeFactory()
+                .constructParametricType(Page.class, Trip.class), searchTtl, 20_000);
+    }
+
+    private void tripChanged(UUID tripId) {
+        if (tripCache != null) {
+            tripCache.invalidate(tripId.toString());
+            searchCache.invalidateAll();
+        }
+    }
+
+    /** A user's name changed: cached trips show their driver's name. */
+    public void driverChanged(UUID userId) {
+        if (tripCache != null) {
+            tripCache.invalidateAll();
+            searchCache.invalidateAll();
+        }
     }
 
     private final List<java.util.function.Consumer<Trip>> transitionListeners =
@@ -109,10 +139,14 @@ public final class TripService {
         v.throwIfInvalid();
         UUID id = Ids.newId();
         Instant now = now();
-        return db.tx(c -> {
+        Trip created = db.tx(c -> {
             TripStore.insert(c, id, p.userId(), from, to, departure, seats, price, now);
             return TripStore.trip(c, id).orElseThrow();
         });
+        if (searchCache != null) {
+            searchCache.invalidateAll();
+        }
+        return created;
     }
 
     private static Place place(Validator v, String field, Place p) {
@@ -148,7 +182,12 @@ public final class TripService {
     }
 
     public Trip get(UUID id) throws SQLException {
-        return db.read(c -> TripStore.trip(c, id)).orElseThrow(() -> ApiException.notFound("trip"));
+        Trip t = TwoLevelCache.read(tripCache, id.toString(),
+                () -> db.read(c -> TripStore.trip(c, id)).orElse(null));
+        if (t == null) {
+            throw ApiException.notFound("trip");
+        }
+        return t;
     }
 
     public Trip transition(Principal p, UUID tripId, Action action) throws SQLException {
@@ -170,6 +209,7 @@ public final class TripService {
             }
             return TripStore.trip(c, tripId).orElseThrow();
         });
+        tripChanged(tripId);
         for (var listener : transitionListeners) {
             try {
                 listener.accept(changed);
@@ -217,6 +257,15 @@ public final class TripService {
         TripStore.SearchFilter filter = new TripStore.SearchFilter(from == null ? null : CityKey.of(from),
                 to == null ? null : CityKey.of(to), notBefore, before, q.minSeats() == null ? 1 : q.minSeats(),
                 maxPrice, after, limit + 1);
+        // without a date the search starts "now": the key leaves the instant out, so a page lives its TTL
+        String key = String.join("|", String.valueOf(filter.fromKey()), String.valueOf(filter.toKey()),
+                q.date() == null ? "-" : filter.notBefore() + "/" + filter.before(), String.valueOf(filter.minSeats()),
+                maxPrice == null ? "-" : maxPrice.toPlainString(), String.valueOf(limit),
+                q.cursor() == null ? "-" : q.cursor());
+        return TwoLevelCache.read(searchCache, key, () -> page(filter, limit));
+    }
+
+    private Page<Trip> page(TripStore.SearchFilter filter, int limit) throws SQLException {
         List<Trip> rows = db.read(c -> TripStore.search(c, filter));
         if (rows.size() <= limit) {
             return new Page<>(rows, null);
@@ -250,6 +299,7 @@ public final class TripService {
                 TripStore.insertBooking(c, id, tripId, p.userId(), seats, now);
                 return TripStore.booking(c, id).orElseThrow();
             });
+            tripChanged(tripId);
         } catch (SQLException e) {
             if (Jdbc.isUniqueViolation(e, "bookings_one_confirmed_per_passenger")) {
                 throw ApiException.conflict("ALREADY_BOOKED", "you already hold a booking on this trip", Map.of());
@@ -268,7 +318,7 @@ public final class TripService {
 
     public Booking cancelBooking(Principal p, UUID bookingId) throws SQLException {
         Instant now = now();
-        return db.tx(c -> {
+        Booking cancelled = db.tx(c -> {
             Booking seen = TripStore.booking(c, bookingId)
                     .filter(b -> p.isAdmin() || b.passengerId().equals(p.userId()))
                     .orElseThrow(() -> ApiException.notFound("booking"));
@@ -288,6 +338,8 @@ public final class TripService {
             TripStore.returnSeats(c, b.tripId(), b.seats(), now);
             return TripStore.booking(c, bookingId).orElseThrow();
         });
+        tripChanged(cancelled.tripId());
+        return cancelled;
     }
 
     /** The caller's bookings: a passenger's own, a driver's on their trips, or any for an admin. */

@@ -10,6 +10,7 @@ import static io.vertx.core.http.HttpMethod.PUT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
+import com.hushryd.http.RouteClass;
 import com.hushryd.users.UserService.ContactsInput;
 import com.hushryd.users.UserService.LoginInput;
 import com.hushryd.users.UserService.RegisterInput;
@@ -20,8 +21,9 @@ public final class UserRoutes {
     }
 
     public static void register(ApiRouter api, UserService users) {
-        api.api(POST, "/auth/register", PUBLIC, req -> Reply.created(users.register(req.body(RegisterInput.class))));
-        api.api(POST, "/auth/login", PUBLIC, req -> users.login(req.body(LoginInput.class)));
+        api.api(POST, "/auth/register", PUBLIC, RouteClass.AUTH,
+                req -> Reply.created(users.register(req.body(RegisterInput.class))));
+        api.api(POST, "/auth/login", PUBLIC, RouteClass.AUTH, req -> users.login(req.body(LoginInput.class)));
         api.api(GET, "/me", AUTHENTICATED, req -> users.me(req.principal()));
         api.api(PATCH, "/me", AUTHENTICATED, req -> users.patchMe(req.principal(), req.body(JsonNode.class)));
         api.api(GET, "/me/emergency-contacts", AUTHENTICATED, req -> users.contacts(req.principal()));

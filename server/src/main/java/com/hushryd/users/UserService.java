@@ -3,6 +3,8 @@ package com.hushryd.users;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.Principal;
+import com.hushryd.auth.Revocations;
+import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.auth.Role;
 import com.hushryd.auth.TokenService;
 import com.hushryd.auth.TokenService.IssuedToken;
@@ -14,6 +16,7 @@ import com.hushryd.store.Jdbc;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -36,12 +39,47 @@ public final class UserService {
     private final PasswordHasher hasher;
     private final TokenService tokens;
     private final Clock clock;
+    private TwoLevelCache.Namespace<User> userCache;
+    private TwoLevelCache.Namespace<Me> meCache;
+    private final List<java.util.function.Consumer<UUID>> profileListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public UserService(Database db, PasswordHasher hasher, TokenService tokens, Clock clock) {
         this.db = db;
         this.hasher = hasher;
         this.tokens = tokens;
         this.clock = clock;
+    }
+
+    /**
+     * Caches profiles ({@code GET /users/{id}}: the account row, shaped per caller afterwards, so nothing of one
+     * user's view reaches another) and the caller's own {@code GET /me}, both for {@code ttl}; writes invalidate.
+     */
+    public void useCache(TwoLevelCache cache, Duration ttl) {
+        userCache = cache.namespace("user", User.class, ttl, 100_000);
+        meCache = cache.namespace("me", Me.class, ttl, 100_000);
+    }
+
+    /** Called after a user's name or email changed (e.g. trips show their driver's name). */
+    public void onProfileChanged(java.util.function.Consumer<UUID> listener) {
+        profileListeners.add(listener);
+    }
+
+    private void profileChanged(UUID id) {
+        forgetProfile(id);
+        profileListeners.forEach(l -> l.accept(id));
+    }
+
+    private void forgetProfile(UUID id) {
+        if (userCache != null) {
+            userCache.invalidate(id.toString());
+            meCache.invalidate(id.toString());
+        }
+    }
+
+    private static <T> T cached(TwoLevelCache.Namespace<T> ns, UUID id, TwoLevelCache.SqlLoader<T> loader)
+            throws SQLException {
+        return TwoLevelCache.read(ns, id.toString(), loader);
     }
 
     /** What register and login answer. */
@@ -135,11 +173,11 @@ public final class UserService {
     }
 
     public Me me(Principal p) throws SQLException {
-        return db.read(c -> {
+        return cached(meCache, p.userId(), () -> db.read(c -> {
             User u = UserStore.byId(c, p.userId()).orElseThrow(() -> ApiException.unauthorized(
                     "INVALID_TOKEN", "the account of this token no longer exists"));
             return me(u, UserStore.contacts(c, u.id()));
-        });
+        }));
     }
 
     private static Me me(User u, List<EmergencyContact> contacts) {
@@ -179,11 +217,13 @@ public final class UserService {
         String newEmail = email;
         boolean changeEmail = setEmail;
         try {
-            return db.tx(c -> {
+            Me updated = db.tx(c -> {
                 User u = UserStore.update(c, p.userId(), newName, changeEmail, newEmail,
                         clock.instant().truncatedTo(ChronoUnit.MICROS)).orElseThrow(() -> ApiException.notFound("user"));
                 return me(u, UserStore.contacts(c, u.id()));
             });
+            profileChanged(p.userId());
+            return updated;
         } catch (SQLException e) {
             throw uniqueConflict(e).orElseThrow(() -> e);
         }
@@ -236,16 +276,55 @@ public final class UserService {
             UserStore.replaceContacts(c, p.userId(), contacts);
             return null;
         });
+        if (meCache != null) {
+            meCache.invalidate(p.userId().toString());
+        }
         return new Contacts(List.copyOf(contacts));
     }
 
     /** Another user's profile: full for oneself and admins, public otherwise. */
     public Object profile(Principal p, UUID id) throws SQLException {
-        User u = db.read(c -> UserStore.byId(c, id)).orElseThrow(() -> ApiException.notFound("user"));
+        User u = cached(userCache, id, () -> db.read(c -> UserStore.byId(c, id)).orElse(null));
+        if (u == null) {
+            throw ApiException.notFound("user");
+        }
         if (p.isAdmin() || p.userId().equals(id)) {
             return u;
         }
         return new PublicProfile(u.id(), u.name(), u.role(), u.createdAt());
+    }
+
+    public record PasswordInput(String currentPassword, String newPassword) {
+    }
+
+    /**
+     * Changes the caller's password after checking the current one, revokes every token issued before the change
+     * (and the caller's own, by id) in the same transaction, and answers a fresh token.
+     */
+    public AuthResult changePassword(Principal p, PasswordInput in, Revocations revocations) throws SQLException {
+        Validator v = new Validator();
+        v.text("currentPassword", in.currentPassword(), 1, 1024, true);
+        String next = password(v, in.newPassword(), "newPassword");
+        v.throwIfInvalid();
+        String hash = hasher.hash(next);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        User user = db.tx(c -> {
+            String current = UserStore.passwordHash(c, p.userId()).orElseThrow(() -> ApiException.unauthorized(
+                    "INVALID_TOKEN", "the account of this token no longer exists"));
+            if (!hasher.verify(in.currentPassword(), current)) {
+                throw ApiException.unauthorized("INVALID_CREDENTIALS", "currentPassword is incorrect");
+            }
+            UserStore.setPassword(c, p.userId(), hash, now);
+            Revocations.revokeAllBefore(c, p.userId(), now);
+            if (p.tokenId() != null) {
+                Revocations.revoke(c, p.userId(), p.tokenId(), p.expiresAt() != null ? p.expiresAt()
+                        : now.plus(Duration.ofDays(30)));
+            }
+            return UserStore.byId(c, p.userId()).orElseThrow();
+        });
+        revocations.changed(p.userId());
+        forgetProfile(p.userId());
+        return issue(user);
     }
 
     /** Display names of these users (absent ids are left out). */
@@ -281,13 +360,17 @@ public final class UserService {
     }
 
     private static String password(Validator v, String password) {
+        return password(v, password, "password");
+    }
+
+    private static String password(Validator v, String password, String field) {
         if (password == null) {
-            v.fail("password", "is required");
+            v.fail(field, "is required");
             return null;
         }
         int bytes = password.getBytes(StandardCharsets.UTF_8).length;
         if (password.length() < 8 || bytes > PasswordHasher.MAX_PASSWORD_BYTES) {
-            v.fail("password", "must be at least 8 characters and at most "
+            v.fail(field, "must be at least 8 characters and at most "
                     + PasswordHasher.MAX_PASSWORD_BYTES + " bytes");
             return null;
         }

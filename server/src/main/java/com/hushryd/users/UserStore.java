@@ -42,6 +42,14 @@ final class UserStore {
                 UserStore::user, name, setEmail, email, now, id);
     }
 
+    static Optional<String> passwordHash(Connection c, UUID id) throws SQLException {
+        return Jdbc.one(c, "SELECT password_hash FROM users WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id);
+    }
+
+    static void setPassword(Connection c, UUID id, String hash, Instant now) throws SQLException {
+        Jdbc.update(c, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now, id);
+    }
+
     static java.util.Map<UUID, String> names(Connection c, java.util.Collection<UUID> ids) throws SQLException {
         java.util.Map<UUID, String> out = new java.util.HashMap<>();
         if (ids.isEmpty()) {

@@ -38,6 +38,14 @@ public final class TestNode implements AutoCloseable {
         env.put("LOG_LEVEL", "warn");
         env.put("SHUTDOWN_TIMEOUT", "2s");
         env.put("DATA_DIR", tempDir().toString());
+        // every test client comes from 127.0.0.1: quotas fit for one person would refuse most tests (rate-limit
+        // tests set their own)
+        for (String quota : new String[] {"ANONYMOUS", "AUTHENTICATED", "PREMIUM", "CRITICAL", "UPLOAD"}) {
+            env.put("RATE_LIMIT_" + quota, "1000000/1m");
+        }
+        // a shared, loaded test machine lags and bursts now and then: only shedding tests should see the node shed
+        env.put("SHED_EVENT_LOOP_LAG", "30s");
+        env.put("SHED_POOL_WAITING", "10000");
         env.putAll(overrides);
         if (!env.containsKey("DATABASE_URL")) {
             env.put("DATABASE_URL", TestPostgres.get().newDatabase());

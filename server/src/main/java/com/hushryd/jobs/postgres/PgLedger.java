@@ -4,6 +4,7 @@ import com.hushryd.jobs.JobQueueException;
 import com.hushryd.jobs.QueueStats;
 import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;
+import com.hushryd.store.SqlWork;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -84,11 +85,24 @@ public final class PgLedger implements AutoCloseable {
             return;
         }
         try {
-            db.read(c -> Jdbc.update(c, "INSERT INTO job_queues (queue) VALUES (?) ON CONFLICT DO NOTHING", queue));
-            registered.add(queue);
+            db.read(c -> register(c, queue));
         } catch (SQLException e) {
             throw new JobQueueException("cannot register queue " + queue + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Records that a queue exists, on the caller's connection (an enqueue inside a transaction must not wait for
+     * another connection: SOS writes on the reserved pool while the shared one may be exhausted). If that
+     * transaction rolls back, the queue is listed from its next registration on.
+     */
+    public int register(Connection c, String queue) throws SQLException {
+        if (registered.contains(queue)) {
+            return 0;
+        }
+        int n = Jdbc.update(c, "INSERT INTO job_queues (queue) VALUES (?) ON CONFLICT DO NOTHING", queue);
+        registered.add(queue);
+        return n;
     }
 
     public Set<String> queues() {
@@ -119,19 +133,25 @@ public final class PgLedger implements AutoCloseable {
 
     /** Completions per second over the last {@link QueueStats#RATE_WINDOW_SECONDS} s, all nodes (cached 2 s). */
     public double rate(String queue) {
+        return rate(null, queue);
+    }
+
+    /** {@link #rate(String)}, read on {@code tx} when the cached value is stale (null: a pooled connection). */
+    public double rate(Connection tx, String queue) {
         Rate cached = rates.get(queue);
         long now = System.nanoTime();
         if (cached != null && now - cached.at() < RATE_CACHE_NANOS) {
             return cached.perSecond();
         }
         try {
-            double r = db.read(c -> Jdbc.one(c, "SELECT coalesce(sum(completed), 0) AS n, "
+            SqlWork<Double> read = c -> Jdbc.one(c, "SELECT coalesce(sum(completed), 0) AS n, "
                     + "extract(epoch FROM now() - min(bucket)) AS span FROM job_stats "
                     + "WHERE queue = ? AND bucket > now() - make_interval(secs => ?)", rs -> {
                         double n = rs.getDouble("n");
                         double span = rs.getDouble("span");
                         return n == 0 ? 0.0 : n / Math.max(10.0, Math.min(span, QueueStats.RATE_WINDOW_SECONDS));
-                    }, queue, (double) QueueStats.RATE_WINDOW_SECONDS)).orElse(0.0);
+                    }, queue, (double) QueueStats.RATE_WINDOW_SECONDS).orElse(0.0);
+            double r = tx != null ? read.run(tx) : db.read(read);
             rates.put(queue, new Rate(r, now));
             return r;
         } catch (SQLException e) {

@@ -91,7 +91,7 @@ public final class PostgresJobQueue implements JobQueue {
 
     @Override
     public Enqueued add(Connection tx, JobRequest job) throws SQLException {
-        ledger.register(job.queue());
+        ledger.register(tx, job.queue());
         return insert(tx, job);
     }
 
@@ -101,8 +101,8 @@ public final class PostgresJobQueue implements JobQueue {
             Optional<UUID> existing = PgLedger.claimKey(c, job.queue(), job.idempotencyKey(), id);
             if (existing.isPresent()) {
                 long position = position(c, job.queue(), job.priority());
-                return new Enqueued(existing.get(), position, JobQueue.estimate(position, ledger.rate(job.queue())),
-                        true);
+                return new Enqueued(existing.get(), position,
+                        JobQueue.estimate(position, ledger.rate(c, job.queue())), true);
             }
         }
         Jdbc.update(c, "INSERT INTO jobs (id, queue, type, payload, priority, state, run_at, max_attempts, backoff_ms, "
@@ -116,7 +116,7 @@ public final class PostgresJobQueue implements JobQueue {
         }
         long ahead = position(c, job.queue(), job.priority());
         long position = job.delay().isZero() ? Math.max(0, ahead - 1) : ahead;
-        return new Enqueued(id, position, JobQueue.estimate(position, ledger.rate(job.queue())), false);
+        return new Enqueued(id, position, JobQueue.estimate(position, ledger.rate(c, job.queue())), false);
     }
 
     /** Due waiting jobs of this priority or a higher one, counted up to {@link #POSITION_CAP}. */

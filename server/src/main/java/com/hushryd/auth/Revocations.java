@@ -1,0 +1,119 @@
+package com.hushryd.auth;
+
+import com.hushryd.cache.TwoLevelCache;
+import com.hushryd.http.ApiException;
+import com.hushryd.http.RouteClass;
+import com.hushryd.http.SessionCheck;
+import com.hushryd.store.Database;
+import com.hushryd.store.Jdbc;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Revoked access tokens: logout revokes one token, a password change every token issued before it. PostgreSQL holds
+ * the revocations; each user's are cached in the "sessions" namespace of the two-level cache, so a check costs no
+ * database call while cached, and a revocation reaches every node through the cache's invalidation (at once while
+ * Redis is up, within the namespace TTL when invalidations are lost). With Redis down checks go to the database.
+ * When the database is unreachable too, a token whose signature and expiry are valid is accepted (logged): refusing
+ * every signed-in request would turn a database outage into a full outage, including reads served from cache.
+ */
+public final class Revocations implements SessionCheck {
+    private static final Logger log = LoggerFactory.getLogger(Revocations.class);
+
+    /** A user's revocations: tokens issued before {@code notBefore} (may be null), and single revoked token ids. */
+    public record State(Instant notBefore, Set<String> tokenIds) {
+    }
+
+    private final Database db;
+    private final TwoLevelCache.Namespace<State> cache;
+    private final Clock clock;
+    private final AtomicLong lastFailOpenLog = new AtomicLong();
+
+    public Revocations(Database db, TwoLevelCache cache, Duration ttl, Clock clock) {
+        this.db = db;
+        this.cache = cache.namespace("sessions", State.class, ttl, 100_000);
+        this.clock = clock;
+    }
+
+    @Override
+    public void check(Principal p, RouteClass routeClass) throws Exception {
+        State s;
+        // SOS and tracking read through the reserved pool: a saturated shared pool must not hold them up
+        Database source = routeClass == RouteClass.CRITICAL ? db.critical() : db;
+        try {
+            s = cache.get(p.userId().toString(), () -> load(source, p.userId()));
+        } catch (CallNotPermittedException | SQLException e) {
+            if (e instanceof SQLException sql && !Database.unavailable(sql)) {
+                throw e;
+            }
+            long now = System.currentTimeMillis();
+            long last = lastFailOpenLog.get();
+            if (now - last > 10_000 && lastFailOpenLog.compareAndSet(last, now)) {
+                log.warn("token revocations cannot be checked (database unavailable): accepting validly signed "
+                        + "tokens until it returns ({})", e.toString());
+            }
+            return;
+        }
+        boolean before = s.notBefore() != null && (p.issuedAt() == null || p.issuedAt().isBefore(s.notBefore()));
+        if (before || (p.tokenId() != null && s.tokenIds().contains(p.tokenId()))) {
+            throw ApiException.unauthorized("TOKEN_REVOKED", "this access token has been revoked; log in again");
+        }
+    }
+
+    private static State load(Database db, UUID userId) throws SQLException {
+        return db.read(c -> {
+            Instant notBefore = Jdbc.one(c, "SELECT not_before FROM token_cutoffs WHERE user_id = ?",
+                    rs -> Jdbc.instant(rs, "not_before"), userId).orElse(null);
+            List<String> ids = Jdbc.list(c, "SELECT token_id FROM token_revocations WHERE user_id = ? "
+                    + "AND expires_at > now()", rs -> rs.getString("token_id"), userId);
+            return new State(notBefore, Set.copyOf(new HashSet<>(ids)));
+        });
+    }
+
+    /** Revokes the token that proved {@code p} (logout), on every node. */
+    public void revoke(Principal p) throws SQLException {
+        if (p.tokenId() == null) {
+            return;
+        }
+        Instant expires = p.expiresAt() != null ? p.expiresAt() : clock.instant().plus(Duration.ofDays(30));
+        db.tx(c -> {
+            revoke(c, p.userId(), p.tokenId(), expires);
+            return null;
+        });
+        cache.invalidate(p.userId().toString());
+    }
+
+    /** Within the caller's transaction: revokes one token; forgets revocations of tokens that expired anyway. */
+    public static void revoke(Connection c, UUID userId, String tokenId, Instant expiresAt) throws SQLException {
+        Jdbc.update(c, "DELETE FROM token_revocations WHERE user_id = ? AND expires_at < now()", userId);
+        Jdbc.update(c, "INSERT INTO token_revocations (token_id, user_id, expires_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (token_id) DO NOTHING", tokenId, userId, expiresAt);
+    }
+
+    /**
+     * Within the caller's transaction: revokes every token of the user issued before {@code at} (to the
+     * millisecond, the precision of a token's issue time; a token issued in that very millisecond stays valid, so
+     * the caller also revokes the token it acted with by id).
+     */
+    public static void revokeAllBefore(Connection c, UUID userId, Instant at) throws SQLException {
+        Jdbc.update(c, "INSERT INTO token_cutoffs (user_id, not_before) VALUES (?, ?) ON CONFLICT (user_id) "
+                + "DO UPDATE SET not_before = EXCLUDED.not_before", userId, at.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /** Makes every node re-read the user's revocations (call after a transaction that changed them committed). */
+    public void changed(UUID userId) {
+        cache.invalidate(userId.toString());
+    }
+}

@@ -1,0 +1,26 @@
+package com.hushryd.users;
+
+import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
+import static io.vertx.core.http.HttpMethod.POST;
+
+import com.hushryd.auth.Revocations;
+import com.hushryd.http.ApiRouter;
+import com.hushryd.http.Reply;
+import com.hushryd.http.RouteClass;
+import com.hushryd.users.UserService.PasswordInput;
+
+/** Ending sessions: logout (this token) and password change (every older token); both reach every node. */
+public final class SessionRoutes {
+    private SessionRoutes() {
+    }
+
+    public static void register(ApiRouter api, UserService users, Revocations revocations) {
+        api.api(POST, "/auth/logout", AUTHENTICATED, RouteClass.AUTH, req -> {
+            req.allowQuery();
+            revocations.revoke(req.principal());
+            return Reply.noContent();
+        });
+        api.api(POST, "/me/password", AUTHENTICATED, RouteClass.AUTH,
+                req -> users.changePassword(req.principal(), req.body(PasswordInput.class), revocations));
+    }
+}
