@@ -248,7 +248,6 @@ public final class ConfigLoader {
                 duration(Setting.UPLOAD_URL_TTL, Duration.ofSeconds(1), Duration.ofDays(7)),
                 size(Setting.UPLOAD_MAX_SIZE, 1024, 1024L * 1024 * 1024),
                 integer(Setting.UPLOAD_STREAMS, 1, 100_000),
-                integer(Setting.UPLOAD_RATE_LIMIT, 1, 1_000_000),
                 optional(Setting.PUBLIC_URL).map(v -> httpUrl(Setting.PUBLIC_URL, v)));
     }
 

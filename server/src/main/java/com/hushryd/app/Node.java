@@ -83,7 +83,6 @@ import com.hushryd.uploads.DocumentInspector;
 import com.hushryd.uploads.DocumentProcessor;
 import com.hushryd.uploads.DocumentRoutes;
 import com.hushryd.uploads.DocumentService;
-import com.hushryd.uploads.LocalUploadRateLimiter;
 import com.hushryd.uploads.ObjectStore;
 import com.hushryd.uploads.ObjectStoreException;
 import com.hushryd.uploads.UploadSettings;
@@ -441,9 +440,8 @@ public final class Node implements AutoCloseable {
             gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
         });
 
-        DocumentRoutes.register(api, new DocumentService(database, objectStore, jobProducer,
-                new LocalUploadRateLimiter(config.uploads().perMinute(), clock), config.uploads(), metrics.uploads(),
-                clock));
+        DocumentRoutes.register(api, new DocumentService(database, objectStore, jobProducer, config.uploads(),
+                metrics.uploads(), clock));
         if (objectStore instanceof LocalObjectStore local) {
             int abandoned = local.removeAbandonedParts();
             if (abandoned > 0) {
@@ -451,8 +449,6 @@ public final class Node implements AutoCloseable {
             }
             uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(), metrics.uploads());
         }
-        log.info("uploads: at most {} upload URLs per user a minute, counted on this node", config.uploads()
-                .perMinute());
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);

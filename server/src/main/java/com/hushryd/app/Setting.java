@@ -109,9 +109,7 @@ public enum Setting {
     UPLOAD_URL_TTL("--upload-url-ttl", "1h", "How long an upload URL stays valid."),
     UPLOAD_MAX_SIZE("--upload-max-size", "10mb", "Largest document accepted (e.g. 5mb)."),
     UPLOAD_STREAMS("--upload-streams", "256",
-            "Uploads the local store receives at once; more wait with their sockets paused (bounds memory and open files)."),
-    UPLOAD_RATE_LIMIT("--upload-rate-limit", "20",
-            "Upload URLs one user may ask for per minute (counted per node until the shared rate limiter lands).");
+            "Uploads the local store receives at once; more wait with their sockets paused (bounds memory and open files).");
 
     private final String flag;
     private final String defaultValue;

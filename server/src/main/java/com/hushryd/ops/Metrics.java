@@ -170,8 +170,8 @@ public final class Metrics implements AutoCloseable {
     public UploadMetrics uploads() {
         return new UploadMetrics() {
             @Override
-            public void uploadUrl(boolean issued) {
-                registry.counter("hushryd.uploads.urls", "outcome", issued ? "issued" : "rate_limited").increment();
+            public void uploadUrl() {
+                registry.counter("hushryd.uploads.urls", "outcome", "issued").increment();
             }
 
             @Override

@@ -9,6 +9,7 @@ import com.hushryd.http.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
+import com.hushryd.http.RouteClass;
 import com.hushryd.uploads.DocumentService.UploadUrlInput;
 import java.net.URI;
 import java.util.regex.Pattern;
@@ -24,15 +25,10 @@ public final class DocumentRoutes {
     }
 
     public static void register(ApiRouter api, DocumentService documents) {
-        api.api(POST, "/documents/upload-url", AUTHENTICATED, req -> {
+        // the upload bucket (RATE_LIMIT_UPLOAD, per user, shared by the cluster through Redis) limits URL requests
+        api.api(POST, "/documents/upload-url", AUTHENTICATED, RouteClass.UPLOAD, req -> {
             req.allowQuery();
-            DocumentService.Limited<DocumentService.UploadUrl> r = documents.uploadUrl(req.principal(),
-                    req.body(UploadUrlInput.class), origin(req));
-            Reply reply = Reply.ok(r.body());
-            for (var h : r.decision().headers().entrySet()) {
-                reply = reply.withHeader(h.getKey(), h.getValue());
-            }
-            return reply;
+            return documents.uploadUrl(req.principal(), req.body(UploadUrlInput.class), origin(req));
         });
         api.api(POST, "/documents/{key}/complete", AUTHENTICATED, req -> {
             req.allowQuery();

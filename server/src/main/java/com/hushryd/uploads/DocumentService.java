@@ -35,17 +35,15 @@ public final class DocumentService {
     private final Database db;
     private final ObjectStore store;
     private final JobProducer jobs;
-    private final UploadRateLimiter limiter;
     private final UploadSettings settings;
     private final UploadMetrics metrics;
     private final Clock clock;
 
-    public DocumentService(Database db, ObjectStore store, JobProducer jobs, UploadRateLimiter limiter,
-            UploadSettings settings, UploadMetrics metrics, Clock clock) {
+    public DocumentService(Database db, ObjectStore store, JobProducer jobs, UploadSettings settings,
+            UploadMetrics metrics, Clock clock) {
         this.db = db;
         this.store = store;
         this.jobs = jobs;
-        this.limiter = limiter;
         this.settings = settings;
         this.metrics = metrics;
         this.clock = clock;
@@ -63,10 +61,6 @@ public final class DocumentService {
             Map<String, String> headers, long maxSize) {
     }
 
-    /** An answer and the rate-limit decision that allowed it (its headers go on the response). */
-    public record Limited<T>(T body, UploadRateLimiter.Decision decision) {
-    }
-
     /** The job payload of one document. */
     public record ProcessJob(UUID documentId) {
     }
@@ -74,17 +68,12 @@ public final class DocumentService {
     public record DocumentPage(List<Document> items, String nextCursor) {
     }
 
-    public Limited<UploadUrl> uploadUrl(Principal p, UploadUrlInput in, URI origin) {
+    /** An upload URL; the per-user quota (RATE_LIMIT_UPLOAD) was taken by the route's admission. */
+    public UploadUrl uploadUrl(Principal p, UploadUrlInput in, URI origin) {
         if (p.role() == Role.ADMIN) {
             throw ApiException.forbidden("admins do not upload documents");
         }
-        UploadRateLimiter.Decision d = limiter.acquire(p.userId());
-        metrics.uploadUrl(d.allowed());
-        if (!d.allowed()) {
-            throw new ApiException(429, "RATE_LIMITED", "too many upload URLs asked for: at most " + d.limit()
-                    + " per minute; retry in " + d.resetSeconds() + " s",
-                    Map.of("limit", d.limit(), "retryAfterSeconds", d.resetSeconds()), d.headers());
-        }
+        metrics.uploadUrl();
         Validator v = new Validator();
         DocumentType type = null;
         if (in.documentType() == null) {
@@ -117,8 +106,8 @@ public final class DocumentService {
         Instant expiresAt = now.plus(settings.urlTtl()).truncatedTo(ChronoUnit.SECONDS);
         PresignedPut put = store.presignPut(new PutRequest(key.key(), fileType.contentType(), in.size(), expiresAt,
                 origin));
-        return new Limited<>(new UploadUrl(put.url().toString(), "PUT", key.key(), put.expiresAt(), put.headers(),
-                settings.maxSize()), d);
+        return new UploadUrl(put.url().toString(), "PUT", key.key(), put.expiresAt(), put.headers(),
+                settings.maxSize());
     }
 
     /**

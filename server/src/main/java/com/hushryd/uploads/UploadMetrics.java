@@ -5,8 +5,8 @@ public interface UploadMetrics {
     UploadMetrics NONE = new UploadMetrics() {
     };
 
-    /** An upload URL was issued (or refused by the rate limit: {@code issued} false). */
-    default void uploadUrl(boolean issued) {
+    /** An upload URL was issued (refusals by the rate limit are counted with the other rate-limit decisions). */
+    default void uploadUrl() {
     }
 
     /**

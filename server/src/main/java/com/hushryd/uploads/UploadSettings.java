@@ -12,11 +12,10 @@ import java.util.Optional;
  * @param urlTtl      how long an upload URL stays valid
  * @param maxSize     the largest document, in bytes
  * @param streams     uploads the local store receives at once
- * @param perMinute   upload URLs one user may ask for per minute
  * @param publicUrl   the base URL clients reach the node at (local store), or empty for each request's origin
  */
 public record UploadSettings(Store store, Optional<S3Settings> s3, Duration urlTtl, long maxSize, int streams,
-        int perMinute, Optional<URI> publicUrl) {
+        Optional<URI> publicUrl) {
     /** The object store backends. */
     public enum Store {
         LOCAL, S3

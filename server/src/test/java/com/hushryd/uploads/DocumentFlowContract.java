@@ -49,7 +49,7 @@ public abstract class DocumentFlowContract {
     /** Settings every backend's node gets besides its store's. */
     protected static Map<String, String> commonSettings() {
         Map<String, String> env = new HashMap<>();
-        env.put("UPLOAD_RATE_LIMIT", "5");
+        env.put("RATE_LIMIT_UPLOAD", "5/1m");
         env.put("UPLOAD_MAX_SIZE", "1mb");
         env.put("ADMIN_PHONE", ADMIN_PHONE);
         env.put("ADMIN_PASSWORD", ADMIN_PASSWORD);
@@ -145,8 +145,8 @@ public abstract class DocumentFlowContract {
         assertThat(url.json().path("headers").path("Content-Type").asText()).isEqualTo("image/png");
         assertThat(Duration.between(Instant.now(), Instant.parse(url.str("expiresAt"))))
                 .isBetween(Duration.ofMinutes(58), Duration.ofMinutes(61));
-        assertThat(url.header("RateLimit")).matches("limit=5, remaining=4, reset=\\d+");
-        assertThat(url.header("RateLimit-Policy")).isEqualTo("5;w=60");
+        assertThat(url.header("RateLimit")).matches("\"upload\";r=4;t=\\d+");
+        assertThat(url.header("RateLimit-Policy")).isEqualTo("\"upload\";q=5;w=60");
 
         HttpResponse<String> put = put(url.str("uploadUrl"), url.json().path("headers"), png);
         assertThat(put.statusCode()).as(put.body()).isBetween(200, 299);
@@ -280,7 +280,7 @@ public abstract class DocumentFlowContract {
         assertThat(limited.status()).as(limited.text()).isEqualTo(429);
         assertThat(limited.errorCode()).isEqualTo("RATE_LIMITED");
         assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 60);
-        assertThat(limited.header("RateLimit")).startsWith("limit=5, remaining=0, reset=");
+        assertThat(limited.header("RateLimit")).startsWith("\"upload\";r=0;t=");
         assertThat(uploadUrl(node().register("driver"), "rc", "application/pdf", 1000).status()).isEqualTo(200);
     }
 

@@ -60,9 +60,8 @@ class DocumentProcessorIT {
         store = new LocalObjectStore(objects, "0123456789abcdef0123456789abcdef-test".getBytes(StandardCharsets.UTF_8),
                 Optional.empty(), Clock.systemUTC());
         UploadSettings settings = new UploadSettings(UploadSettings.Store.LOCAL, Optional.empty(), Duration.ofHours(1),
-                1024 * 1024, 16, 100, Optional.empty());
-        documents = new DocumentService(db, store, producer, new LocalUploadRateLimiter(100, Clock.systemUTC()),
-                settings, UploadMetrics.NONE, Clock.systemUTC());
+                1024 * 1024, 16, Optional.empty());
+        documents = new DocumentService(db, store, producer, settings, UploadMetrics.NONE, Clock.systemUTC());
         processor = new DocumentProcessor(db, store, notifications, new DocumentInspector(
                 DocumentInspector.Limits.of(settings.maxSize())), UploadMetrics.NONE, Clock.systemUTC());
     }

@@ -27,7 +27,7 @@ class DocumentsBadInputIT {
 
     @BeforeAll
     static void start() {
-        node = TestNode.start(Map.of("UPLOAD_MAX_SIZE", "1mb", "UPLOAD_RATE_LIMIT", "1000", "ADMIN_PHONE",
+        node = TestNode.start(Map.of("UPLOAD_MAX_SIZE", "1mb", "ADMIN_PHONE",
                 ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD));
         passenger = node.register("passenger");
         driver = node.register("driver");

@@ -22,13 +22,12 @@ class UploadSettingsTest {
     }
 
     @Test
-    void defaults_localStore_oneHourUrls_tenMegabytes_twentyAMinute() {
+    void defaults_localStore_oneHourUrls_tenMegabytes() {
         UploadSettings u = ConfigLoader.load(Map.of()).uploads();
         assertThat(u.store()).isEqualTo(UploadSettings.Store.LOCAL);
         assertThat(u.s3()).isEmpty();
         assertThat(u.urlTtl()).isEqualTo(Duration.ofHours(1));
         assertThat(u.maxSize()).isEqualTo(10L * 1024 * 1024);
-        assertThat(u.perMinute()).isEqualTo(20);
         assertThat(u.streams()).isEqualTo(256);
         assertThat(u.publicUrl()).isEmpty();
     }
@@ -66,8 +65,6 @@ class UploadSettingsTest {
                 .hasMessageStartingWith("UPLOAD_MAX_SIZE:");
         assertThatThrownBy(() -> ConfigLoader.load(Map.of("UPLOAD_URL_TTL", "8d")))
                 .hasMessageStartingWith("UPLOAD_URL_TTL: must be between");
-        assertThatThrownBy(() -> ConfigLoader.load(Map.of("UPLOAD_RATE_LIMIT", "0")))
-                .hasMessageStartingWith("UPLOAD_RATE_LIMIT: must be between");
         assertThatThrownBy(() -> ConfigLoader.load(Map.of("S3_REGION", "Mumbai 1")))
                 .hasMessageStartingWith("S3_REGION:");
     }
