@@ -112,6 +112,10 @@ final class LocationCommand implements Callable<Integer> {
             t.join();
         }
         System.err.printf("  set up %d active trips (%d failed)%n", rides.size(), setupErrors.get());
+        if (setupErrors.get() > 0) {
+            System.err.println("not every trip could be set up; aborting");
+            return 1;
+        }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         LoadClients load = new LoadClients(vertx, url, 1);
         for (int i = 0; i < rides.size(); i++) {

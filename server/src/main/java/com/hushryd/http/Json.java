@@ -60,6 +60,15 @@ public final class Json {
         return mapper;
     }
 
+    /** {@code value} as JSON text (a value that cannot be serialised is a bug: IllegalStateException). */
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
     public static byte[] bytes(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);

@@ -5,7 +5,10 @@ import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.http.ApiException;
 import com.hushryd.http.Validator;
+import com.hushryd.http.Json;
+import com.hushryd.realtime.Broker;
 import com.hushryd.realtime.RealtimeGateway;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.hushryd.realtime.socketio.SioSocket;
 import com.hushryd.trips.TripService;
 import com.hushryd.users.UserService;
@@ -148,11 +151,22 @@ public final class LocationService {
             return CompletableFuture.failedFuture(ApiException.unavailable("OVERLOADED",
                     "too many location updates in progress on this node; retry shortly", 1));
         }
-        return access.requireActiveDriver(p, tripId).thenCompose(t -> store.put(draft))
-                .whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(stored -> {
+        return access.requireActiveDriver(p, tripId).thenCompose(t -> {
+            // serialised once: the same JSON is stored and broadcast; with Redis the store's script also publishes
+            // the broadcast to the other nodes, so an update is stored and fanned out in one round trip
+            String json = Json.write(draft);
+            RealtimeGateway.Prepared broadcast = gateway.prepare(room(tripId), "location:update", new RawValue(json));
+            Broker.RemoteMessage remote = store.publishes() ? broadcast.remote() : null;
+            return store.put(draft, json, remote).thenApply(stored -> stored ? broadcast : null);
+        }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(broadcast -> {
+            boolean stored = broadcast != null;
             history.record(draft);
             if (stored) {
-                gateway.broadcastToRoom(room(tripId), "location:update", draft);
+                if (broadcast.remote() != null && store.publishes()) {
+                    gateway.deliverLocally(broadcast);
+                } else {
+                    gateway.deliver(broadcast);
+                }
                 metrics.fanout(System.nanoTime() - arrived);
                 refreshGeo(draft);
                 for (java.util.function.Consumer<Location> l : storedListeners) {
@@ -187,7 +201,10 @@ public final class LocationService {
             return CompletableFuture.failedFuture(ApiException.invalid("updates",
                     "must hold 1 to " + MAX_BATCH + " updates"));
         }
+        // one after another, in the order sent: a phone flushing its queue sends oldest first, and each becomes the
+        // latest in turn (concurrently, a newer one could land first and make the older ones stale)
         List<CompletableFuture<BatchItem>> items = new ArrayList<>();
+        CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
         for (int i = 0; i < in.updates().size(); i++) {
             int index = i;
             TripLocationInput u = in.updates().get(i);
@@ -203,9 +220,13 @@ public final class LocationService {
                 items.add(CompletableFuture.completedFuture(error(index, u.tripId(), e)));
                 continue;
             }
-            items.add(update(p, tripId, u.location()).toCompletableFuture().handle((r, e) -> e == null
-                    ? new BatchItem(index, u.tripId(), r.stored() ? "stored" : "stale", null)
-                    : error(index, u.tripId(), e)));
+            CompletableFuture<BatchItem> item = previous.handle((x, e) -> null)
+                    .thenCompose(x -> update(p, tripId, u.location()).toCompletableFuture())
+                    .handle((r, e) -> e == null
+                            ? new BatchItem(index, u.tripId(), r.stored() ? "stored" : "stale", null)
+                            : error(index, u.tripId(), e));
+            items.add(item);
+            previous = item;
         }
         return CompletableFuture.allOf(items.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<BatchItem> results = items.stream().map(CompletableFuture::join).toList();

@@ -18,7 +18,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LocationStore extends AutoCloseable {
     /** Completes with true if stored, false if an equal or newer location was already there. */
-    CompletionStage<Boolean> put(Location location);
+    default CompletionStage<Boolean> put(Location location) {
+        return put(location, null, null);
+    }
+
+    /**
+     * Like {@link #put(Location)}, with the location already serialised as JSON ({@code json}, or null) and, when the
+     * store {@link #publishes()}, a broker message to publish if and only if the location is stored, atomically with
+     * storing it ({@code publish}, or null).
+     */
+    CompletionStage<Boolean> put(Location location, String json, com.hushryd.realtime.Broker.RemoteMessage publish);
+
+    /** Whether {@link #put(Location, String, com.hushryd.realtime.Broker.RemoteMessage)} can publish. */
+    default boolean publishes() {
+        return false;
+    }
 
     CompletionStage<Optional<Location>> latest(UUID tripId);
 

@@ -44,6 +44,23 @@ public interface Broker extends AutoCloseable {
     /** Sends a membership command to every other node. */
     void publishControl(Control control);
 
+    /**
+     * A broadcast in this broker's wire form, for a component that sends it to the other nodes itself, atomically with
+     * a write of its own (the location store publishes a trip's update in the script that stores it); null when this
+     * broker has no such form. Report each one sent with {@link #publishedElsewhere()}.
+     */
+    default RemoteMessage remoteMessage(String room, List<Frame> frames, String exceptSocketId) {
+        return null;
+    }
+
+    /** Counts a {@link #remoteMessage} that another component published. */
+    default void publishedElsewhere() {
+    }
+
+    /** A Redis pub/sub message: the channel and the bytes to publish on it. */
+    record RemoteMessage(byte[] channel, byte[] message) {
+    }
+
     /** Whether the backing engine is reachable now. */
     boolean connected();
 

@@ -69,6 +69,30 @@ public final class RealtimeGateway implements Broker.Receiver {
         broadcastToRoom(userRoom(userId), event, args);
     }
 
+    /**
+     * A broadcast encoded once, ready to go: the frames for this node's sockets and, when the broker has one, its
+     * wire form for the other nodes (see {@link Broker#remoteMessage}).
+     */
+    public record Prepared(String room, List<Frame> frames, Broker.RemoteMessage remote) {
+    }
+
+    public Prepared prepare(String room, String event, Object... args) {
+        List<Frame> frames = Encoder.event("/", -1, event, args);
+        return new Prepared(room, frames, broker.remoteMessage(room, frames, null));
+    }
+
+    /** Sends a prepared broadcast to this node's sockets and through the broker to the others. */
+    public void deliver(Prepared p) {
+        deliver(p.room(), p.frames(), null);
+    }
+
+    /** Sends a prepared broadcast to this node's sockets only: its {@code remote} form was published elsewhere. */
+    public void deliverLocally(Prepared p) {
+        broadcasts.incrementAndGet();
+        io.rooms().deliver(p.room(), p.frames(), null);
+        broker.publishedElsewhere();
+    }
+
     private void deliver(String room, List<Frame> frames, String except) {
         broadcasts.incrementAndGet();
         io.rooms().deliver(room, frames, except);

@@ -35,7 +35,7 @@ public final class MemoryLocationStore implements LocationStore {
     }
 
     @Override
-    public CompletionStage<Boolean> put(Location l) {
+    public CompletionStage<Boolean> put(Location l, String json, com.hushryd.realtime.Broker.RemoteMessage publish) {
         long now = clock.millis();
         boolean[] stored = {false};
         latest.compute(l.tripId(), (id, cur) -> {

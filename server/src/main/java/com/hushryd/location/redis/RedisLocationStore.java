@@ -12,6 +12,9 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import com.hushryd.realtime.Broker.RemoteMessage;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,12 +35,14 @@ public final class RedisLocationStore implements LocationStore {
     private static final String GEO = "hushryd:{drivers}:geo";
     private static final String SEEN = "hushryd:{drivers}:seen";
 
-    // KEYS: trip hash. ARGV: timestamp ms, location json, ttl ms. 1 if stored.
+    // KEYS: trip hash. ARGV: timestamp ms, location json, ttl ms[, channel, message]. 1 if stored; a stored location
+    // is published on the channel in the same step (the realtime broker's message for the other nodes).
     private static final String PUT = """
             local cur = redis.call('HGET', KEYS[1], 'ts')
             if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
             redis.call('HSET', KEYS[1], 'ts', ARGV[1], 'v', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            if ARGV[4] then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
             return 1
             """;
     // KEYS: geo, seen. ARGV: lng, lat, driver, now. Both sets change together or not at all.
@@ -79,6 +84,8 @@ public final class RedisLocationStore implements LocationStore {
 
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
+    /** The update path's own connection (bytes: the broker's messages are binary). */
+    private final StatefulRedisConnection<byte[], byte[]> updates;
     private final Duration ttl;
     private final Clock clock;
     private final String putSha;
@@ -90,6 +97,7 @@ public final class RedisLocationStore implements LocationStore {
     public RedisLocationStore(RedisUrl url, String nodeId, Duration ttl, Clock clock) {
         this.client = RedisConnector.client(url, "hushryd-location-" + nodeId);
         this.connection = client.connect();
+        this.updates = client.connect(ByteArrayCodec.INSTANCE);
         this.ttl = ttl;
         this.clock = clock;
         this.putSha = connection.sync().scriptLoad(PUT);
@@ -106,7 +114,12 @@ public final class RedisLocationStore implements LocationStore {
     /** EVALSHA, falling back to EVAL once if the server lost its script cache (a restart or failover). */
     private <T> CompletionStage<T> eval(String sha, String script, ScriptOutputType type, String[] keys,
             String... args) {
-        RedisAsyncCommands<String, String> r = connection.async();
+        return eval(connection.async(), sha, script, type, keys, args);
+    }
+
+    @SafeVarargs
+    private static <K, V, T> CompletionStage<T> eval(RedisAsyncCommands<K, V> r, String sha, String script,
+            ScriptOutputType type, K[] keys, V... args) {
         CompletableFuture<T> out = new CompletableFuture<>();
         r.<T>evalsha(sha, type, keys, args).whenComplete((v, e) -> {
             if (e == null) {
@@ -127,16 +140,32 @@ public final class RedisLocationStore implements LocationStore {
     }
 
     @Override
-    public CompletionStage<Boolean> put(Location l) {
-        String json;
-        try {
-            json = Json.MAPPER.writeValueAsString(l);
-        } catch (JsonProcessingException e) {
-            return CompletableFuture.failedFuture(e);
+    public CompletionStage<Boolean> put(Location l, String json, RemoteMessage publish) {
+        String value = json;
+        if (value == null) {
+            try {
+                value = Json.MAPPER.writeValueAsString(l);
+            } catch (JsonProcessingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
-        return this.<Long>eval(putSha, PUT, ScriptOutputType.INTEGER, new String[] {tripKey(l.tripId())},
-                Long.toString(l.timestamp().toEpochMilli()), json, Long.toString(ttl.toMillis()))
-                .thenApply(r -> r == 1L);
+        byte[][] keys = {bytes(tripKey(l.tripId()))};
+        byte[] ts = bytes(Long.toString(l.timestamp().toEpochMilli()));
+        byte[] ttlMs = bytes(Long.toString(ttl.toMillis()));
+        CompletionStage<Long> r = publish == null
+                ? eval(updates.async(), putSha, PUT, ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs)
+                : eval(updates.async(), putSha, PUT, ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs,
+                        publish.channel(), publish.message());
+        return r.thenApply(x -> x == 1L);
+    }
+
+    @Override
+    public boolean publishes() {
+        return true;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -201,6 +230,7 @@ public final class RedisLocationStore implements LocationStore {
 
     @Override
     public void close() {
+        updates.close();
         connection.close();
         client.shutdown();
     }

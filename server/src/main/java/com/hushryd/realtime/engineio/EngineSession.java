@@ -163,6 +163,9 @@ public final class EngineSession {
 
     private void write(Frame frame) {
         if (transport == Transport.WEBSOCKET) {
+            if (ws.isClosed()) {
+                return; // the peer went away; its close handler ends the session
+            }
             if (ws.writeQueueFull()) {
                 server.slowConsumer();
                 close("slow consumer", false);

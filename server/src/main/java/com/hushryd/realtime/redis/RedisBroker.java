@@ -137,6 +137,16 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
+    public RemoteMessage remoteMessage(String room, List<Frame> frames, String exceptSocketId) {
+        return new RemoteMessage(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId));
+    }
+
+    @Override
+    public void publishedElsewhere() {
+        published.incrementAndGet();
+    }
+
+    @Override
     public void publishControl(Control control) {
         send(CONTROL_CHANNEL, Envelope.control(nodeId, control));
     }
