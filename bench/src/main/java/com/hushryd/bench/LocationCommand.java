@@ -175,7 +175,7 @@ final class LocationCommand implements Callable<Integer> {
         long a0 = acked.sum();
         long d0 = delivered.sum();
         long f0 = failed.sum();
-        long c0 = redisCommands();
+        long[] c0 = redisCommands();
         long cpu0 = probe.cpuMillis();
         long t0 = System.nanoTime();
         Thread.sleep(duration * 1000L);
@@ -183,12 +183,14 @@ final class LocationCommand implements Callable<Integer> {
         long a1 = acked.sum();
         long d1 = delivered.sum();
         long f1 = failed.sum();
-        long c1 = redisCommands();
+        long[] c1 = redisCommands();
         long cpu1 = probe.cpuMillis();
         Histogram h = latency.getIntervalHistogram();
         vertx.cancelTimer(timer);
         double updates = (a1 - a0) * 1000.0 / wallMs;
-        String commands = c0 < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", (c1 - c0) / (double) Math.max(1, a1 - a0));
+        long n = Math.max(1, a1 - a0);
+        String commands = c0 == null ? "n/a" : String.format(Locale.ROOT, "%.2f redis-scripts/update=%.2f",
+                (c1[0] - c0[0]) / (double) n, (c1[1] - c0[1]) / (double) n);
         System.out.println(String.format(Locale.ROOT, "%-10s location trips=%d subscribers/trip=%d target=%d/s "
                         + "acked-updates/s=%.0f deliveries/s=%.0f errors=%d p50=%.2fms p99=%.2fms p999=%.2fms "
                         + "redis-commands/update=%s server-cpu=%s", label, drivers.size(), subscribers, rate, updates,
@@ -201,18 +203,27 @@ final class LocationCommand implements Callable<Integer> {
         return 0;
     }
 
-    private long redisCommands() {
+    /**
+     * Commands Redis executed (those inside scripts included) and EVALSHA calls, so far. Counted for the whole server:
+     * give the node a Redis of its own for a clean count.
+     */
+    private long[] redisCommands() {
         if (redis == null) {
-            return -1;
+            return null;
         }
         RedisClient c = RedisClient.create(redis);
         try (StatefulRedisConnection<String, String> conn = c.connect()) {
-            for (String line : conn.sync().info("stats").split("\r?\n")) {
+            long total = -1;
+            long scripts = 0;
+            for (String line : conn.sync().info("all").split("\r?\n")) {
                 if (line.startsWith("total_commands_processed:")) {
-                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    total = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                } else if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                    String calls = line.substring(line.indexOf("calls=") + 6);
+                    scripts += Long.parseLong(calls.substring(0, calls.indexOf(',')));
                 }
             }
-            return -1;
+            return total < 0 ? null : new long[] {total, scripts};
         } finally {
             c.shutdown();
         }

@@ -401,7 +401,8 @@ public final class Node implements AutoCloseable {
         gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
         inApp.attach(gateway);
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
-        RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, presence, gateway, config.nodeId(), clock);
+        RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
+                config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
         realtime.install(io.namespace("/"));
         ChatRoutes.register(io.namespace("/"), chat, workers);

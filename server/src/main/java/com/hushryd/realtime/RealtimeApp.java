@@ -5,6 +5,8 @@ import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.RouteClass;
+import com.hushryd.http.SessionCheck;
 import com.hushryd.realtime.socketio.ConnectRefused;
 import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.realtime.socketio.SioSocket;
@@ -35,6 +37,7 @@ public final class RealtimeApp {
     private final Vertx vertx;
     private final WorkerExecutor workers;
     private final TokenService tokens;
+    private final SessionCheck sessions;
     private final PresenceStore presence;
     private final RealtimeGateway gateway;
     private final String nodeId;
@@ -49,11 +52,16 @@ public final class RealtimeApp {
         List<String> roomsOf(UUID userId) throws Exception;
     }
 
-    public RealtimeApp(Vertx vertx, WorkerExecutor workers, TokenService tokens, PresenceStore presence,
-            RealtimeGateway gateway, String nodeId, Clock clock) {
+    /**
+     * @param sessions checks, before a socket connects, that its token has not been revoked (logout, password change),
+     *                 as the HTTP API does before each request
+     */
+    public RealtimeApp(Vertx vertx, WorkerExecutor workers, TokenService tokens, SessionCheck sessions,
+            PresenceStore presence, RealtimeGateway gateway, String nodeId, Clock clock) {
         this.vertx = vertx;
         this.workers = workers;
         this.tokens = tokens;
+        this.sessions = sessions;
         this.presence = presence;
         this.gateway = gateway;
         this.nodeId = nodeId;
@@ -106,16 +114,24 @@ public final class RealtimeApp {
         return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
     }
 
-    /** Joins the socket's rooms and registers its presence before the client hears it is connected. */
+    /**
+     * Refuses a revoked token, then joins the socket's rooms and registers its presence, before the client hears it is
+     * connected.
+     */
     private java.util.concurrent.CompletionStage<?> prepare(SioSocket socket) {
         Principal p = socket.user();
-        socket.join(RealtimeGateway.userRoom(p.userId()));
-        if (p.role() == Role.ADMIN) {
-            socket.join(SOS_ROOM);
-        }
-        String key = nodeId + "/" + socket.id();
-        localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
         return workers.executeBlocking(() -> {
+            try {
+                sessions.check(p, RouteClass.NORMAL);
+            } catch (ApiException e) {
+                throw new ConnectRefused(e.getMessage(), Map.of("code", e.code()));
+            }
+            socket.join(RealtimeGateway.userRoom(p.userId()));
+            if (p.role() == Role.ADMIN) {
+                socket.join(SOS_ROOM);
+            }
+            String key = nodeId + "/" + socket.id();
+            localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
             for (Interest i : interests) {
                 for (String room : i.roomsOf(p.userId())) {
                     socket.join(room);

@@ -84,6 +84,22 @@ class RealtimeAppIT {
     }
 
     @Test
+    void connect_withARevokedToken_isRefused_whileAFreshTokenConnects() {
+        Account a = node.register("passenger");
+        Client before = agent.connect(uniqueName("before"), url, a.token());
+        assertThat(before.connected()).isTrue();
+        before.disconnect();
+        assertThat(node.api().post("/api/v1/auth/logout", a.token(), map()).status()).isEqualTo(204);
+        Client c = agent.connect(uniqueName("revoked"), url, Map.of("token", a.token()), Map.of("reconnection", false));
+        assertThat(c.connected()).isFalse();
+        assertThat(c.connectReply().path("error").path("data").path("code").asText()).isEqualTo("TOKEN_REVOKED");
+        assertThat(c.connectReply().path("error").path("message").asText()).contains("revoked");
+        String fresh = node.api().post("/api/v1/auth/login", null, map("phone", a.phone(), "password", "password-123"))
+                .str("accessToken");
+        assertThat(agent.connect(uniqueName("fresh"), url, fresh).connected()).isTrue();
+    }
+
+    @Test
     void chat_sentByPassenger_isPersistedAckedAndDeliveredToDriverOnly() {
         Ride r = ride();
         Client driver = agent.connect(uniqueName("driver"), url, r.driver().token());

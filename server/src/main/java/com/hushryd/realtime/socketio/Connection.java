@@ -139,9 +139,16 @@ final class Connection {
                 return; // the client went away meanwhile
             }
             if (failure != null) {
-                log.warn("refusing {}: preparing the connection failed: {}", socket, failure.toString());
-                remove(socket, "server error");
-                session.send(Encoder.connectError(name, "server error; retry", null));
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause()
+                        != null ? failure.getCause() : failure;
+                remove(socket, "refused");
+                if (cause instanceof ConnectRefused refused) {
+                    log.debug("CONNECT to {} refused on session {}: {}", name, session.sid(), refused.getMessage());
+                    session.send(Encoder.connectError(name, refused.getMessage(), refused.data()));
+                } else {
+                    log.warn("refusing {}: preparing the connection failed: {}", socket, cause.toString());
+                    session.send(Encoder.connectError(name, "server error; retry", null));
+                }
                 return;
             }
             session.send(Encoder.connect(name, socket.id()));
