@@ -49,7 +49,8 @@ class SosIT {
         env.put("SMS_PRIMARY_URL", sms.url().toString());
         env.put("SMS_FALLBACK_URL", smsFallback.url().toString());
         env.put("EMAIL_PRIMARY_URL", email.url().toString());
-        env.put("SOS_ESCALATE_AFTER", "3s");
+        // long enough that a loaded CI machine acknowledges within it, short enough to wait for
+        env.put("SOS_ESCALATE_AFTER", "6s");
         env.put("SOS_ONCALL_PHONE", ON_CALL);
         env.put("NOTIFY_TIMEOUT", "1s");
         node = TestNode.start(env);
@@ -196,15 +197,15 @@ class SosIT {
         Client dashboard = agent.connect("dash-" + UUID.randomUUID(), node.api().base(), admin);
         String leftId = node.api().post("/api/v1/sos", left.token(), map("lat", 5, "lng", 5)).str("alertId");
         String takenId = node.api().post("/api/v1/sos", taken.token(), map("lat", 6, "lng", 6)).str("alertId");
-
-        JsonNode triggered = dashboard.awaitEvent("sos:alert", args -> args.get(0).path("alert").path("id").asText()
-                .equals(takenId), Duration.ofSeconds(10)).get(0);
-        assertThat(triggered.path("type").asText()).isEqualTo("triggered");
-        assertThat(triggered.path("alert").path("userPhone").asText()).isEqualTo(taken.phone());
         HttpResult ack = node.api().post("/api/v1/sos/" + takenId + "/acknowledge", admin, "");
         assertThat(ack.status()).as(ack.text()).isEqualTo(200);
         assertThat(ack.str("status")).isEqualTo("acknowledged");
         assertThat(ack.str("escalation")).isEqualTo("cancelled");
+
+        JsonNode triggered = dashboard.awaitEvent("sos:alert", args -> args.get(0).path("alert").path("id").asText()
+                .equals(takenId) && args.get(0).path("type").asText().equals("triggered"), Duration.ofSeconds(10))
+                .get(0);
+        assertThat(triggered.path("alert").path("userPhone").asText()).isEqualTo(taken.phone());
 
         JsonNode escalated = dashboard.awaitEvent("sos:alert", args -> args.get(0).path("type").asText()
                 .equals("escalated") && args.get(0).path("alert").path("id").asText().equals(leftId),
