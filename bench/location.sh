@@ -17,7 +17,7 @@ mvn -B -q -Dstyle.color=never -pl bench -am -DskipTests package dependency:build
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DATA=$(mktemp -d)
 env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn REDIS_URL="$REDIS" DATA_DIR="$DATA" \
-  BCRYPT_COST=4 DB_POOL_MAX=20 HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_ANONYMOUS=1000000/1m RATE_LIMIT_AUTHENTICATED=1000000/1m \
+  BCRYPT_COST=4 DB_POOL_MAX=20 HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_ANONYMOUS=1000000/1m RATE_LIMIT_AUTHENTICATED=1000000/1m RATE_LIMIT_SOCKET_EVENTS=1000000/1s \
   RATE_LIMIT_CRITICAL=1000000/1m JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" \
   "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
 LAUNCHER=$!

@@ -157,7 +157,8 @@ public final class ConfigLoader {
             limits = new ProtectionSettings.RateLimits(limit(Setting.RATE_LIMIT_ANONYMOUS, "anonymous"),
                     limit(Setting.RATE_LIMIT_AUTHENTICATED, "authenticated"), limit(Setting.RATE_LIMIT_PREMIUM, "premium"),
                     limit(Setting.RATE_LIMIT_CRITICAL, "critical"), limit(Setting.RATE_LIMIT_UPLOAD, "upload"),
-                    Penalties.of(duration(Setting.RATE_LIMIT_PENALTY, Duration.ZERO, Duration.ofDays(1))), proxies);
+                    Penalties.of(duration(Setting.RATE_LIMIT_PENALTY, Duration.ZERO, Duration.ofDays(1))), proxies,
+                    limit(Setting.RATE_LIMIT_SOCKET_EVENTS, "socket-events"));
         }
         return new ProtectionSettings(limits,
                 new LoadShedder.Limits(integer(Setting.SHED_MAX_IN_FLIGHT, 1, 1_000_000),

@@ -5,12 +5,14 @@ import com.hushryd.auth.Revocations;
 import com.hushryd.cache.RemoteCache;
 import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.cache.redis.RedisRemoteCache;
+import com.hushryd.protect.ProtectMetrics;
 import com.hushryd.protect.Protection;
 import com.hushryd.protect.ProtectionSettings;
 import com.hushryd.protect.breaker.BreakerHealth;
 import com.hushryd.protect.breaker.Breakers;
 import com.hushryd.protect.ratelimit.ClientIp;
 import com.hushryd.protect.ratelimit.FailoverRateLimiter;
+import com.hushryd.protect.ratelimit.Limit;
 import com.hushryd.protect.ratelimit.LocalRateLimiter;
 import com.hushryd.protect.ratelimit.RateLimitPolicy;
 import com.hushryd.protect.ratelimit.RateLimiter;
@@ -405,6 +407,14 @@ public final class Node implements AutoCloseable {
                 config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
         realtime.install(io.namespace("/"));
+        if (config.protection().rateLimits() != null) {
+            Limit events = config.protection().rateLimits().socketEvents();
+            ProtectMetrics protectMetrics = metrics.protect();
+            io.namespace("/").limitEvents(events.requests(), events.window(), (socket, event, ack, retryAfter) -> {
+                protectMetrics.rateLimit(events.name(), false);
+                RealtimeApp.eventLimited(socket, event, ack, retryAfter);
+            });
+        }
         ChatRoutes.register(io.namespace("/"), chat, workers);
         ChatRoutes.register(api, chat);
         if (config.redis().isPresent()) {

@@ -77,6 +77,7 @@ public enum Setting {
     RATE_LIMIT_PREMIUM("--rate-limit-premium", "1000/1m", "Quota of a premium user (admins)."),
     RATE_LIMIT_CRITICAL("--rate-limit-critical", "300/1m", "Quota of a user on critical routes (SOS, tracking), separate from every other quota."),
     RATE_LIMIT_UPLOAD("--rate-limit-upload", "20/1m", "Quota of a user on upload routes, separate from the tier quota."),
+    RATE_LIMIT_SOCKET_EVENTS("--rate-limit-socket-events", "30/1s", "Events one Socket.IO socket may send (a burst of this many, refilled evenly); an event beyond it is answered RATE_LIMITED and not run."),
     RATE_LIMIT_PENALTY("--rate-limit-penalty", "1m", "Block for a repeat offender's third refusal episode within 15 minutes, doubling with each further one up to 1h (0 disables)."),
     TRUSTED_PROXIES("--trusted-proxies", null, "Comma-separated networks of proxies whose X-Forwarded-For is believed for client IPs. Unset: none."),
     SHED_MAX_IN_FLIGHT("--shed-max-in-flight", "512", "Sheddable requests in flight above which normal requests get 503 (background ones from half of it)."),

@@ -20,9 +20,12 @@ public record ProtectionSettings(RateLimits rateLimits, LoadShedder.Limits shedd
         int criticalPool, BreakerPolicy database, BreakerPolicy redis, Duration profileTtl, Duration tripTtl,
         Duration searchTtl, Duration sessionTtl) {
 
-    /** The quotas of seed 001's tiers and seed 000's route classes, penalties, and the proxies trusted for XFF. */
+    /**
+     * The quotas of seed 001's tiers and seed 000's route classes, penalties, the proxies trusted for XFF, and the
+     * events one socket may send ({@code socketEvents}, counted per socket on its node).
+     */
     public record RateLimits(Limit anonymous, Limit authenticated, Limit premium, Limit critical, Limit upload,
-            Penalties penalties, List<Cidr> trustedProxies) {
+            Penalties penalties, List<Cidr> trustedProxies, Limit socketEvents) {
         public RateLimits {
             trustedProxies = List.copyOf(trustedProxies);
         }

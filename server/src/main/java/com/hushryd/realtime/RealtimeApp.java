@@ -33,6 +33,7 @@ public final class RealtimeApp {
     private static final Logger log = LoggerFactory.getLogger(RealtimeApp.class);
     public static final String SOS_ROOM = "sos:alerts";
     private static final String EXPIRY_TIMER = "expiryTimer";
+    private static final String LIMIT_NOTICE = "limitNoticeAt";
 
     private final Vertx vertx;
     private final WorkerExecutor workers;
@@ -82,6 +83,27 @@ public final class RealtimeApp {
                         ack.send(Replies.error(ApiException.badRequest("UNKNOWN_EVENT", "no such event")));
                     }
                 });
+    }
+
+    /**
+     * An event beyond its socket's limit (RATE_LIMIT_SOCKET_EVENTS) is not run: its ack answers {@code RATE_LIMITED}
+     * with {@code retryAfterMs}; without an ack the client hears {@code rate:limited} (at most once a second).
+     */
+    public static void eventLimited(SioSocket socket, String event, com.hushryd.realtime.socketio.Ack ack,
+            long retryAfterMillis) {
+        ApiException e = new ApiException(429, "RATE_LIMITED", "too many events on this socket; '" + event
+                + "' was not processed; retry after " + retryAfterMillis + " ms",
+                Map.of("event", event, "retryAfterMs", retryAfterMillis), null);
+        if (ack != null) {
+            ack.send(Replies.error(e));
+            return;
+        }
+        Long told = socket.attribute(LIMIT_NOTICE);
+        long now = System.nanoTime();
+        if (told == null || now - told > 1_000_000_000L) {
+            socket.attribute(LIMIT_NOTICE, now);
+            socket.emit("rate:limited", com.hushryd.http.Errors.body(e));
+        }
     }
 
     /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */

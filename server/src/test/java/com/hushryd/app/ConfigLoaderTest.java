@@ -101,6 +101,8 @@ class ConfigLoaderTest {
         "ACCESS_LOG|maybe|expected true or false",
         "NODE_ID|has space|1-64 characters",
         "BCRYPT_COST|3|between 4 and 16",
+        "RATE_LIMIT_SOCKET_EVENTS|30 per second|expected requests/window",
+        "RATE_LIMIT_SOCKET_EVENTS|0/1s|at least 1 request",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))

@@ -100,6 +100,32 @@ class RealtimeAppIT {
     }
 
     @Test
+    void eventsBeyondTheSocketsLimit_areAnsweredRateLimited_notRun_andOtherSocketsAreUnaffected() {
+        try (TestNode limited = TestNode.start(Map.of("RATE_LIMIT_SOCKET_EVENTS", "3/1m"))) {
+            String base = limited.api().base();
+            Account a = limited.register("passenger");
+            Account b = limited.register("passenger");
+            Client ca = agent.connect(uniqueName("flood"), base, a.token());
+            Client cb = agent.connect(uniqueName("calm"), base, b.token());
+            for (int i = 0; i < 3; i++) {
+                assertThat(ca.emitWithAck("no:such:event").get(0).path("error").path("code").asText())
+                        .as("within the limit the handler runs").isEqualTo("UNKNOWN_EVENT");
+            }
+            JsonNode refused = ca.emitWithAck("no:such:event").get(0);
+            assertThat(refused.path("ok").asBoolean()).isFalse();
+            assertThat(refused.path("error").path("code").asText()).isEqualTo("RATE_LIMITED");
+            assertThat(refused.path("error").path("message").asText()).contains("no:such:event");
+            assertThat(refused.path("error").path("details").path("retryAfterMs").asLong()).isPositive();
+            ca.emit("typing", Map.of("conversationId", UUID.randomUUID().toString()));
+            JsonNode told = ca.awaitEvent("rate:limited").get(0);
+            assertThat(told.path("code").asText()).isEqualTo("RATE_LIMITED");
+            assertThat(told.path("details").path("event").asText()).isEqualTo("typing");
+            assertThat(cb.emitWithAck("no:such:event").get(0).path("error").path("code").asText())
+                    .as("another user's socket has its own budget").isEqualTo("UNKNOWN_EVENT");
+        }
+    }
+
+    @Test
     void chat_sentByPassenger_isPersistedAckedAndDeliveredToDriverOnly() {
         Ride r = ride();
         Client driver = agent.connect(uniqueName("driver"), url, r.driver().token());

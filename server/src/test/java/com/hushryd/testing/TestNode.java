@@ -40,7 +40,8 @@ public final class TestNode implements AutoCloseable {
         env.put("DATA_DIR", tempDir().toString());
         // every test client comes from 127.0.0.1: quotas fit for one person would refuse most tests (rate-limit
         // tests set their own)
-        for (String quota : new String[] {"ANONYMOUS", "AUTHENTICATED", "PREMIUM", "CRITICAL", "UPLOAD"}) {
+        for (String quota : new String[] {"ANONYMOUS", "AUTHENTICATED", "PREMIUM", "CRITICAL", "UPLOAD",
+            "SOCKET_EVENTS"}) {
             env.put("RATE_LIMIT_" + quota, "1000000/1m");
         }
         // a shared, loaded test machine lags and bursts now and then: only shedding tests should see the node shed

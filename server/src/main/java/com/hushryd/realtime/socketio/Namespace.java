@@ -21,6 +21,18 @@ public final class Namespace {
     private volatile BiConsumer<SioSocket, String> onDisconnect = (s, r) -> { };
     private volatile EventHandler unknownEvent;
     private final Map<String, EventHandler> handlers = new ConcurrentHashMap<>();
+    private volatile EventLimit eventLimit;
+
+    /** Called instead of the handler for an event beyond the socket's limit (see {@link #limitEvents}). */
+    @FunctionalInterface
+    public interface LimitedHandler {
+        /** @param ack the event's ack, or null; {@code retryAfterMillis} is when the next event would be accepted */
+        void limited(SioSocket socket, String event, Ack ack, long retryAfterMillis);
+    }
+
+    /** GCRA per socket: one event every {@code intervalNanos}, bursts of up to {@code burstNanos / interval + 1}. */
+    record EventLimit(long intervalNanos, long burstNanos, LimitedHandler handler) {
+    }
 
     Namespace(String name) {
         this.name = name;
@@ -63,6 +75,23 @@ public final class Namespace {
     public Namespace onUnknownEvent(EventHandler handler) {
         this.unknownEvent = handler;
         return this;
+    }
+
+    /**
+     * Lets each socket send at most {@code events} events per {@code window} (a burst of that many, refilled evenly);
+     * an event beyond that is not handled but given to {@code handler}. Counted per socket, on its own event loop.
+     */
+    public Namespace limitEvents(int events, java.time.Duration window, LimitedHandler handler) {
+        if (events < 1 || window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("need at least one event per positive window");
+        }
+        long interval = Math.max(1, window.toNanos() / events);
+        this.eventLimit = new EventLimit(interval, window.toNanos() - interval, handler);
+        return this;
+    }
+
+    EventLimit eventLimit() {
+        return eventLimit;
     }
 
     Authorizer authorizer() {

@@ -27,6 +27,8 @@ public final class SioSocket {
     private Map<String, Object> attributes;
     private long nextAckId;
     private boolean connected = true;
+    /** When the next event is due at the namespace's sustained rate (GCRA); only used on the event loop. */
+    private long eventsDueAt = System.nanoTime();
 
     private record PendingAck(AckCallback callback, long timer) {
     }
@@ -165,6 +167,18 @@ public final class SioSocket {
 
     void onEvent(ArrayNode data, long ackId) {
         JsonNode name = data.get(0);
+        Namespace.EventLimit limit = namespace.eventLimit();
+        if (limit != null) {
+            long now = System.nanoTime();
+            long tat = eventsDueAt - now > 0 ? eventsDueAt : now;
+            if (tat - now > limit.burstNanos()) {
+                Ack ack = ackId < 0 ? null : new OnceAck(ackId);
+                limit.handler().limited(this, name.asText(), ack,
+                        Math.max(1, (tat - now - limit.burstNanos()) / 1_000_000));
+                return;
+            }
+            eventsDueAt = tat + limit.intervalNanos();
+        }
         EventHandler handler = namespace.handler(name.asText());
         if (handler == null) {
             return;
