@@ -407,6 +407,7 @@ public final class Node implements AutoCloseable {
                 config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
         realtime.install(io.namespace("/"));
+        revocations.onChange(realtime::recheckSessions);
         if (config.protection().rateLimits() != null) {
             Limit events = config.protection().rateLimits().socketEvents();
             ProtectMetrics protectMetrics = metrics.protect();

@@ -82,6 +82,24 @@ public final class Revocations implements SessionCheck {
         });
     }
 
+    /**
+     * Calls {@code listener} with a user whose revocations changed (here or on another node), or with null when this
+     * node forgot them all (e.g. after Redis reconnected). Must be quick: runs on the invalidating thread.
+     */
+    public void onChange(java.util.function.Consumer<UUID> listener) {
+        cache.onDrop(key -> {
+            UUID user = null;
+            if (key != null) {
+                try {
+                    user = UUID.fromString(key);
+                } catch (IllegalArgumentException e) {
+                    return;
+                }
+            }
+            listener.accept(user);
+        });
+    }
+
     /** Revokes the token that proved {@code p} (logout), on every node. */
     public void revoke(Principal p) throws SQLException {
         if (p.tokenId() == null) {

@@ -215,6 +215,8 @@ public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable 
         private final Map<String, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
         private final AtomicLong epoch = new AtomicLong();
         private final AtomicLong generation = new AtomicLong();
+        private final java.util.List<java.util.function.Consumer<String>> dropListeners =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
 
         private Namespace(String name, JavaType type, Duration ttl, long maxL1Entries) {
             this.name = name;
@@ -313,11 +315,31 @@ public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable 
         void dropLocal(String key) {
             epoch.incrementAndGet();
             l1.invalidate(key);
+            dropped(key);
         }
 
         void dropAllLocal() {
             epoch.incrementAndGet();
             l1.invalidateAll();
+            dropped(null);
+        }
+
+        /**
+         * Calls {@code listener} whenever this node forgets a key because it changed, here or on another node (the
+         * key), or forgets them all (null). Runs on the invalidating thread: it must be quick and not block.
+         */
+        public void onDrop(java.util.function.Consumer<String> listener) {
+            dropListeners.add(listener);
+        }
+
+        private void dropped(String key) {
+            for (java.util.function.Consumer<String> l : dropListeners) {
+                try {
+                    l.accept(key);
+                } catch (RuntimeException e) {
+                    log.warn("cache {}: a drop listener failed: {}", name, e.toString());
+                }
+            }
         }
 
         /** Forgets {@code key} on every node (call after the write committed). */

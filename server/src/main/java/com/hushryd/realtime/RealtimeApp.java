@@ -44,6 +44,7 @@ public final class RealtimeApp {
     private final String nodeId;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Set<String>> localSockets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, Set<SioSocket>> userSockets = new ConcurrentHashMap<>();
     private final java.util.concurrent.CopyOnWriteArrayList<Interest> interests =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -106,6 +107,36 @@ public final class RealtimeApp {
         }
     }
 
+    /**
+     * Re-checks the tokens of a user's sockets on this node (all users' when {@code userId} is null) after their
+     * revocations changed: a socket whose token was revoked hears {@code session:revoked} and is disconnected.
+     */
+    public void recheckSessions(UUID userId) {
+        List<SioSocket> sockets = new java.util.ArrayList<>();
+        if (userId == null) {
+            userSockets.values().forEach(sockets::addAll);
+        } else {
+            sockets.addAll(userSockets.getOrDefault(userId, Set.of()));
+        }
+        if (sockets.isEmpty()) {
+            return;
+        }
+        workers.executeBlocking(() -> {
+            for (SioSocket socket : sockets) {
+                try {
+                    sessions.check(socket.user(), RouteClass.NORMAL);
+                } catch (ApiException e) {
+                    if (e.status() == 401) {
+                        socket.emit("session:revoked", Map.of("code", e.code(), "message", e.getMessage()));
+                        socket.disconnect();
+                    }
+                }
+            }
+            return null;
+        }, false).onFailure(e -> log.warn("re-checking the sessions of {} failed: {}", userId == null ? "every user"
+                : userId, e.toString()));
+    }
+
     /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */
     public long startHeartbeat(Duration ttl) {
         return vertx.setPeriodic(Math.max(1000, ttl.toMillis() / 3), id -> workers.executeBlocking(() -> {
@@ -154,6 +185,7 @@ public final class RealtimeApp {
             }
             String key = nodeId + "/" + socket.id();
             localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
+            userSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
             for (Interest i : interests) {
                 for (String room : i.roomsOf(p.userId())) {
                     socket.join(room);
@@ -185,6 +217,10 @@ public final class RealtimeApp {
         localSockets.computeIfPresent(p.userId(), (u, keys) -> {
             keys.remove(key);
             return keys.isEmpty() ? null : keys;
+        });
+        userSockets.computeIfPresent(p.userId(), (u, sockets) -> {
+            sockets.remove(socket);
+            return sockets.isEmpty() ? null : sockets;
         });
         workers.executeBlocking(() -> {
             if (presence.disconnected(p.userId(), key)) {

@@ -4,12 +4,16 @@ import static com.hushryd.testing.ApiClient.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.testing.HttpResult;
+import com.hushryd.testing.SocketIoAgent;
+import com.hushryd.testing.SocketIoAgent.Client;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
 import com.hushryd.testing.TestCluster;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,16 +23,19 @@ class SessionsIT {
     static TestCluster cluster;
     static TestNode a;
     static TestNode b;
+    static SocketIoAgent agent;
 
     @BeforeAll
     static void start() {
         cluster = new TestCluster("s", Map.of());
         a = cluster.a;
         b = cluster.b;
+        agent = SocketIoAgent.start();
     }
 
     @AfterAll
     static void stop() {
+        agent.close();
         cluster.close();
     }
 
@@ -51,6 +58,25 @@ class SessionsIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> b.api().get("/api/v1/me", u.token()).status() == 401);
         assertThat(b.api().get("/api/v1/me", second).status()).isEqualTo(200);
         assertThat(a.api().get("/api/v1/me", second).status()).isEqualTo(200);
+    }
+
+    @Test
+    void logoutOnOneNode_disconnectsTheSocketsOfThatTokenOnTheOther_andOnlyThose() {
+        Account u = a.register("passenger");
+        String second = login(a, u.phone(), "password-123");
+        Client revoked = agent.connect("revoked-" + UUID.randomUUID(), b.api().base(), u.token());
+        Client kept = agent.connect("kept-" + UUID.randomUUID(), b.api().base(), second);
+        assertThat(revoked.connected()).isTrue();
+        assertThat(kept.connected()).isTrue();
+
+        assertThat(a.api().post("/api/v1/auth/logout", u.token(), map()).status()).isEqualTo(204);
+        JsonNode told = revoked.awaitEvent("session:revoked").get(0);
+        assertThat(told.path("code").asText()).isEqualTo("TOKEN_REVOKED");
+        JsonNode gone = revoked.awaitNotice("disconnect", Duration.ofSeconds(10));
+        assertThat(gone.toString()).contains("io server disconnect");
+        assertThat(kept.emitWithAck("no:such:event").get(0).path("error").path("code").asText())
+                .as("the socket of the other token is still served").isEqualTo("UNKNOWN_EVENT");
+        assertThat(kept.eventsNamed("session:revoked")).isEmpty();
     }
 
     @Test
