@@ -15,7 +15,7 @@ Usage:
                                       @socket.io/redis-adapter, same load client (BenchMain fanout), same rooms,
                                       same publish rate, same Redis; for each rate, HushRyd first, then the peer.
       --redis URL           Redis both servers use (default: $REDIS_URL or redis://127.0.0.1:6379)
-      --rates R1,R2         publishes/s, one pair of runs each (default: 1000,200: 1000 x 100 members = 100,000
+      --rates R1,R2         publishes/s, one pair of runs each (default: 1500,200: 1500 x 100 members = 150,000
                             deliveries/s offered saturates Node; 200 = 20,000/s is below both ceilings, for latency)
       --runs N              repeat each pair N times; the table shows medians (default: 1)
       --sides LIST          which servers to run, in order (default: hushryd,node-socketio)
@@ -57,7 +57,7 @@ need curl "readiness checks"
 
 # ------------------------------------------------------------------------------------------------------- fan-out
 fanout() {
-  local rates="1000,200" client_args=() clients=1000 rooms=10 sides="hushryd,node-socketio" side
+  local rates="1500,200" client_args=() clients=1000 rooms=10 sides="hushryd,node-socketio" side
   while [ $# -gt 0 ]; do
     case "$1" in
       --redis) REDIS="$2"; shift 2 ;;

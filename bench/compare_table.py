@@ -36,17 +36,22 @@ def fanout(*paths):
     metrics = [("publish/s", "publishesPerSecond", "{:,.0f}"), ("deliveries/s", "deliveriesPerSecond", "{:,.0f}"),
                ("loss %", "lossPercent", "{:.3f}"), ("p50 ms", "p50Ms", "{:.2f}"), ("p99 ms", "p99Ms", "{:.2f}"),
                ("p99.9 ms", "p999Ms", "{:.2f}"), ("CPU cores", "serverCpuPercent", "{:.2f}"),
-               ("RSS MB", "serverRssBytes", "{:.0f}")]
+               ("RSS MB", "serverRssBytes", "{:.0f}"), ("deliveries/CPU-s", "deliveriesPerCpuSecond", "{:,.0f}")]
     scale = {"serverCpuPercent": 0.01, "serverRssBytes": 1 / 2**20}
     print()
     print("P-FANOUT, medians of %s run(s) per side; ratio = HushRyd / Node Socket.IO (deliveries/s: higher is better;"
-          " loss, latency, CPU, RSS: lower is better)" % ",".join(
+          " loss, latency, CPU, RSS: lower is better; deliveries/CPU-s: higher is better)" % ",".join(
               sorted({str(len(v)) for v in runs.values()})))
     rows = []
     for rate in order:
         sides = {}
         for label in ("hushryd", "node-socketio"):
             rs = runs.get((rate, label), [])
+            for r in rs:
+                # what one core busy the whole time delivers: the server's efficiency whatever share of the machine
+                # it got (a single-threaded peer never uses more than one core)
+                cores = r["serverCpuPercent"] / 100
+                r["deliveriesPerCpuSecond"] = r["deliveriesPerSecond"] / cores if cores > 0 else 0
             if rs:
                 sides[label] = {k: statistics.median(r[k] for r in rs) * scale.get(k, 1) for _, k, _ in metrics}
                 rows.append([f"{label} (n={len(rs)})"] + [fmt.format(sides[label][k]) for _, k, fmt in metrics])

@@ -71,7 +71,10 @@ npm_install() {
   local dir="$1"
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
     echo "# npm ci in ${dir#"$ROOT"/}" >&2
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) && touch "$dir/node_modules"
+    # npm 11 refuses `ci` for lock files that lack other platforms' optional packages (msgpackr-extract under
+    # bullmq); `install --no-save` then installs the same locked versions without rewriting the lock
+    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
+      || npm install --no-save --no-audit --no-fund --loglevel=error; } >&2) && touch "$dir/node_modules"
   fi
 }
 

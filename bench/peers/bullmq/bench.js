@@ -18,13 +18,7 @@ for (let i = 2; i + 1 < process.argv.length; i += 2) {
 }
 const seconds = Number(opts.seconds);
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const connection = connectionOf(redisUrl);
-
-function connectionOf(url) {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined,
-    db: Number((u.pathname || '/0').slice(1) || 0), maxRetriesPerRequest: null };
-}
+const connection = require('./connection')(redisUrl);
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return 0;

@@ -5,9 +5,7 @@
 const { Worker } = require('bullmq');
 
 const [name, concurrency, redisUrl] = process.argv.slice(2);
-const u = new URL(redisUrl);
-const connection = { host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined,
-  db: Number((u.pathname || '/0').slice(1) || 0), maxRetriesPerRequest: null };
+const connection = require('./connection')(redisUrl);
 
 let processed = 0;
 let reported = -1;
