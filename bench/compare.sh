@@ -16,7 +16,8 @@ Usage:
                                       same publish rate, same Redis; for each rate, HushRyd first, then the peer.
       --redis URL           Redis both servers use (default: $REDIS_URL or redis://127.0.0.1:6379)
       --rates R1,R2         publishes/s, one pair of runs each (default: 1500,200: 1500 x 100 members = 150,000
-                            deliveries/s offered saturates Node; 200 = 20,000/s is below both ceilings, for latency)
+                            deliveries/s offered, about one Node thread's ceiling with a whole core here; 200 =
+                            20,000/s is below both ceilings, for latency)
       --runs N              repeat each pair N times; the table shows medians (default: 1)
       --sides LIST          which servers to run, in order (default: hushryd,node-socketio)
       --clients N --rooms M --publishers P --payload B --warmup S --duration S --local-addresses K
