@@ -1,11 +1,13 @@
 package com.hushryd.realtime.engineio;
 
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.ConcurrentHashMap;
@@ -149,13 +151,22 @@ public final class EngineServer {
             error(req, EngineError.BAD_REQUEST);
             return;
         }
-        req.toWebSocket().onSuccess(ws -> {
-            EngineSession session = new EngineSession(newSid(), ctx, this, EngineSession.Transport.WEBSOCKET, remote,
-                    req.headers());
-            sessions.put(session.sid(), session);
-            webSockets.incrementAndGet();
-            session.openWithWebSocket(ws);
-        }).onFailure(e -> log.debug("WebSocket handshake failed: {}", e.toString()));
+        req.toWebSocket().onSuccess(ws -> openWebSocket(ctx, ws, remote, req.headers()))
+                .onFailure(e -> log.debug("WebSocket handshake failed: {}", e.toString()));
+    }
+
+    /**
+     * Opens a session straight over an accepted WebSocket (the last step of a WebSocket handshake), confined to the
+     * calling thread with {@code ctx} for its timers. Public so that benchmarks can drive sessions over an in-memory
+     * WebSocket; a server only calls it from the handshake, on the connection's event loop.
+     */
+    public EngineSession openWebSocket(Context ctx, ServerWebSocket ws, String remoteAddress, MultiMap headers) {
+        EngineSession session = new EngineSession(newSid(), ctx, this, EngineSession.Transport.WEBSOCKET,
+                remoteAddress, headers);
+        sessions.put(session.sid(), session);
+        webSockets.incrementAndGet();
+        session.openWithWebSocket(ws);
+        return session;
     }
 
     private void poll(HttpServerRequest req, EngineSession session) {
