@@ -1,4 +1,4 @@
-package com.hushryd.bench;
+package com.hushryd.sim;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
