@@ -90,6 +90,14 @@ public final class LoadClients {
         return open;
     }
 
+    /**
+     * Opens the i-th connection (on the i-th source address, round robin) without waiting for it; see
+     * {@link SioConnection#open}.
+     */
+    public Future<SioConnection> connect(int i, String authJson, BiConsumer<String, Long> onEvent) {
+        return SioConnection.open(clients.get(i % clients.size()), host, port, authJson, onEvent);
+    }
+
     public void close() {
         clients.forEach(WebSocketClient::close);
     }
