@@ -100,7 +100,7 @@ public final class SimCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int localAddresses;
 
-    @Option(names = "--http-connections", defaultValue = "64", description = "HTTP connections per node (calls "
+    @Option(names = "--http-connections", defaultValue = "256", description = "HTTP connections per node (calls "
             + "beyond them queue, and their wait counts in their latency), 1-10000 (default: ${DEFAULT-VALUE}).")
     int httpConnections;
 

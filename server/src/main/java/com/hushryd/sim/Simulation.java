@@ -32,11 +32,13 @@ import org.HdrHistogram.Histogram;
 /**
  * A simulated city against one or more nodes, users spread over them round robin.
  *
- * <p>Drivers register and log in, publish a trip, go online, and once every passenger assigned to their trip has
- * booked (or failed to), start it, connect a socket and send an acknowledged {@code location:update} every interval.
- * Passengers register and log in, search trips on their driver's route, book a seat on their driver's trip, connect
- * a socket and {@code track:subscribe}, and once the trip runs, chat with the driver ({@code chat:typing} then
- * {@code chat:send}). Now and then a passenger raises an SOS over HTTP (with an Idempotency-Key) and resolves it.
+ * <p>Drivers register and log in, publish a trip, go online, and once every passenger assigned to their trip is
+ * tracking it (or failed on the way), start it, connect a socket and send an acknowledged {@code location:update}
+ * every interval. Passengers register and log in, search trips on their driver's route, book a seat on their
+ * driver's trip, connect a socket and {@code track:subscribe}, and once the trip runs, chat with the driver
+ * ({@code chat:typing} then {@code chat:send}). Now and then a passenger raises an SOS over HTTP (with an
+ * Idempotency-Key) and resolves it. The driver connects after the bookings because a socket joins the rooms of its
+ * conversations when it connects.
  *
  * <p>Measured from the same JVM clock: each call from sending to its answer; a location from the driver's send to
  * each subscribed passenger's receipt (matched by the timestamp the driver puts in the update); a chat message from
@@ -528,24 +530,25 @@ final class Simulation {
             }).compose(found -> driver.trip.future()).compose(tripId -> stopping ? stopped()
                     : http.call(BOOK, node, HttpMethod.POST, "/trips/" + tripId + "/bookings", token,
                             Map.of("seats", 1), Map.of())).map(b -> b.path("id").asText());
-            booked.onComplete(ar -> driver.settle());
-            booked.compose(id -> {
+            Future<JsonNode> tracking = booked.compose(id -> {
                 bookingId = id;
                 return connect(node, s.drivers() + index, token, this::onEvent, this::unsubscribed);
             }).compose(sock -> {
                 socket = sock;
                 return sock.emit(SUBSCRIBE, "track:subscribe", driver.tripId);
-            }).onSuccess(v -> {
+            }).map(last -> {
                 subscribed.set(true);
                 driver.subscribers.incrementAndGet();
                 ready.incrementAndGet();
-                if (s.chatInterval().toMillis() > 0) {
-                    driver.running.future().onSuccess(x -> {
-                        long interval = s.chatInterval().toMillis();
-                        vertx.setPeriodic(1 + ThreadLocalRandom.current().nextLong(interval), interval, this::chat);
-                    });
-                }
+                return last;
             });
+            tracking.onComplete(ar -> driver.settle());
+            if (s.chatInterval().toMillis() > 0) {
+                tracking.compose(v -> driver.running.future()).onSuccess(v -> {
+                    long interval = s.chatInterval().toMillis();
+                    vertx.setPeriodic(1 + ThreadLocalRandom.current().nextLong(interval), interval, this::chat);
+                });
+            }
         }
 
         void unsubscribed() {
