@@ -25,7 +25,7 @@ public final class LoadClients {
 
     public LoadClients(Vertx vertx, URI url, int localAddresses) {
         this.vertx = vertx;
-        this.host = url.getHost();
+        this.host = Targets.host(url);
         this.port = url.getPort() < 0 ? 80 : url.getPort();
         for (int i = 1; i <= Math.max(1, localAddresses); i++) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)

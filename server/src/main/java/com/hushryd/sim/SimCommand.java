@@ -1,8 +1,6 @@
 package com.hushryd.sim;
 
 import com.hushryd.app.ConfigLoader;
-import com.hushryd.app.LogFormat;
-import com.hushryd.app.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -127,7 +125,6 @@ public final class SimCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        Logging.configure(LogFormat.TEXT, "warn");
         err.printf("sim: %d drivers (%d seats each), %d passengers against %s for %s (ramp %s)%n", drivers,
                 settings.seatsPerTrip(), passengers, settings.nodes(), duration, ramp);
         err.flush();

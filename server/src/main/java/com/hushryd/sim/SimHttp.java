@@ -59,7 +59,7 @@ final class SimHttp {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
-        RequestOptions ro = new RequestOptions().setMethod(method).setHost(node.getHost())
+        RequestOptions ro = new RequestOptions().setMethod(method).setHost(Targets.host(node))
                 .setPort(node.getPort() < 0 ? 80 : node.getPort()).setURI("/api/v1" + path)
                 .setIdleTimeout(timeoutMs * 2);
         if (token != null) {

@@ -185,10 +185,10 @@ final class Simulation {
             TimeUnit.MILLISECONDS.sleep(50);
         }
         vertx.cancelTimer(sweeper);
-        sweep(true);
         err.printf(Locale.ROOT, "sim: stopped after %.1f s; %d calls and %d receipts unfinished after the drain%n",
                 seconds, stats.inFlight(), pendingReceipts());
         err.flush();
+        sweep(true);
         sockets.forEach(SimSocket::close);
         http.close();
         loads.forEach(LoadClients::close);
@@ -208,8 +208,8 @@ final class Simulation {
     private void sweep(boolean end) {
         long due = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         chatsInFlight.forEach((id, sent) -> {
-            if ((sent < due || end) && chatsInFlight.remove(id, sent)) {
-                if (sent < due) {
+            if ((sent - due < 0 || end) && chatsInFlight.remove(id, sent)) {
+                if (sent - due < 0) {
                     stats.error(DELIVERY, "not received");
                 } else {
                     stats.unfinished(DELIVERY, 1);
@@ -218,9 +218,9 @@ final class Simulation {
         });
         for (DriverSim d : drivers) {
             d.fanouts.forEach((ts, f) -> {
-                if ((f.sentNanos < due || end) && d.fanouts.remove(ts, f)) {
+                if ((f.sentNanos() - due < 0 || end) && d.fanouts.remove(ts, f)) {
                     long missing = Math.max(0, f.expected - f.received.get());
-                    if (f.sentNanos < due) {
+                    if (f.sentNanos() - due < 0) {
                         stats.error(FANOUT, "not received", missing);
                     } else {
                         stats.unfinished(FANOUT, missing);

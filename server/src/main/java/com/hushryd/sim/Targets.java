@@ -51,6 +51,12 @@ final class Targets {
         return out;
     }
 
+    /** The host of a URL as a socket address wants it: an IPv6 literal without its brackets. */
+    static String host(URI url) {
+        String h = url.getHost();
+        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+    }
+
     /** True for localhost, an IPv4 literal in 127.0.0.0/8, or the IPv6 literal ::1 (bracketed or not). */
     static boolean isLoopback(String host) {
         String h = host.toLowerCase(Locale.ROOT);

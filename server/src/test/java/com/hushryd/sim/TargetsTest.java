@@ -33,6 +33,12 @@ class TargetsTest {
     }
 
     @Test
+    void host_ofAnIpv6Literal_losesItsBrackets() {
+        assertThat(Targets.host(URI.create("http://[::1]:8080"))).isEqualTo("::1");
+        assertThat(Targets.host(URI.create("http://127.0.0.1:8080"))).isEqualTo("127.0.0.1");
+    }
+
+    @Test
     void check_remoteUrlWithoutTheFlag_refusedNamingTheFlag() {
         assertThatThrownBy(() -> Targets.check(List.of("http://127.0.0.1:8080", "http://10.1.2.3:8080"), false))
                 .isInstanceOf(Targets.Refused.class)
