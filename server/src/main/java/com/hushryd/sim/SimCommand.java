@@ -1,6 +1,7 @@
 package com.hushryd.sim;
 
 import com.hushryd.app.ConfigLoader;
+import com.hushryd.app.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -41,8 +42,9 @@ public final class SimCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--url", split = ",", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "Node(s) to load, comma-separated or repeated; users are spread over them round robin "
-                    + "(default: ${DEFAULT-VALUE}). Loopback addresses only, unless --allow-remote.")
+            description = "Node(s) to load, comma-separated or repeated; users are spread over them round robin, a "
+                    + "trip's riders starting on another node than its driver (default: ${DEFAULT-VALUE}). Loopback "
+                    + "addresses only, unless --allow-remote.")
     List<String> urls;
 
     @Option(names = "--allow-remote", description = "Allow URLs that are not loopback addresses. Only load "
@@ -125,6 +127,8 @@ public final class SimCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
+        // standard output is the report; the client library's warnings (e.g. connections reset) go with the progress
+        Logging.toStandardError();
         err.printf("sim: %d drivers (%d seats each), %d passengers against %s for %s (ramp %s)%n", drivers,
                 settings.seatsPerTrip(), passengers, settings.nodes(), duration, ramp);
         err.flush();

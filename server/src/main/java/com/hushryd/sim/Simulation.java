@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
- * A simulated city against one or more nodes, users spread over them round robin.
+ * A simulated city against one or more nodes: drivers spread over them round robin, and each trip's passengers too,
+ * starting with a node other than the driver's.
  *
  * <p>Drivers register and log in, publish a trip, go online, and once every passenger assigned to their trip is
  * tracking it (or failed on the way), start it, connect a socket and send an acknowledged {@code location:update}
@@ -517,7 +518,10 @@ final class Simulation {
         PassengerSim(int index, DriverSim driver) {
             this.index = index;
             this.driver = driver;
-            this.node = s.nodes().get(index % s.nodes().size());
+            // a trip's riders take turns over the nodes, starting with the next after the driver's: with several
+            // nodes, locations and chat cross from one to another
+            int n = s.nodes().size();
+            this.node = s.nodes().get((driver.index % n + 1 + index / s.drivers()) % n);
         }
 
         void arrive() {
