@@ -1,5 +1,7 @@
 package com.hushryd.bench;
 
+import com.hushryd.sim.LoadClients;
+import com.hushryd.sim.SioConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.net.URI;

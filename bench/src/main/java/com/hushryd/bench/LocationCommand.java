@@ -1,5 +1,7 @@
 package com.hushryd.bench;
 
+import com.hushryd.sim.LoadClients;
+import com.hushryd.sim.SioConnection;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.vertx.core.Vertx;

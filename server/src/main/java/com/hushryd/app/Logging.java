@@ -30,6 +30,23 @@ public final class Logging {
                 Level.INFO));
     }
 
+    /** Sends console logging to standard error, for commands whose standard output is their result. */
+    public static void toStandardError() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        for (ch.qos.logback.classic.Logger logger : ctx.getLoggerList()) {
+            logger.iteratorForAppenders().forEachRemaining(appender -> {
+                if (appender instanceof ch.qos.logback.core.ConsoleAppender<?> console
+                        && !"System.err".equals(console.getTarget())) {
+                    console.stop();
+                    console.setTarget("System.err");
+                    console.start();
+                }
+            });
+        }
+    }
+
     /** Flushes and stops logging; the last call of a shutting-down process. */
     public static void stop() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {

@@ -1,4 +1,4 @@
-package com.hushryd.bench;
+package com.hushryd.sim;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,7 +25,7 @@ public final class LoadClients {
 
     public LoadClients(Vertx vertx, URI url, int localAddresses) {
         this.vertx = vertx;
-        this.host = url.getHost();
+        this.host = Targets.host(url);
         this.port = url.getPort() < 0 ? 80 : url.getPort();
         for (int i = 1; i <= Math.max(1, localAddresses); i++) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
@@ -88,6 +88,14 @@ public final class LoadClients {
             open.add(byIndex.get(i));
         }
         return open;
+    }
+
+    /**
+     * Opens the i-th connection (on the i-th source address, round robin) without waiting for it; see
+     * {@link SioConnection#open}.
+     */
+    public Future<SioConnection> connect(int i, String authJson, BiConsumer<String, Long> onEvent) {
+        return SioConnection.open(clients.get(i % clients.size()), host, port, authJson, onEvent);
     }
 
     public void close() {

@@ -1,4 +1,4 @@
-package com.hushryd.bench;
+package com.hushryd.sim;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,6 +18,8 @@ public final class SioConnection {
     private final java.util.concurrent.atomic.AtomicLong nextAck = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean connected;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onClose =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private SioConnection(WebSocket ws) {
         this.ws = ws;
@@ -53,6 +55,7 @@ public final class SioConnection {
                     ws.closeHandler(v -> {
                         c.closed = true;
                         ready.tryFail("closed before CONNECT");
+                        c.runOnClose();
                     });
                     ws.exceptionHandler(e -> ready.tryFail(e));
                 });
@@ -85,6 +88,21 @@ public final class SioConnection {
     public void emitRaw(String argsJson) {
         if (!closed) {
             ws.writeTextMessage("42" + argsJson);
+        }
+    }
+
+    /** Runs {@code listener} once, when the WebSocket has closed (at once if it already has). */
+    public void onClose(Runnable listener) {
+        onClose.set(listener);
+        if (closed) {
+            runOnClose();
+        }
+    }
+
+    private void runOnClose() {
+        Runnable listener = onClose.getAndSet(null);
+        if (listener != null) {
+            listener.run();
         }
     }
 
