@@ -18,8 +18,10 @@ import java.util.concurrent.CompletionStage;
 /**
  * Who may send or see a trip's locations, answered from a small cache so that the update path rarely touches the
  * database: the trip's driver and status (for {@code STATE_TTL}; dropped at once when the trip changes state on this
- * node), and confirmed passengers (for {@code PASSENGER_TTL}). So another node's trip transition takes effect here
- * within {@code STATE_TTL}.
+ * node), and confirmed passengers (for {@code PASSENGER_TTL}). An update is never refused on a cached "not active":
+ * that answer is re-read from PostgreSQL when older than {@code RECHECK_AFTER}, so a trip started on any node takes
+ * location updates within that time (at once on the node that started it); a trip completed on another node stops taking them within {@code STATE_TTL}. A load that
+ * overlaps a transition on this node is not cached (it may predate the commit).
  */
 final class TripAccess {
     static final Duration STATE_TTL = Duration.ofSeconds(5);
@@ -27,32 +29,57 @@ final class TripAccess {
 
     private final TripService trips;
     private final WorkerExecutor workers;
-    private final Cache<UUID, Optional<TripState>> states = Caffeine.newBuilder().maximumSize(200_000)
+    static final Duration RECHECK_AFTER = Duration.ofMillis(500);
+
+    private record Cached(Optional<TripState> state, long loadedAt) {
+    }
+
+    private final Cache<UUID, Cached> states = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(STATE_TTL).build();
+    /** Transitions seen on this node so far: a load that saw this change meanwhile may be stale and is not kept. */
+    private final java.util.concurrent.atomic.AtomicLong transitions = new java.util.concurrent.atomic.AtomicLong();
     private final Cache<String, Boolean> passengers = Caffeine.newBuilder().maximumSize(500_000)
             .expireAfterWrite(PASSENGER_TTL).build();
 
     TripAccess(TripService trips, WorkerExecutor workers) {
         this.trips = trips;
         this.workers = workers;
-        trips.onTransition(t -> states.invalidate(t.id()));
+        trips.onTransition(t -> {
+            transitions.incrementAndGet();
+            states.invalidate(t.id());
+        });
     }
 
     private CompletionStage<Optional<TripState>> state(UUID tripId) {
-        Optional<TripState> cached = states.getIfPresent(tripId);
-        if (cached != null) {
-            return CompletableFuture.completedFuture(cached);
+        return state(tripId, false);
+    }
+
+    /** The cached state, or a fresh one; {@code unlessInactive}: a cached state that is not active and older than
+     *  {@code RECHECK_AFTER} is read again. */
+    private CompletionStage<Optional<TripState>> state(UUID tripId, boolean unlessInactive) {
+        Cached cached = states.getIfPresent(tripId);
+        if (cached != null && !(unlessInactive && !active(cached.state())
+                && System.nanoTime() - cached.loadedAt() > RECHECK_AFTER.toNanos())) {
+            return CompletableFuture.completedFuture(cached.state());
         }
         return workers.executeBlocking(() -> {
+            long seen = transitions.get();
+            long at = System.nanoTime();
             Optional<TripState> s = trips.state(tripId);
-            states.put(tripId, s);
+            if (transitions.get() == seen) {
+                states.put(tripId, new Cached(s, at));
+            }
             return s;
         }, false).toCompletionStage();
     }
 
+    private static boolean active(Optional<TripState> s) {
+        return s.isPresent() && s.get().status() == TripStatus.ACTIVE;
+    }
+
     /** Succeeds when the caller is the trip's driver and the trip is active; otherwise a 404, 403 or 409. */
     CompletionStage<TripState> requireActiveDriver(Principal p, UUID tripId) {
-        return state(tripId).thenApply(s -> {
+        return state(tripId, true).thenApply(s -> {
             TripState t = s.orElseThrow(() -> ApiException.notFound("trip"));
             if (!t.driverId().equals(p.userId())) {
                 throw ApiException.forbidden("only the trip's driver sends its locations");

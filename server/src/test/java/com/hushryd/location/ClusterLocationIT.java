@@ -2,6 +2,7 @@ package com.hushryd.location;
 
 import static com.hushryd.testing.ApiClient.map;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.testing.SocketIoAgent;
@@ -10,6 +11,7 @@ import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
 import com.hushryd.testing.TestPostgres;
 import com.hushryd.testing.TestRedis;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,6 +66,24 @@ class ClusterLocationIT {
         }
         onB.emitWithAck("track:unsubscribe", trip);
         assertThat(onB.eventsNamed("location:update")).as("each update once, in order").isEmpty();
+    }
+
+    @Test
+    void tripStartedOnNodeA_takesUpdatesOnNodeB_thoughBCachedItAsScheduled() {
+        Account driver = a.register("driver");
+        String trip = a.createTrip(driver, "Satara", "Kolhapur", 1, 2, 300);
+        Client onB = agent.connect("early-driver-b", b.api().base(), driver.token());
+        JsonNode early = onB.emitWithAck("location:update", map("tripId", trip, "lat", 17.7, "lng", 74.0)).get(0);
+        assertThat(early.path("error").path("code").asText()).as("B now caches the trip as scheduled")
+                .isEqualTo("TRIP_NOT_ACTIVE");
+        assertThat(a.api().post("/api/v1/trips/" + trip + "/start", driver.token(), "").status()).isEqualTo(200);
+        // B's cached state lives 5 s; a refusal is re-read after 0.5 s, so the update is taken well before 5 s
+        long started = System.nanoTime();
+        await().atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            JsonNode ack = onB.emitWithAck("location:update", map("tripId", trip, "lat", 17.8, "lng", 74.1)).get(0);
+            assertThat(ack.path("ok").asBoolean()).as(ack.toString()).isTrue();
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
