@@ -27,7 +27,8 @@ if [ -z "${BASE_URL:-}" ]; then
   # quotas far above the load so that the measurement is of saturation, not of the rate limiter
   env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DATA_DIR="$DATA" BCRYPT_COST=4 \
     HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_AUTHENTICATED=1000000/1m RATE_LIMIT_ANONYMOUS=1000000/1m \
-    RATE_LIMIT_CRITICAL=1000000/1m JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
+    RATE_LIMIT_CRITICAL=1000000/1m ${DB_POOL_MAX:+DB_POOL_MAX=$DB_POOL_MAX} \
+    JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
     "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
   LAUNCHER=$!
   trap 'kill $LAUNCHER 2>/dev/null; wait $LAUNCHER 2>/dev/null; rm -rf "$DATA"' EXIT
@@ -58,10 +59,41 @@ with concurrent.futures.ThreadPoolExecutor(8) as ex:
     list(ex.map(create, range(1000)))
 PY
 
+# the node's own view of POST /sos (from its request start to its answer, /metrics histogram): the difference with the
+# client's figure is time spent before the node began the request (accept, event loop queue) or in the client
+SERVER_HIST=$(mktemp)
+server_sos_buckets() {
+  curl -fs "$BASE_URL/metrics" | grep '^http_server_requests_seconds_bucket{method="POST",.*route="/api/v1/sos",status="201"' \
+    | sed -E 's/.*le="([^"]+)".* ([0-9.e+]+)$/\1 \2/' || true
+}
+server_side() {
+  server_sos_buckets >"$SERVER_HIST.after"
+  python3 - "$1" "$SERVER_HIST" "$SERVER_HIST.after" <<'PY'
+import sys
+def load(p):
+    try:
+        return {float(a) if a != "+Inf" else float("inf"): float(b) for a, b in (l.split() for l in open(p) if l.strip())}
+    except FileNotFoundError:
+        return {}
+before, after = load(sys.argv[2]), load(sys.argv[3])
+d = sorted((le, after[le] - before.get(le, 0)) for le in after)
+total = d[-1][1] if d else 0
+def pct(q):
+    for le, n in d:
+        if n >= q * total:
+            return le * 1000
+    return float("nan")
+print(f"{sys.argv[1]:<10} node-side POST /sos answers={total:.0f} p50<={pct(0.5):.2f}ms p99<={pct(0.99):.2f}ms "
+      "(histogram bucket bounds)")
+PY
+  mv "$SERVER_HIST.after" "$SERVER_HIST"
+}
 sos() {
+  server_sos_buckets >"$SERVER_HIST"
   java -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
     -cp "bench/target/classes:$(cat bench/target/classpath.txt)" com.hushryd.bench.BenchMain sos \
     --url "$BASE_URL" --rate "$RATE" --duration "$DURATION" --label "$1" || true
+  server_side "$1" >&2
 }
 ALONE=$(sos alone | tee /dev/stderr)
 WRK_OUT=$(mktemp)
@@ -92,4 +124,4 @@ def p99(line):
 a, b = p99(sys.argv[1]), p99(sys.argv[2])
 print(f"ratio          SOS p99 saturated/alone = {b / a:.2f} ({b:.2f} ms vs {a:.2f} ms; goal: p99 < 50 ms while saturated)")
 PY
-rm -f "$WRK_OUT" "$WRK_LUA"
+rm -f "$WRK_OUT" "$WRK_LUA" "$SERVER_HIST"

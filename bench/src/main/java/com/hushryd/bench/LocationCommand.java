@@ -145,12 +145,14 @@ final class LocationCommand implements Callable<Integer> {
         }
         Thread.sleep(1000);
         long[] lastTs = new long[rides.size()];
-        double[] owed = {0};
         int[] next = {0};
+        long[] issued = {0};
+        long begin = System.nanoTime();
+        // every 5 ms, send what the rate owes since the start (by the clock, so timer drift does not change the rate)
         long timer = vertx.setPeriodic(5, id -> {
-            owed[0] += rate / 200.0;
-            while (owed[0] >= 1) {
-                owed[0] -= 1;
+            long due = (long) ((System.nanoTime() - begin) / 1e9 * rate);
+            while (issued[0] < due) {
+                issued[0]++;
                 int i = next[0]++ % drivers.size();
                 long ts = Math.max(System.currentTimeMillis(), lastTs[i] + 1);
                 lastTs[i] = ts;
@@ -171,27 +173,34 @@ final class LocationCommand implements Callable<Integer> {
                 sent.increment();
             }
         });
+        RedisClient redisClient = redis == null ? null : RedisClient.create(redis);
+        StatefulRedisConnection<String, String> stats = redisClient == null ? null : redisClient.connect();
         Thread.sleep(warmup * 1000L);
-        latency.getIntervalHistogram();
         ServerProbe probe = new ServerProbe(serverPid);
+        // every counter is read back to back at both ends of the window, so that they cover the same time
+        long[] c0 = redisCommands(stats);
+        long cpu0 = probe.cpuMillis();
+        latency.getIntervalHistogram();
         long a0 = acked.sum();
         long d0 = delivered.sum();
         long f0 = failed.sum();
-        long[] c0 = redisCommands();
-        long cpu0 = probe.cpuMillis();
         long t0 = System.nanoTime();
         Thread.sleep(duration * 1000L);
         long wallMs = (System.nanoTime() - t0) / 1_000_000;
         long a1 = acked.sum();
         long d1 = delivered.sum();
         long f1 = failed.sum();
-        long[] c1 = redisCommands();
-        long cpu1 = probe.cpuMillis();
         Histogram h = latency.getIntervalHistogram();
+        long cpu1 = probe.cpuMillis();
+        long[] c1 = redisCommands(stats);
         vertx.cancelTimer(timer);
+        if (redisClient != null) {
+            stats.close();
+            redisClient.shutdown();
+        }
         double updates = (a1 - a0) * 1000.0 / wallMs;
         long n = Math.max(1, a1 - a0);
-        String commands = c0 == null ? "n/a" : String.format(Locale.ROOT, "%.2f redis-scripts/update=%.2f",
+        String commands = c0 == null || c1 == null ? "n/a" : String.format(Locale.ROOT, "%.2f redis-scripts/update=%.2f",
                 (c1[0] - c0[0]) / (double) n, (c1[1] - c0[1]) / (double) n);
         System.out.println(String.format(Locale.ROOT, "%-10s location trips=%d subscribers/trip=%d target=%d/s "
                         + "acked-updates/s=%.0f deliveries/s=%.0f errors=%d p50=%.2fms p99=%.2fms p999=%.2fms "
@@ -209,26 +218,21 @@ final class LocationCommand implements Callable<Integer> {
      * Commands Redis executed (those inside scripts included) and EVALSHA calls, so far. Counted for the whole server:
      * give the node a Redis of its own for a clean count.
      */
-    private long[] redisCommands() {
-        if (redis == null) {
+    private static long[] redisCommands(StatefulRedisConnection<String, String> conn) {
+        if (conn == null) {
             return null;
         }
-        RedisClient c = RedisClient.create(redis);
-        try (StatefulRedisConnection<String, String> conn = c.connect()) {
-            long total = -1;
-            long scripts = 0;
-            for (String line : conn.sync().info("all").split("\r?\n")) {
-                if (line.startsWith("total_commands_processed:")) {
-                    total = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                } else if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-                    String calls = line.substring(line.indexOf("calls=") + 6);
-                    scripts += Long.parseLong(calls.substring(0, calls.indexOf(',')));
-                }
+        long total = -1;
+        long scripts = 0;
+        for (String line : conn.sync().info("all").split("\r?\n")) {
+            if (line.startsWith("total_commands_processed:")) {
+                total = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            } else if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                String calls = line.substring(line.indexOf("calls=") + 6);
+                scripts += Long.parseLong(calls.substring(0, calls.indexOf(',')));
             }
-            return total < 0 ? null : new long[] {total, scripts};
-        } finally {
-            c.shutdown();
         }
+        return total < 0 ? null : new long[] {total, scripts};
     }
 
     /** A passenger received an event: if a location update, find when it was sent. */

@@ -213,7 +213,8 @@ public final class Metrics implements AutoCloseable {
 
     /** A gauge read from {@code value} at each scrape. */
     public void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
+        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description)
+                .strongReference(true).register(registry);
     }
 
     /** SOS triggers: how many, new or repeated, and how long until the alert was committed. */
