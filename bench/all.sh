@@ -9,7 +9,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # name | command (run from the repository root) | what it produces in docs/performance.md
 # The fan-out tables' top rows (1,036 and 713 publishes/s measured) do not record the rate asked for; 1000 is used.
-# location and sos have no figures in docs/performance.md yet; they run with their scripts' defaults.
 SCENARIOS=(
   "api-read|bench/api-read.sh 15 64|API reads, uncached (CORE)"
   "api-protect|bench/api-protect.sh 10 64|API reads cached, with and without rate limiting (P-API)"
@@ -18,8 +17,8 @@ SCENARIOS=(
   "realtime-fanout|for r in 200 300 500 700 1000; do bench/realtime.sh fanout --clients 1000 --rooms 10 --rate \$r --warmup 3 --duration 10; done|Realtime fan-out, in-process broker (P-FANOUT)"
   "realtime-fanout-redis|for r in 300 500 700 1000; do bench/realtime.sh fanout --redis \${REDIS_URL:-redis://127.0.0.1:6379} --clients 1000 --rooms 10 --rate \$r --warmup 3 --duration 10; done|Realtime fan-out, Redis broker (P-FANOUT)"
   "realtime-connections|REALTIME_PING_INTERVAL=10s bench/realtime.sh connections --connections 18000 --hold 25|Idle connections (P-CONN)"
-  "location|bench/location.sh|Location updates (P-LOC; the script's defaults)"
-  "sos|bench/sos.sh|SOS under API saturation (P-SOS; the script's defaults)"
+  "location|for r in 8000 12000; do bench/location.sh --trips 200 --rate \$r --warmup 15 --duration 20; done|Live location updates through one node on Redis (P-LOC)"
+  "sos|bench/sos.sh; DB_POOL_MAX=6 bench/sos.sh|SOS while the API is saturated (P-SOS)"
   "uploads|bench/uploads.sh --rounds 5|Document uploads (P-UPLOAD)"
   "compare-fanout|bench/compare.sh fanout --runs 3|Peer comparison: fan-out vs Node Socket.IO (P-FANOUT)"
   "compare-jobs|bench/compare.sh jobs --concurrency 1,8,32 --seconds 5 --runs 3|Peer comparison: jobs vs BullMQ (P-JOBS)"
