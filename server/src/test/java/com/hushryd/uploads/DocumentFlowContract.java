@@ -46,6 +46,14 @@ public abstract class DocumentFlowContract {
     /** Whether the backend holds an object of exactly {@code size} bytes under {@code key}. */
     protected abstract boolean stored(String key, long size);
 
+    /**
+     * Whether the store may refuse an oversized body by closing the connection before it answers (a third-party S3
+     * server may answer and close while the client is still sending); HushRyd's own store always answers.
+     */
+    protected boolean mayRefuseByClosing() {
+        return false;
+    }
+
     /** Settings every backend's node gets besides its store's. */
     protected static Map<String, String> commonSettings() {
         Map<String, String> env = new HashMap<>();
@@ -256,9 +264,14 @@ public abstract class DocumentFlowContract {
         Account driver = node().register("driver");
         HttpResult url = uploadUrl(driver, "licence", "image/png", 10_000);
 
-        HttpResponse<String> put = put(url.str("uploadUrl"), url.json().path("headers"), new byte[20_000]);
-
-        assertThat(put.statusCode()).as(put.body()).isBetween(400, 499);
+        try {
+            HttpResponse<String> put = put(url.str("uploadUrl"), url.json().path("headers"), new byte[20_000]);
+            assertThat(put.statusCode()).as(put.body()).isBetween(400, 499);
+        } catch (IllegalStateException e) {
+            if (!mayRefuseByClosing() || !(e.getCause() instanceof IOException)) {
+                throw e;
+            }
+        }
         assertThat(complete(driver, url.str("key")).errorCode()).isEqualTo("UPLOAD_NOT_FOUND");
     }
 

@@ -27,6 +27,11 @@ class S3DocumentsIT extends DocumentFlowContract {
     }
 
     @Override
+    protected boolean mayRefuseByClosing() {
+        return true;
+    }
+
+    @Override
     protected TestNode node() {
         return node;
     }
