@@ -5,14 +5,12 @@ import com.hushryd.auth.Revocations;
 import com.hushryd.cache.RemoteCache;
 import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.cache.redis.RedisRemoteCache;
-import com.hushryd.protect.ProtectMetrics;
 import com.hushryd.protect.Protection;
 import com.hushryd.protect.ProtectionSettings;
 import com.hushryd.protect.breaker.BreakerHealth;
 import com.hushryd.protect.breaker.Breakers;
 import com.hushryd.protect.ratelimit.ClientIp;
 import com.hushryd.protect.ratelimit.FailoverRateLimiter;
-import com.hushryd.protect.ratelimit.Limit;
 import com.hushryd.protect.ratelimit.LocalRateLimiter;
 import com.hushryd.protect.ratelimit.RateLimitPolicy;
 import com.hushryd.protect.ratelimit.RateLimiter;
@@ -409,12 +407,8 @@ public final class Node implements AutoCloseable {
         realtime.install(io.namespace("/"));
         revocations.onChange(realtime::recheckSessions);
         if (config.protection().rateLimits() != null) {
-            Limit events = config.protection().rateLimits().socketEvents();
-            ProtectMetrics protectMetrics = metrics.protect();
-            io.namespace("/").limitEvents(events.requests(), events.window(), (socket, event, ack, retryAfter) -> {
-                protectMetrics.rateLimit(events.name(), false);
-                RealtimeApp.eventLimited(socket, event, ack, retryAfter);
-            });
+            io.namespace("/").guardEvents(RealtimeApp.eventBudget(config.protection().rateLimits().socketEvents(),
+                    metrics.protect()));
         }
         ChatRoutes.register(io.namespace("/"), chat, workers);
         ChatRoutes.register(api, chat);

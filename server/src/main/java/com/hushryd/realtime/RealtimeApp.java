@@ -5,8 +5,13 @@ import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.Errors;
 import com.hushryd.http.RouteClass;
 import com.hushryd.http.SessionCheck;
+import com.hushryd.protect.ProtectMetrics;
+import com.hushryd.protect.ratelimit.Budget;
+import com.hushryd.protect.ratelimit.Decision;
+import com.hushryd.protect.ratelimit.Limit;
 import com.hushryd.realtime.socketio.ConnectRefused;
 import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.realtime.socketio.SioSocket;
@@ -34,6 +39,7 @@ public final class RealtimeApp {
     public static final String SOS_ROOM = "sos:alerts";
     private static final String EXPIRY_TIMER = "expiryTimer";
     private static final String LIMIT_NOTICE = "limitNoticeAt";
+    private static final String EVENT_BUDGET = "eventBudget";
 
     private final Vertx vertx;
     private final WorkerExecutor workers;
@@ -43,7 +49,7 @@ public final class RealtimeApp {
     private final RealtimeGateway gateway;
     private final String nodeId;
     private final Clock clock;
-    private final ConcurrentHashMap<UUID, Set<String>> localSockets = new ConcurrentHashMap<>();
+    /** This node's connected sockets, by user (presence keys and session re-checks are derived from it). */
     private final ConcurrentHashMap<UUID, Set<SioSocket>> userSockets = new ConcurrentHashMap<>();
     private final java.util.concurrent.CopyOnWriteArrayList<Interest> interests =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -87,24 +93,38 @@ public final class RealtimeApp {
     }
 
     /**
-     * An event beyond its socket's limit (RATE_LIMIT_SOCKET_EVENTS) is not run: its ack answers {@code RATE_LIMITED}
-     * with {@code retryAfterMs}; without an ack the client hears {@code rate:limited} (at most once a second).
+     * A budget of events per socket (RATE_LIMIT_SOCKET_EVENTS): an event beyond it is not run; its ack answers
+     * {@code RATE_LIMITED} with {@code retryAfterMs}; without an ack the client hears {@code rate:limited} (at most
+     * once a second). Each refusal counts in {@code metrics} under the limit's name.
      */
-    public static void eventLimited(SioSocket socket, String event, com.hushryd.realtime.socketio.Ack ack,
-            long retryAfterMillis) {
-        ApiException e = new ApiException(429, "RATE_LIMITED", "too many events on this socket; '" + event
-                + "' was not processed; retry after " + retryAfterMillis + " ms",
-                Map.of("event", event, "retryAfterMs", retryAfterMillis), null);
-        if (ack != null) {
-            ack.send(Replies.error(e));
-            return;
-        }
-        Long told = socket.attribute(LIMIT_NOTICE);
-        long now = System.nanoTime();
-        if (told == null || now - told > 1_000_000_000L) {
-            socket.attribute(LIMIT_NOTICE, now);
-            socket.emit("rate:limited", com.hushryd.http.Errors.body(e));
-        }
+    public static Namespace.EventGuard eventBudget(Limit limit, ProtectMetrics metrics) {
+        return (socket, event, ack) -> {
+            Budget budget = socket.attribute(EVENT_BUDGET);
+            if (budget == null) {
+                budget = new Budget(limit);
+                socket.attribute(EVENT_BUDGET, budget);
+            }
+            Decision d = budget.take();
+            if (d.allowed()) {
+                return true;
+            }
+            metrics.rateLimit(limit.name(), false);
+            long retryAfterMillis = Math.max(1, d.resetMillis());
+            ApiException e = new ApiException(429, "RATE_LIMITED", "too many events on this socket; '" + event
+                    + "' was not processed; retry after " + retryAfterMillis + " ms",
+                    Map.of("event", event, "retryAfterMs", retryAfterMillis), null);
+            if (ack != null) {
+                ack.send(Replies.error(e));
+                return false;
+            }
+            Long told = socket.attribute(LIMIT_NOTICE);
+            long now = System.nanoTime();
+            if (told == null || now - told > 1_000_000_000L) {
+                socket.attribute(LIMIT_NOTICE, now);
+                socket.emit("rate:limited", Errors.body(e));
+            }
+            return false;
+        };
     }
 
     /**
@@ -140,7 +160,7 @@ public final class RealtimeApp {
     /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */
     public long startHeartbeat(Duration ttl) {
         return vertx.setPeriodic(Math.max(1000, ttl.toMillis() / 3), id -> workers.executeBlocking(() -> {
-            presence.refresh(Map.copyOf(localSockets));
+            presence.refresh(localSockets());
             for (UUID user : presence.sweep()) {
                 announce(user, false, presence.get(user).lastSeen());
             }
@@ -183,15 +203,13 @@ public final class RealtimeApp {
             if (p.role() == Role.ADMIN) {
                 socket.join(SOS_ROOM);
             }
-            String key = nodeId + "/" + socket.id();
-            localSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(key);
             userSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
             for (Interest i : interests) {
                 for (String room : i.roomsOf(p.userId())) {
                     socket.join(room);
                 }
             }
-            if (presence.connected(p.userId(), key)) {
+            if (presence.connected(p.userId(), presenceKey(socket))) {
                 announce(p.userId(), true, clock.instant());
             }
             return null;
@@ -213,11 +231,7 @@ public final class RealtimeApp {
             vertx.cancelTimer(timer);
         }
         Principal p = socket.user();
-        String key = nodeId + "/" + socket.id();
-        localSockets.computeIfPresent(p.userId(), (u, keys) -> {
-            keys.remove(key);
-            return keys.isEmpty() ? null : keys;
-        });
+        String key = presenceKey(socket);
         userSockets.computeIfPresent(p.userId(), (u, sockets) -> {
             sockets.remove(socket);
             return sockets.isEmpty() ? null : sockets;
@@ -243,9 +257,16 @@ public final class RealtimeApp {
         }
     }
 
-    /** Sockets of this node, by user; for tests and statistics. */
+    /** Sockets of this node, by user, as presence keys ({@code nodeId/socketId}); for presence, tests and statistics. */
     public Map<UUID, Set<String>> localSockets() {
-        return Map.copyOf(localSockets);
+        Map<UUID, Set<String>> keys = new java.util.HashMap<>();
+        userSockets.forEach((user, sockets) -> keys.put(user,
+                sockets.stream().map(this::presenceKey).collect(java.util.stream.Collectors.toUnmodifiableSet())));
+        return keys;
+    }
+
+    private String presenceKey(SioSocket socket) {
+        return nodeId + "/" + socket.id();
     }
 
 }

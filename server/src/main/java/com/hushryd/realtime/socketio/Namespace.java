@@ -21,17 +21,13 @@ public final class Namespace {
     private volatile BiConsumer<SioSocket, String> onDisconnect = (s, r) -> { };
     private volatile EventHandler unknownEvent;
     private final Map<String, EventHandler> handlers = new ConcurrentHashMap<>();
-    private volatile EventLimit eventLimit;
+    private volatile EventGuard eventGuard;
 
-    /** Called instead of the handler for an event beyond the socket's limit (see {@link #limitEvents}). */
+    /** Decides, before the handler, whether a socket's event runs; a guard that refuses answers the client itself. */
     @FunctionalInterface
-    public interface LimitedHandler {
-        /** @param ack the event's ack, or null; {@code retryAfterMillis} is when the next event would be accepted */
-        void limited(SioSocket socket, String event, Ack ack, long retryAfterMillis);
-    }
-
-    /** GCRA per socket: one event every {@code intervalNanos}, bursts of up to {@code burstNanos / interval + 1}. */
-    record EventLimit(long intervalNanos, long burstNanos, LimitedHandler handler) {
+    public interface EventGuard {
+        /** @param ack the event's ack, or null; on the socket's event loop */
+        boolean admit(SioSocket socket, String event, Ack ack);
     }
 
     Namespace(String name) {
@@ -77,21 +73,14 @@ public final class Namespace {
         return this;
     }
 
-    /**
-     * Lets each socket send at most {@code events} events per {@code window} (a burst of that many, refilled evenly);
-     * an event beyond that is not handled but given to {@code handler}. Counted per socket, on its own event loop.
-     */
-    public Namespace limitEvents(int events, java.time.Duration window, LimitedHandler handler) {
-        if (events < 1 || window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("need at least one event per positive window");
-        }
-        long interval = Math.max(1, window.toNanos() / events);
-        this.eventLimit = new EventLimit(interval, window.toNanos() - interval, handler);
+    /** Runs {@code guard} before every event of this namespace's sockets (unknown events included). */
+    public Namespace guardEvents(EventGuard guard) {
+        this.eventGuard = guard;
         return this;
     }
 
-    EventLimit eventLimit() {
-        return eventLimit;
+    EventGuard eventGuard() {
+        return eventGuard;
     }
 
     Authorizer authorizer() {

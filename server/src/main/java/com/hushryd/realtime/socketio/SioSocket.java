@@ -27,8 +27,6 @@ public final class SioSocket {
     private Map<String, Object> attributes;
     private long nextAckId;
     private boolean connected = true;
-    /** When the next event is due at the namespace's sustained rate (GCRA); only used on the event loop. */
-    private long eventsDueAt = System.nanoTime();
 
     private record PendingAck(AckCallback callback, long timer) {
     }
@@ -166,26 +164,18 @@ public final class SioSocket {
     // ---- incoming, on the event loop
 
     void onEvent(ArrayNode data, long ackId) {
-        JsonNode name = data.get(0);
-        Namespace.EventLimit limit = namespace.eventLimit();
-        if (limit != null) {
-            long now = System.nanoTime();
-            long tat = eventsDueAt - now > 0 ? eventsDueAt : now;
-            if (tat - now > limit.burstNanos()) {
-                Ack ack = ackId < 0 ? null : new OnceAck(ackId);
-                limit.handler().limited(this, name.asText(), ack,
-                        Math.max(1, (tat - now - limit.burstNanos()) / 1_000_000));
-                return;
-            }
-            eventsDueAt = tat + limit.intervalNanos();
+        String name = data.get(0).asText();
+        Ack ack = ackId < 0 ? null : new OnceAck(ackId);
+        Namespace.EventGuard guard = namespace.eventGuard();
+        if (guard != null && !guard.admit(this, name, ack)) {
+            return;
         }
-        EventHandler handler = namespace.handler(name.asText());
+        EventHandler handler = namespace.handler(name);
         if (handler == null) {
             return;
         }
         ArrayNode args = data.deepCopy();
         args.remove(0);
-        Ack ack = ackId < 0 ? null : new OnceAck(ackId);
         handler.handle(this, args, ack);
     }
 
