@@ -339,7 +339,7 @@ public final class Node implements AutoCloseable {
         ProtectionSettings protection = config.protection();
         database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
                 config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-" + config.nodeId()), metrics.pool(),
-                protection.criticalPool(), breakers.create("postgresql", protection.database(), Database::unavailable));
+                protection.criticalPool(), breakers.create("postgresql", protection.database(), Database::unavailable, () -> database.ping()));
         database.migrate();
         openProtection(protection);
 
@@ -508,7 +508,7 @@ public final class Node implements AutoCloseable {
         Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
         if (config.redis().isPresent()) {
             RedisUrl redis = config.redis().get();
-            CircuitBreaker redisBreaker = breakers.create("redis", protection.redis(), e -> true);
+            CircuitBreaker redisBreaker = breakers.create("redis", protection.redis(), e -> true, () -> remoteCache.ping());
             remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
             cache = new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone, Duration.ofSeconds(5));
             if (limits != null) {
@@ -670,6 +670,7 @@ public final class Node implements AutoCloseable {
         if (rateLimiter != null) {
             quietly("rate limiter", rateLimiter::close);
         }
+        quietly("breaker probes", breakers::close);
         if (cache != null) {
             quietly("cache", cache::close);
         }

@@ -40,6 +40,9 @@ public interface RemoteCache extends AutoCloseable {
     /** The current generation of each namespace (0 when never flushed). */
     Map<String, Long> generations(Collection<String> namespaces);
 
+    /** One round trip to the remote store; throws when it cannot serve. */
+    void ping();
+
     /** Whether invalidations from other nodes can reach this one now. */
     boolean connected();
 

@@ -143,6 +143,11 @@ public final class RedisRemoteCache implements RemoteCache {
     }
 
     @Override
+    public void ping() {
+        data.sync().ping();
+    }
+
+    @Override
     public boolean connected() {
         return connected && sub.isOpen();
     }
