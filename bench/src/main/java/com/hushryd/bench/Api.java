@@ -19,6 +19,10 @@ final class Api {
         this.base = base;
     }
 
+    URI base() {
+        return base;
+    }
+
     /** A response: status and parsed body (null when empty or not JSON). */
     record Result(int status, JsonNode body) {
     }

@@ -43,11 +43,13 @@ public final class Breakers implements AutoCloseable {
         CircuitBreaker b = CircuitBreaker.of(name, policy.config(counts));
         b.getEventPublisher().onStateTransition(e -> {
             CircuitBreaker.State to = e.getStateTransition().getToState();
-            if (to == CircuitBreaker.State.OPEN) {
+            if (to == CircuitBreaker.State.OPEN && e.getStateTransition().getFromState() == CircuitBreaker.State.HALF_OPEN) {
+                log.debug("circuit breaker {}: the trial call failed; still open", name);
+            } else if (to == CircuitBreaker.State.OPEN) {
                 log.warn("circuit breaker {} opened: calls fail at once; trial calls from {} ms apart, at most {} ms",
                         name, Math.min(BreakerPolicy.FIRST_TRIAL.toMillis(), policy.openFor().toMillis()),
                         policy.openFor().toMillis());
-            } else {
+            } else if (to != CircuitBreaker.State.HALF_OPEN) {
                 log.info("circuit breaker {} is {}", name, state(to));
             }
             if (to == CircuitBreaker.State.HALF_OPEN && probe != null) {
