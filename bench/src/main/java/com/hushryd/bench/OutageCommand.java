@@ -333,7 +333,7 @@ final class OutageCommand implements Callable<Integer> {
                     + "%d SOS/s, %d API requests/s%n", dependency, down, rides.size(), rate, sosRate, apiRate);
             System.out.println(" sec  phase | loc ok  fail  delivered | sos ok fail | api ok fail");
             for (int s = 0; s < seconds; s++) {
-                String phase = s < before ? "before" : s < before + down ? "DOWN" : "after";
+                String phase = s < second(downAt) ? "before" : s < second(upAt) ? "DOWN" : "after";
                 System.out.printf(Locale.ROOT, "%4d %6s | %6d %5d %9d | %6d %4d | %6d %4d%n", s, phase,
                         location.ok[s].sum(), location.failed[s].sum(), delivered[s].sum(), sos.ok[s].sum(),
                         sos.failed[s].sum(), apiSeries.ok[s].sum(), apiSeries.failed[s].sum());
@@ -493,7 +493,7 @@ final class OutageCommand implements Callable<Integer> {
                     continue;
                 }
                 String rest = l.substring(level).replaceAll("\\[[^]]*\\]", "").replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<id>")
-                        .replaceAll("[0-9]+", "N");
+                        .replaceAll("\\b[0-9a-f]{12,16}\\b", "<request>").replaceAll("[0-9]+", "N");
                 counts.merge(rest.substring(0, Math.min(140, rest.length())), 1, Integer::sum);
             }
             System.err.println("# the node's warnings and errors, by kind:");
