@@ -7,6 +7,7 @@ import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -274,6 +276,33 @@ public abstract class JobQueueContract {
         });
         assertThat(again.get(0).jobId()).isEqualTo(e.jobId());
         assertThat(again.get(0).attempt()).as("the crashed attempt counts").isEqualTo(2);
+        crashed.close();
+    }
+
+    @Test
+    void settlementOfALostLease_isIgnored_andNotCountedAsACompletion() {
+        Assumptions.assumeFalse("rabbitmq".equals(queue().backend()),
+                "RabbitMQ loses a lease only with its channel, which then cannot settle anything");
+        Enqueued e = queue().add(job("{}"));
+        JobSource crashed = queue().source(q, 1);
+        Lease stale = takeAtLeast(crashed, 1).get(0);
+        crash(crashed);
+        JobSource survivor = source(1);
+        List<Lease> again = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            survivor.maintain();
+            again.addAll(survivor.take(1, Duration.ofMillis(200)));
+            return !again.isEmpty();
+        });
+        Instant now = Instant.now();
+        // the worker that lost the lease wakes up and settles: ignored, the job is still the survivor's
+        crashed.complete(stale, new Attempt(stale.attempt(), "crashed", now, now, null));
+        assertThat(queue().job(q, e.jobId()).orElseThrow().state()).isEqualTo(JobState.ACTIVE);
+        survivor.complete(again.get(0), new Attempt(again.get(0).attempt(), "survivor", now, now, null));
+        assertThat(queue().job(q, e.jobId()).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
+        // one job, one completion in the counters (and so in the rate), also after they are flushed
+        await().atMost(WAIT).until(() -> queue().stats(q).completed() >= 1);
+        await().during(Duration.ofMillis(2500)).atMost(WAIT).until(() -> queue().stats(q).completed() == 1);
         crashed.close();
     }
 
