@@ -370,7 +370,8 @@ public abstract class JobQueueContract {
         }
         AtomicInteger runs = new AtomicInteger();
         Worker w = worker(new JobHandlers().register("test", ctx -> runs.incrementAndGet()), 2);
-        await().atMost(WAIT).until(() -> runs.get() == 20);
+        // at least: on a starved machine a lease can lapse and a job legally run twice; the counts below stay 20
+        await().atMost(WAIT).until(() -> runs.get() >= 20);
         await().atMost(WAIT).until(() -> queue().stats(q).ratePerSecond() > 0 && queue().stats(q).completed() == 20);
         QueueStats s = queue().stats(q);
         assertThat(s.waiting()).isZero();
@@ -393,9 +394,10 @@ public abstract class JobQueueContract {
         } else {
             assertThat(position).as("the backlog is ahead of it").isBetween(backlog - 1L, (long) backlog);
         }
+        // worked out here, not with the product's own formula (which a test reusing it could never catch)
         assertThat(next.estimatedWaitSeconds()).as("ceil(%d jobs / %.3f or %.3f jobs per second)", position,
-                rateBefore, rateAfter).isIn(JobQueue.estimate(position, rateBefore),
-                JobQueue.estimate(position, rateAfter));
+                rateBefore, rateAfter).isIn((long) Math.ceil(position / rateBefore),
+                (long) Math.ceil(position / rateAfter));
     }
 
     @Test
@@ -413,11 +415,12 @@ public abstract class JobQueueContract {
             Jdbc.one(c, "SELECT 1", rs -> 1);
             return queue().add(c, job("{\"tx\":\"commit\"}")).jobId();
         });
-        Map<UUID, String> ran = new ConcurrentHashMap<>();
-        worker(new JobHandlers().register("test", ctx -> ran.put(ctx.jobId(), ctx.payload())), 2);
-        await().atMost(WAIT).until(() -> ran.containsKey(committed));
-        await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> ran.size() == 1);
-        assertThat(ran).doesNotContainKey(rolledBack[0]);
+        Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
+        worker(new JobHandlers().register("test", ctx ->
+                runs.computeIfAbsent(ctx.jobId(), k -> new AtomicInteger()).incrementAndGet()), 2);
+        // only the committed job runs, once (the rolled-back one would show up as a second key)
+        assertEachRanOnceAndStaysSettled(List.of(committed), runs);
+        assertThat(runs).doesNotContainKey(rolledBack[0]);
     }
 
     private interface Call<T> {
