@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** A client that stops reading is disconnected once its outbound buffer is full; nobody else is affected. */
@@ -75,10 +76,23 @@ class SlowConsumerIT {
             String chunk = "x".repeat(100_000);
             long before = node.node().gateway().connectionStats().slowConsumerDisconnects();
             UUID slowId = UUID.fromString(slowUser.id());
+            UUID fastId = UUID.fromString(fastUser.id());
+            AtomicInteger ticksWhileSlowConnected = new AtomicInteger();
+            // each round floods the slow client and, while it is still connected, the fast one must get its tick
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 node.node().gateway().broadcastToUser(slowId, "flood", chunk);
-                return node.node().gateway().connectionStats().slowConsumerDisconnects() > before;
+                if (node.node().gateway().connectionStats().slowConsumerDisconnects() > before) {
+                    return true;
+                }
+                int tick = ticksWhileSlowConnected.get();
+                node.node().gateway().broadcastToUser(fastId, "tick", tick);
+                fast.awaitEvent("tick", args -> args.get(0).asInt() == tick, Duration.ofSeconds(2));
+                ticksWhileSlowConnected.incrementAndGet();
+                return false;
             });
+            assertThat(ticksWhileSlowConnected.get()).as("rounds in which the fast client kept receiving while the "
+                    + "slow one filled its buffer").isPositive();
+            assertThat(slow.texts).as("the slow client read nothing after connecting").isEmpty();
             assertThat(node.node().gateway().connectionStats().sockets()).as("only the fast client remains")
                     .isEqualTo(1);
 

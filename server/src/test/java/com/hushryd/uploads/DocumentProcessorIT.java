@@ -20,14 +20,22 @@ import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
 import com.hushryd.testing.TestDatabases;
 import com.hushryd.uploads.local.LocalObjectStore;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +53,8 @@ class DocumentProcessorIT {
     static Path objects;
     static DocumentService documents;
     static DocumentProcessor processor;
+    static Notifications notifications;
+    static DocumentInspector inspector;
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,7 +64,7 @@ class DocumentProcessorIT {
         queue = new PostgresJobQueue(db, notifier, ledger, "test-node", Duration.ofSeconds(30));
         JobProducer producer = new JobProducer(queue, 1000, JobMetrics.NONE);
         DevOutbox outbox = new DevOutbox(db);
-        Notifications notifications = new Notifications(producer,
+        notifications = new Notifications(producer,
                 new NotifySettings(Map.of(), BreakerSettings.ofDefaults()), outbox, outbox);
         objects = Files.createTempDirectory("hushryd-processor").resolve("objects");
         store = new LocalObjectStore(objects, "0123456789abcdef0123456789abcdef-test".getBytes(StandardCharsets.UTF_8),
@@ -62,8 +72,9 @@ class DocumentProcessorIT {
         UploadSettings settings = new UploadSettings(UploadSettings.Store.LOCAL, Optional.empty(), Duration.ofHours(1),
                 1024 * 1024, 16, Optional.empty());
         documents = new DocumentService(db, store, producer, settings, UploadMetrics.NONE, Clock.systemUTC());
-        processor = new DocumentProcessor(db, store, notifications, new DocumentInspector(
-                DocumentInspector.Limits.of(settings.maxSize())), UploadMetrics.NONE, Clock.systemUTC());
+        inspector = new DocumentInspector(DocumentInspector.Limits.of(settings.maxSize()));
+        processor = new DocumentProcessor(db, store, notifications, inspector, UploadMetrics.NONE,
+                Clock.systemUTC());
     }
 
     @AfterAll
@@ -111,15 +122,87 @@ class DocumentProcessorIT {
         Upload u = completed(driver(), Samples.image("png", 400, 300), FileType.PNG);
         assertThat(doc(u.key()).status()).isEqualTo(DocumentStatus.PENDING);
 
-        processor.process(u.attempt(1));
-        Document first = doc(u.key());
-        processor.process(u.attempt(2));
-        Document second = doc(u.key());
+        // the second delivery arrives while the first is still processing (its lease expired): both attempts are
+        // past the start and inside the work at the same time, then race to record the outcome
+        CountDownLatch bothWorking = new CountDownLatch(2);
+        ObjectStore meetingPoint = new ObjectStore() {
+            @Override
+            public InputStream open(String key) {
+                bothWorking.countDown();
+                try {
+                    if (!bothWorking.await(10, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the other delivery never started working");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                return store.open(key);
+            }
 
-        assertThat(first.status()).isEqualTo(DocumentStatus.VERIFIED);
-        assertThat(second).isEqualTo(first);
-        assertThat(first.attempts()).isEqualTo(1);
-        assertThat(notificationsAbout(first)).isEqualTo(1);
+            @Override
+            public String backend() {
+                return store.backend();
+            }
+
+            @Override
+            public PresignedPut presignPut(PutRequest request) {
+                return store.presignPut(request);
+            }
+
+            @Override
+            public Optional<ObjectInfo> stat(String key) {
+                return store.stat(key);
+            }
+
+            @Override
+            public void put(String key, String contentType, byte[] bytes) {
+                store.put(key, contentType, bytes);
+            }
+
+            @Override
+            public void delete(String key) {
+                store.delete(key);
+            }
+
+            @Override
+            public void close() {
+                // the shared store is closed by the class
+            }
+        };
+        List<String> recorded = new CopyOnWriteArrayList<>();
+        DocumentProcessor racing = new DocumentProcessor(db, meetingPoint, notifications, inspector,
+                new UploadMetrics() {
+                    @Override
+                    public void processed(String outcome, long nanos) {
+                        recorded.add(outcome);
+                    }
+                }, Clock.systemUTC());
+        ExecutorService twoWorkers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> first = twoWorkers.submit(() -> {
+                racing.process(u.attempt(1));
+                return null;
+            });
+            Future<?> second = twoWorkers.submit(() -> {
+                racing.process(u.attempt(2));
+                return null;
+            });
+            first.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+        } finally {
+            twoWorkers.shutdownNow();
+        }
+        Document outcome = doc(u.key());
+        assertThat(outcome.status()).isEqualTo(DocumentStatus.VERIFIED);
+        assertThat(outcome.attempts()).as("both deliveries started").isEqualTo(2);
+        assertThat(recorded).as("only one delivery records the outcome").containsExactly("verified");
+        assertThat(notificationsAbout(outcome)).isEqualTo(1);
+
+        // and a delivery after the outcome was recorded changes nothing
+        processor.process(u.attempt(3));
+        assertThat(doc(u.key())).isEqualTo(outcome);
+        assertThat(notificationsAbout(outcome)).isEqualTo(1);
     }
 
     @Test

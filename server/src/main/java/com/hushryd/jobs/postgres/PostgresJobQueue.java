@@ -241,13 +241,15 @@ public final class PostgresJobQueue implements JobQueue {
 
         @Override
         public void complete(Lease lease, Attempt attempt) {
-            settle(lease, lease.removeOnComplete() == 0
+            // a settlement of a lost lease is ignored, and so not counted: the job completes (and counts) elsewhere
+            if (settle(lease, lease.removeOnComplete() == 0
                     ? "DELETE FROM jobs WHERE id = ? AND lease_token = ?::uuid AND state = 'active'"
                     : "UPDATE jobs SET state = 'completed', finished_at = now(), lease_token = NULL, "
                             + "locked_by = NULL, locked_until = NULL, history = history || ?::jsonb "
                             + "WHERE id = ? AND lease_token = ?::uuid AND state = 'active'",
-                    lease.removeOnComplete() == 0 ? null : JobJson.appendable(attempt));
-            ledger.completed(queue);
+                    lease.removeOnComplete() == 0 ? null : JobJson.appendable(attempt))) {
+                ledger.completed(queue);
+            }
         }
 
         @Override

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,6 +130,18 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         List<String> keys = new ArrayList<>();
         List<byte[]> bodies = new ArrayList<>();
         List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        // the receiver's own counts, sampled while the uploads run: never more than its two slots busy, others queued
+        AtomicInteger mostActive = new AtomicInteger();
+        AtomicInteger mostWaiting = new AtomicInteger();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                mostActive.accumulateAndGet(receiver.active(), Math::max);
+                mostWaiting.accumulateAndGet(receiver.waiting(), Math::max);
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            }
+        }, "slot-sampler");
+        sampler.start();
         for (int i = 0; i < 20; i++) {
             String key = newKey("png");
             byte[] body = bytes(300_000);
@@ -137,10 +151,17 @@ class LocalObjectStoreIT extends ObjectStoreContract {
             sent.add(http.sendAsync(HttpRequest.newBuilder(p.url()).header("Content-Type", "image/png")
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString()));
         }
-        for (int i = 0; i < 20; i++) {
-            HttpResponse<String> r = sent.get(i).get(60, TimeUnit.SECONDS);
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        try {
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> r = sent.get(i).get(60, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+        } finally {
+            sampling.set(false);
+            sampler.join();
         }
+        assertThat(mostActive.get()).as("uploads received at once").isEqualTo(2);
+        assertThat(mostWaiting.get()).as("uploads that waited for a slot").isPositive();
         for (int i = 0; i < 20; i++) {
             assertStored(keys.get(i), "image/png", bodies.get(i));
         }
