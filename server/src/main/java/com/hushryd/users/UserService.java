@@ -43,6 +43,8 @@ public final class UserService {
     private TwoLevelCache.Namespace<Me> meCache;
     private final List<java.util.function.Consumer<UUID>> profileListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<UUID>> deletionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public UserService(Database db, PasswordHasher hasher, TokenService tokens, Clock clock) {
         this.db = db;
@@ -325,6 +327,79 @@ public final class UserService {
         revocations.changed(p.userId());
         forgetProfile(p.userId());
         return issue(user);
+    }
+
+    public record RoleInput(String role) {
+    }
+
+    /**
+     * An admin sets the role of account {@code id}. A change revokes every token the account holds (in the same
+     * transaction) and makes every node re-read its session state, so the old rights end everywhere at once and the
+     * account's sockets are disconnected; setting the role it already has changes nothing. The last active admin
+     * cannot be demoted (409 LAST_ADMIN).
+     */
+    public User changeRole(UUID id, RoleInput in, Revocations revocations) throws SQLException {
+        Validator v = new Validator();
+        Role role = v.choice("role", in.role(), List.of(Role.values()), true);
+        v.throwIfInvalid();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        boolean[] changed = new boolean[1];
+        User user = db.tx(c -> {
+            int[] admins = new int[1];
+            User u = UserStore.lockForAdminChange(c, id, admins).orElseThrow(() -> ApiException.notFound("user"));
+            if (u.role() == role) {
+                return u;
+            }
+            refuseLastAdmin(u, admins[0], "demoted");
+            changed[0] = true;
+            Revocations.revokeAllBefore(c, id, now);
+            return UserStore.setRole(c, id, role, now);
+        });
+        if (changed[0]) {
+            revocations.changed(id);
+            forgetProfile(id);
+            log.info("role of account {} changed to {}", id, role.json());
+        }
+        return user;
+    }
+
+    /**
+     * An admin deletes account {@code id} (decision 0043): the row stays, marked deleted, with its personal data
+     * erased, so the trips, bookings, SOS alerts and messages that name it stay valid; every token of the account is
+     * refused from then on, on every node at once, and its sockets are disconnected. The last active admin cannot be
+     * deleted (409 LAST_ADMIN); an absent or already deleted account is a 404.
+     */
+    public void delete(UUID id, Revocations revocations) throws SQLException {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        db.tx(c -> {
+            int[] admins = new int[1];
+            User u = UserStore.lockForAdminChange(c, id, admins).orElseThrow(() -> ApiException.notFound("user"));
+            refuseLastAdmin(u, admins[0], "deleted");
+            UserStore.markDeleted(c, id, now);
+            return null;
+        });
+        revocations.changed(id);
+        profileChanged(id);
+        for (var listener : deletionListeners) {
+            try {
+                listener.accept(id);
+            } catch (RuntimeException e) {
+                log.warn("a listener of the deletion of account {} failed: {}", id, e.toString());
+            }
+        }
+        log.info("account {} deleted", id);
+    }
+
+    private static void refuseLastAdmin(User u, int activeAdmins, String what) {
+        if (u.role() == Role.ADMIN && activeAdmins <= 1) {
+            throw ApiException.conflict("LAST_ADMIN", "the last active admin cannot be " + what
+                    + "; make another account admin first", Map.of("id", u.id()));
+        }
+    }
+
+    /** Called after an account was deleted (e.g. its scheduled trips and bookings are cancelled). */
+    public void onDeleted(java.util.function.Consumer<UUID> listener) {
+        deletionListeners.add(listener);
     }
 
     /** Display names of these users (absent ids are left out). */
