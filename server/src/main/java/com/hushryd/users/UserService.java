@@ -370,10 +370,28 @@ public final class UserService {
      * deleted (409 LAST_ADMIN); an absent or already deleted account is a 404.
      */
     public void delete(UUID id, Revocations revocations) throws SQLException {
+        erase(id, null, revocations);
+    }
+
+    public record DeleteMeInput(String password) {
+    }
+
+    /** The caller deletes their own account, confirming with their password; otherwise as {@link #delete}. */
+    public void deleteMe(Principal p, DeleteMeInput in, Revocations revocations) throws SQLException {
+        Validator v = new Validator();
+        v.text("password", in.password(), 1, 1024, true);
+        v.throwIfInvalid();
+        erase(p.userId(), in.password(), revocations);
+    }
+
+    private void erase(UUID id, String password, Revocations revocations) throws SQLException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         db.tx(c -> {
             int[] admins = new int[1];
             User u = UserStore.lockForAdminChange(c, id, admins).orElseThrow(() -> ApiException.notFound("user"));
+            if (password != null && !hasher.verify(password, UserStore.passwordHash(c, id).orElseThrow())) {
+                throw ApiException.unauthorized("INVALID_CREDENTIALS", "password is incorrect");
+            }
             refuseLastAdmin(u, admins[0], "deleted");
             UserStore.markDeleted(c, id, now);
             return null;

@@ -208,4 +208,35 @@ class AccountRightsIT {
         assertThat(a.api().get("/api/v1/admin/sos", root).status()).as("the last admin keeps its rights")
                 .isEqualTo(200);
     }
+
+    @Test
+    void deleteMe_withThePassword_signsTheAccountOutEverywhere_badInputChangesNothing() {
+        Account u = a.register("passenger");
+        String other = login(b, u.phone(), "password-123");
+        assertThat(b.api().get("/api/v1/me", other).status()).as("cached as valid on b").isEqualTo(200);
+        Client socket = agent.connect("self-" + UUID.randomUUID(), b.api().base(), other);
+        assertThat(socket.connected()).isTrue();
+
+        assertClearError(a.api().raw("DELETE", "/api/v1/me", u.token(), null, null), 400, "MISSING_BODY", null);
+        assertClearError(a.api().raw("DELETE", "/api/v1/me", u.token(), "application/json", "{}".getBytes()), 400,
+                "VALIDATION_FAILED", "password");
+        assertClearError(a.api().raw("DELETE", "/api/v1/me", u.token(), "application/json",
+                "{\"password\":\"password-123\",\"now\":true}".getBytes()), 400, "VALIDATION_FAILED", "now");
+        assertClearError(a.api().raw("DELETE", "/api/v1/me", u.token(), "application/json",
+                "{\"password\":\"not-mine-at-all\"}".getBytes()), 401, "INVALID_CREDENTIALS", null);
+        assertClearError(a.api().raw("DELETE", "/api/v1/me", null, "application/json",
+                "{\"password\":\"password-123\"}".getBytes()), 401, "UNAUTHORIZED", null);
+        assertThat(a.api().get("/api/v1/me", u.token()).status()).as("nothing changed").isEqualTo(200);
+
+        HttpResult deleted = a.api().raw("DELETE", "/api/v1/me", u.token(), "application/json",
+                "{\"password\":\"password-123\"}".getBytes());
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
+        await().atMost(AT_ONCE).until(() -> b.api().get("/api/v1/me", other).status() == 401);
+        assertClearError(b.api().get("/api/v1/me", other), 401, "ACCOUNT_DELETED", null);
+        assertClearError(a.api().get("/api/v1/me", u.token()), 401, "ACCOUNT_DELETED", null);
+        assertThat(socket.awaitEvent("session:revoked", x -> true, AT_ONCE).get(0).path("code").asText())
+                .isEqualTo("ACCOUNT_DELETED");
+        assertThat(a.api().post("/api/v1/auth/login", null, map("phone", u.phone(), "password", "password-123"))
+                .errorCode()).isEqualTo("INVALID_CREDENTIALS");
+    }
 }
