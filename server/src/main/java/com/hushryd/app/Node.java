@@ -493,6 +493,7 @@ public final class Node implements AutoCloseable {
             }
         }), Duration.ofSeconds(30));
         realtime.startHeartbeat(config.presenceTtl());
+        realtime.startSessionSweep(config.protection().sessionTtl());
         cluster.announce(config.host() + ":" + servers.port());
         cluster.heartbeat();
         startPeriodicTasks();

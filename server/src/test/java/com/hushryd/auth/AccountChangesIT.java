@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.hushryd.testing.HttpResult;
+import com.hushryd.testing.SocketIoAgent;
+import com.hushryd.testing.SocketIoAgent.Client;
 import com.hushryd.testing.TcpProxy;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
@@ -16,15 +18,30 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Account changes made outside the API (directly in SQL) reach the session check within SESSION_CACHE_TTL; the admin
+ * Account changes made outside the API (directly in SQL) reach the session check, and the sockets, within
+ * SESSION_CACHE_TTL (about twice it for sockets); the admin
  * account endpoints answer 503 in the error shape while the database is unreachable.
  */
 class AccountChangesIT {
     static final String ADMIN_PHONE = "+919999999983";
     static final String ADMIN_PASSWORD = "admin-password-83";
+
+    static SocketIoAgent agent;
+
+    @BeforeAll
+    static void startAgent() {
+        agent = SocketIoAgent.start();
+    }
+
+    @AfterAll
+    static void stopAgent() {
+        agent.close();
+    }
 
     private static String login(TestNode n, String phone, String password) {
         HttpResult r = n.api().post("/api/v1/auth/login", null, map("phone", phone, "password", password));
@@ -53,6 +70,10 @@ class AccountChangesIT {
             Account marked = node.register("passenger");
             assertThat(node.api().get("/api/v1/admin/sos", root).status()).isEqualTo(200);
             assertThat(node.api().get("/api/v1/me", gone.token()).status()).isEqualTo(200);
+            Client dashboard = agent.connect("sql-demoted-" + UUID.randomUUID(), node.api().base(), root);
+            Client deletedSocket = agent.connect("sql-deleted-" + UUID.randomUUID(), node.api().base(), marked.token());
+            assertThat(dashboard.connected()).isTrue();
+            assertThat(deletedSocket.connected()).isTrue();
             assertThat(node.api().get("/api/v1/me", marked.token()).status()).isEqualTo(200);
 
             sql(node, "UPDATE users SET role = 'passenger' WHERE phone = ?", ADMIN_PHONE);
@@ -73,6 +94,11 @@ class AccountChangesIT {
             }
             assertThat(node.api().get("/api/v1/me", driver.token()).status()).as("others are untouched")
                     .isEqualTo(200);
+            // no invalidation announced these changes: the periodic re-check of sockets finds them
+            assertThat(dashboard.awaitEvent("session:revoked", x -> true, Duration.ofSeconds(15)).get(0)
+                    .path("code").asText()).isEqualTo("TOKEN_REVOKED");
+            assertThat(deletedSocket.awaitEvent("session:revoked", x -> true, Duration.ofSeconds(15)).get(0)
+                    .path("code").asText()).isEqualTo("ACCOUNT_DELETED");
         }
     }
 
