@@ -343,24 +343,24 @@ public final class UserService {
         Role role = v.choice("role", in.role(), List.of(Role.values()), true);
         v.throwIfInvalid();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        boolean[] changed = new boolean[1];
-        User user = db.tx(c -> {
-            int[] admins = new int[1];
-            User u = UserStore.lockForAdminChange(c, id, admins).orElseThrow(() -> ApiException.notFound("user"));
-            if (u.role() == role) {
-                return u;
+        record Change(User user, Role before) {
+        }
+        Change change = db.tx(c -> {
+            UserStore.Locked locked = UserStore.lockForAdminChange(c, id)
+                    .orElseThrow(() -> ApiException.notFound("user"));
+            if (locked.user().role() == role) {
+                return new Change(locked.user(), role);
             }
-            refuseLastAdmin(u, admins[0], "demoted");
-            changed[0] = true;
+            refuseLastAdmin(locked, "demoted");
             Revocations.revokeAllBefore(c, id, now);
-            return UserStore.setRole(c, id, role, now);
+            return new Change(UserStore.setRole(c, id, role, now), locked.user().role());
         });
-        if (changed[0]) {
+        if (change.before() != role) {
             revocations.changed(id);
             forgetProfile(id);
-            log.info("role of account {} changed to {}", id, role.json());
+            log.info("role of account {} changed from {} to {}", id, change.before().json(), role.json());
         }
-        return user;
+        return change.user();
     }
 
     /**
@@ -387,12 +387,12 @@ public final class UserService {
     private void erase(UUID id, String password, Revocations revocations) throws SQLException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         db.tx(c -> {
-            int[] admins = new int[1];
-            User u = UserStore.lockForAdminChange(c, id, admins).orElseThrow(() -> ApiException.notFound("user"));
+            UserStore.Locked locked = UserStore.lockForAdminChange(c, id)
+                    .orElseThrow(() -> ApiException.notFound("user"));
             if (password != null && !hasher.verify(password, UserStore.passwordHash(c, id).orElseThrow())) {
                 throw ApiException.unauthorized("INVALID_CREDENTIALS", "password is incorrect");
             }
-            refuseLastAdmin(u, admins[0], "deleted");
+            refuseLastAdmin(locked, "deleted");
             UserStore.markDeleted(c, id, now);
             return null;
         });
@@ -408,10 +408,10 @@ public final class UserService {
         log.info("account {} deleted", id);
     }
 
-    private static void refuseLastAdmin(User u, int activeAdmins, String what) {
-        if (u.role() == Role.ADMIN && activeAdmins <= 1) {
+    private static void refuseLastAdmin(UserStore.Locked locked, String what) {
+        if (locked.user().role() == Role.ADMIN && locked.activeAdmins() <= 1) {
             throw ApiException.conflict("LAST_ADMIN", "the last active admin cannot be " + what
-                    + "; make another account admin first", Map.of("id", u.id()));
+                    + "; make another account admin first", Map.of("id", locked.user().id()));
         }
     }
 

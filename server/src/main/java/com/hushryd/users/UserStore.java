@@ -30,7 +30,8 @@ final class UserStore {
 
     /** An account that is not deleted. */
     static Optional<User> byId(Connection c, UUID id) throws SQLException {
-        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? AND deleted_at IS NULL", UserStore::user, id);
+        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? AND deleted_at IS NULL", UserStore::user,
+                id);
     }
 
     static Optional<Credentials> credentials(Connection c, String phone) throws SQLException {
@@ -50,16 +51,19 @@ final class UserStore {
                 rs -> rs.getString(1), id);
     }
 
+    /** An account locked for an admin change, and how many active admins there are. */
+    record Locked(User user, int activeAdmins) {
+    }
+
     /**
      * Locks every active admin (in id order, so that concurrent role changes and deletions never deadlock) and then
-     * the account {@code id}; answers the account (empty when absent or deleted) and how many active admins there are.
+     * the account {@code id}; empty when it is absent or deleted.
      */
-    static Optional<User> lockForAdminChange(Connection c, UUID id, int[] activeAdmins) throws SQLException {
+    static Optional<Locked> lockForAdminChange(Connection c, UUID id) throws SQLException {
         List<UUID> admins = Jdbc.list(c, "SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL "
                 + "ORDER BY id FOR UPDATE", rs -> Jdbc.uuid(rs, "id"));
-        activeAdmins[0] = admins.size();
         return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
-                UserStore::user, id);
+                UserStore::user, id).map(u -> new Locked(u, admins.size()));
     }
 
     static User setRole(Connection c, UUID id, Role role, Instant now) throws SQLException {
