@@ -1,8 +1,6 @@
 package com.hushryd.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hushryd.auth.Role;
-import com.hushryd.auth.TokenService;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,9 +48,6 @@ final class UploadsCommand implements Callable<Integer> {
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Node (default: ${DEFAULT-VALUE}).")
     String url;
-
-    @Option(names = "--jwt-secret", required = true, description = "The node's JWT_SECRET (tokens are minted here).")
-    String jwtSecret;
 
     @Option(names = "--concurrency", defaultValue = "7000", description = "Requests in flight at once, one driver each (default: ${DEFAULT-VALUE}).")
     int concurrency;
@@ -82,6 +75,34 @@ final class UploadsCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Registers {@code n} driver accounts (16 at a time) and answers their tokens: a token minted for no account is
+     * refused (rights follow the account, decision 0043), so each driver must exist.
+     */
+    private static List<String> registerDrivers(URI base, int n) throws Exception {
+        Api api = new Api(base);
+        long t0 = System.nanoTime();
+        String run = Long.toString(System.currentTimeMillis() % 100);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<String>> tokens = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String phone = String.format("+917%2s%07d", run, i).replace(' ', '0');
+                tokens.add(pool.submit(() -> api.call("POST", "/auth/register", null, Map.of("phone", phone,
+                        "name", "driver " + phone, "password", "bench-pass-1", "role", "driver"))
+                        .path("accessToken").asText()));
+            }
+            List<String> out = new ArrayList<>(n);
+            for (var t : tokens) {
+                out.add(t.get());
+            }
+            System.out.printf("drivers       registered=%,d in %,d ms%n", n, (System.nanoTime() - t0) / 1_000_000);
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (rounds + 1 > 20) {
@@ -91,11 +112,7 @@ final class UploadsCommand implements Callable<Integer> {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setConnectTimeout(60_000).setIdleTimeout(600));
-        TokenService tokens = new TokenService(jwtSecret, null, Duration.ofHours(2), Clock.systemUTC());
-        List<String> drivers = new ArrayList<>(concurrency);
-        for (int i = 0; i < concurrency; i++) {
-            drivers.add(tokens.issue(UUID.randomUUID(), Role.DRIVER).token());
-        }
+        List<String> drivers = registerDrivers(base, concurrency);
         ServerProbe probe = new ServerProbe(serverPid);
         System.out.printf("# P-UPLOAD against %s: %,d drivers, %,d bytes per upload, %d client event loops, %d cores%n",
                 url, concurrency, size, eventLoops, Runtime.getRuntime().availableProcessors());

@@ -17,6 +17,7 @@ import com.hushryd.protect.ratelimit.RateLimiter;
 import com.hushryd.protect.ratelimit.RedisRateLimiter;
 import com.hushryd.protect.shedding.EventLoopProbe;
 import com.hushryd.protect.shedding.LoadShedder;
+import com.hushryd.users.AdminUserRoutes;
 import com.hushryd.users.SessionRoutes;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.hushryd.chat.ChatRoutes;
@@ -355,6 +356,7 @@ public final class Node implements AutoCloseable {
         users.useCache(cache, protection.profileTtl());
         trips.useCache(cache, protection.tripTtl(), protection.searchTtl());
         users.onProfileChanged(trips::driverChanged);
+        users.onDeleted(trips::accountDeleted);
         Revocations revocations = new Revocations(database, cache, protection.sessionTtl(), clock);
         if (config.adminPhone().isPresent()) {
             try {
@@ -381,6 +383,7 @@ public final class Node implements AutoCloseable {
                 criticalWorkers);
         UserRoutes.register(api, users);
         SessionRoutes.register(api, users, revocations);
+        AdminUserRoutes.register(api, users, revocations);
         TripRoutes.register(api, trips);
 
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
@@ -490,6 +493,7 @@ public final class Node implements AutoCloseable {
             }
         }), Duration.ofSeconds(30));
         realtime.startHeartbeat(config.presenceTtl());
+        realtime.startSessionSweep(config.protection().sessionTtl());
         cluster.announce(config.host() + ":" + servers.port());
         cluster.heartbeat();
         startPeriodicTasks();

@@ -92,7 +92,7 @@ public enum Setting {
     CACHE_PROFILE_TTL("--cache-profile-ttl", "5m", "How long user profiles (GET /users/{id}, GET /me) stay cached."),
     CACHE_TRIP_TTL("--cache-trip-ttl", "30s", "How long a trip (GET /trips/{id}) stays cached."),
     CACHE_SEARCH_TTL("--cache-search-ttl", "30s", "How long a trip search page stays cached."),
-    SESSION_CACHE_TTL("--session-cache-ttl", "30s", "How long a node may trust its cached view of a user's revoked tokens (bounds revocation delay if invalidations are lost)."),
+    SESSION_CACHE_TTL("--session-cache-ttl", "30s", "How long a node may trust its cached view of a user's revoked tokens, role and deletion (bounds the delay if invalidations are lost or the change bypassed the API)."),
     SOS_ESCALATE_AFTER("--sos-escalate-after", "2m", "How long an SOS alert may stay unacknowledged by an admin before it is escalated to the on-call contact."),
     SOS_ONCALL_PHONE("--sos-oncall-phone", null, "Phone of the on-call contact (SMS on escalation). Unset: escalations reach the admins' dashboards only."),
     SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation)."),

@@ -22,18 +22,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Revoked access tokens: logout revokes one token, a password change every token issued before it. PostgreSQL holds
- * the revocations; each user's are cached in the "sessions" namespace of the two-level cache, so a check costs no
- * database call while cached, and a revocation reaches every node through the cache's invalidation (at once while
- * Redis is up, within the namespace TTL when invalidations are lost). With Redis down checks go to the database.
- * When the database is unreachable too, a token whose signature and expiry are valid is accepted (logged): refusing
- * every signed-in request would turn a database outage into a full outage, including reads served from cache.
+ * Whether an access token still speaks for its account: logout revokes one token, a password change or a role change
+ * every token issued before it, and a deleted account (or one whose row is gone) has no valid token at all; a token
+ * whose role claim differs from the account's current role is refused too, so rights follow the account even when
+ * the role was changed outside the API (SQL, another tool). PostgreSQL holds the state; each user's is cached in the
+ * "session-rights" namespace of the two-level cache, so a check costs no database call while cached, and a change
+ * reaches every node through the cache's invalidation (at once while Redis is up, within the namespace TTL when
+ * invalidations are lost or the change bypassed the API). With Redis down checks go to the database. When the
+ * database is unreachable too, a token whose signature and expiry are valid is accepted (logged): refusing every
+ * signed-in request would turn a database outage into a full outage, including reads served from cache.
  */
 public final class Revocations implements SessionCheck {
     private static final Logger log = LoggerFactory.getLogger(Revocations.class);
 
-    /** A user's revocations: tokens issued before {@code notBefore} (may be null), and single revoked token ids. */
-    public record State(Instant notBefore, Set<String> tokenIds) {
+    /**
+     * A user's session state: whether the account is gone (deleted, or no row at all), its current role (null when
+     * gone), tokens issued before {@code notBefore} (may be null), and single revoked token ids.
+     */
+    public record State(boolean deleted, Role role, Instant notBefore, Set<String> tokenIds) {
+        static final State GONE = new State(true, null, null, Set.of());
     }
 
     private final Database db;
@@ -43,7 +50,7 @@ public final class Revocations implements SessionCheck {
 
     public Revocations(Database db, TwoLevelCache cache, Duration ttl, Clock clock) {
         this.db = db;
-        this.cache = cache.namespace("sessions", State.class, ttl, 100_000);
+        this.cache = cache.namespace("session-rights", State.class, ttl, 100_000);
         this.clock = clock;
     }
 
@@ -66,19 +73,34 @@ public final class Revocations implements SessionCheck {
             }
             return;
         }
+        if (s.deleted()) {
+            throw ApiException.unauthorized("ACCOUNT_DELETED", "the account of this access token has been deleted");
+        }
         boolean before = s.notBefore() != null && (p.issuedAt() == null || p.issuedAt().isBefore(s.notBefore()));
         if (before || (p.tokenId() != null && s.tokenIds().contains(p.tokenId()))) {
             throw ApiException.unauthorized("TOKEN_REVOKED", "this access token has been revoked; log in again");
         }
+        if (s.role() != p.role()) {
+            throw ApiException.unauthorized("TOKEN_REVOKED", "the role of this account has changed since this access "
+                    + "token was issued; log in again");
+        }
+    }
+
+    private record Account(Role role, boolean deleted, Instant notBefore) {
     }
 
     private static State load(Database db, UUID userId) throws SQLException {
         return db.read(c -> {
-            Instant notBefore = Jdbc.one(c, "SELECT not_before FROM token_cutoffs WHERE user_id = ?",
-                    rs -> Jdbc.instant(rs, "not_before"), userId).orElse(null);
+            Account account = Jdbc.one(c, "SELECT u.role, u.deleted_at IS NOT NULL AS deleted, t.not_before "
+                    + "FROM users u LEFT JOIN token_cutoffs t ON t.user_id = u.id WHERE u.id = ?",
+                    rs -> new Account(Role.fromJson(rs.getString("role")), rs.getBoolean("deleted"),
+                            Jdbc.instant(rs, "not_before")), userId).orElse(null);
+            if (account == null || account.deleted()) {
+                return State.GONE;
+            }
             List<String> ids = Jdbc.list(c, "SELECT token_id FROM token_revocations WHERE user_id = ? "
                     + "AND expires_at > now()", rs -> rs.getString("token_id"), userId);
-            return new State(notBefore, Set.copyOf(new HashSet<>(ids)));
+            return new State(false, account.role(), account.notBefore(), Set.copyOf(new HashSet<>(ids)));
         });
     }
 
@@ -130,7 +152,10 @@ public final class Revocations implements SessionCheck {
                 + "DO UPDATE SET not_before = EXCLUDED.not_before", userId, at.truncatedTo(ChronoUnit.MILLIS));
     }
 
-    /** Makes every node re-read the user's revocations (call after a transaction that changed them committed). */
+    /**
+     * Makes every node re-read the user's session state (call after a transaction that revoked tokens, changed the
+     * role or deleted the account committed); nodes then disconnect the sockets of tokens no longer valid.
+     */
     public void changed(UUID userId) {
         cache.invalidate(userId.toString());
     }

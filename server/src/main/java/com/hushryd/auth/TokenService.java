@@ -14,9 +14,11 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Issues and verifies HS256 access tokens. Tokens are signed with the current secret; tokens signed with the previous
@@ -24,7 +26,14 @@ import java.util.UUID;
  */
 public final class TokenService {
     private static final String ISSUER = "hushryd";
-    private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    /**
+     * How far the clocks of the issuing and the verifying node may disagree: an expired token is accepted for this
+     * long after {@code exp}, and a token issued ({@code iat}) or valid from ({@code nbf}) up to this far in the
+     * future is accepted; beyond it the token is refused.
+     */
+    public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+    /** One JWS segment in strict base64url: the URL-safe alphabet, no padding, nothing else. */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]+");
     private static final String ISSUED_MS = "iat_ms";
 
     private final MACSigner signer;
@@ -72,8 +81,15 @@ public final class TokenService {
         return new IssuedToken(jwt.serialize(), exp, ttl.toSeconds());
     }
 
-    /** The caller proven by this token, or a 401 saying why not (malformed, bad signature, expired). */
+    /**
+     * The caller proven by this token, or a 401 saying why not (malformed, bad signature, expired, issued in the
+     * future). Each of the three segments must be canonical base64url: a signature with padding or stray characters
+     * appended decodes to the same bytes, and is refused rather than accepted as a second spelling of the token.
+     */
     public Principal verify(String token) {
+        if (!strictlyEncoded(token)) {
+            throw ApiException.unauthorized("INVALID_TOKEN", "access token is malformed");
+        }
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
@@ -92,20 +108,48 @@ public final class TokenService {
         if (exp == null || exp.toInstant().plus(CLOCK_SKEW).isBefore(clock.instant())) {
             throw ApiException.unauthorized("TOKEN_EXPIRED", "access token has expired");
         }
+        Instant latestIssue = clock.instant().plus(CLOCK_SKEW);
+        Date iat = claims.getIssueTime();
+        Date nbf = claims.getNotBeforeTime();
+        Object ms = claims.getClaim(ISSUED_MS);
+        if ((iat != null && iat.toInstant().isAfter(latestIssue))
+                || (nbf != null && nbf.toInstant().isAfter(latestIssue))
+                || (ms instanceof Number n && Instant.ofEpochMilli(n.longValue()).isAfter(latestIssue))) {
+            throw ApiException.unauthorized("INVALID_TOKEN", "access token is not valid yet (issued in the future)");
+        }
         Object role = claims.getClaim("role");
         Role r = role instanceof String s ? Role.fromJson(s) : null;
         if (!ISSUER.equals(claims.getIssuer()) || claims.getSubject() == null || r == null) {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }
         try {
-            Date iat = claims.getIssueTime();
-            Object ms = claims.getClaim(ISSUED_MS);
             Instant issued = ms instanceof Number n ? Instant.ofEpochMilli(n.longValue())
                     : iat == null ? null : iat.toInstant();
             return new Principal(UUID.fromString(claims.getSubject()), r, exp.toInstant(), claims.getJWTID(), issued);
         } catch (IllegalArgumentException e) {
             throw ApiException.unauthorized("INVALID_TOKEN", "access token claims are invalid");
         }
+    }
+
+    /** Three non-empty segments, each canonical unpadded base64url (re-encoding its bytes gives it back). */
+    private static boolean strictlyEncoded(String token) {
+        if (token == null) {
+            return false;
+        }
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) {
+            return false;
+        }
+        for (String part : parts) {
+            if (!SEGMENT.matcher(part).matches() || part.length() % 4 == 1) {
+                return false;
+            }
+            byte[] bytes = Base64.getUrlDecoder().decode(part);
+            if (!Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(part)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean signatureValid(SignedJWT jwt) {

@@ -142,6 +142,7 @@ public final class RealtimeApp {
             return;
         }
         workers.executeBlocking(() -> {
+            Exception failed = null;
             for (SioSocket socket : sockets) {
                 try {
                     sessions.check(socket.user(), RouteClass.NORMAL);
@@ -150,11 +151,25 @@ public final class RealtimeApp {
                         socket.emit("session:revoked", Map.of("code", e.code(), "message", e.getMessage()));
                         socket.disconnect();
                     }
+                } catch (Exception e) {
+                    failed = e; // the other sockets are still checked; this one is retried by the next sweep
                 }
+            }
+            if (failed != null) {
+                throw failed;
             }
             return null;
         }, false).onFailure(e -> log.warn("re-checking the sessions of {} failed: {}", userId == null ? "every user"
                 : userId, e.toString()));
+    }
+
+    /**
+     * Re-checks every socket of this node every {@code every} (the session cache TTL), so that a change no
+     * invalidation announced (a role or deletion written in SQL, or an invalidation lost while Redis was down)
+     * disconnects the sockets it ends within about twice that time, as the HTTP API refuses their requests within it.
+     */
+    public long startSessionSweep(Duration every) {
+        return vertx.setPeriodic(Math.max(1000, every.toMillis()), id -> recheckSessions(null));
     }
 
     /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */

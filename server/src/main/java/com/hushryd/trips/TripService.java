@@ -342,6 +342,38 @@ public final class TripService {
         return cancelled;
     }
 
+    /**
+     * An account was deleted: its scheduled trips are cancelled (their passengers hear it as from any cancellation)
+     * and its confirmed bookings on scheduled trips are cancelled, giving the seats back. Runs after the deletion
+     * committed; a failure is logged and leaves the rest for an operator (the account can no longer act either way).
+     */
+    public void accountDeleted(UUID userId) {
+        try {
+            List<UUID> trips = db.read(c -> Jdbc.list(c, "SELECT id FROM trips WHERE driver_id = ? "
+                    + "AND status = 'scheduled'", rs -> Jdbc.uuid(rs, "id"), userId));
+            for (UUID trip : trips) {
+                try {
+                    transition(new Principal(userId, Role.DRIVER), trip, Action.CANCEL);
+                } catch (ApiException e) {
+                    // started or cancelled meanwhile: nothing left to cancel
+                }
+            }
+            List<UUID> bookings = db.read(c -> Jdbc.list(c, "SELECT b.id FROM bookings b JOIN trips t ON t.id = "
+                    + "b.trip_id WHERE b.passenger_id = ? AND b.status = 'confirmed' AND t.status = 'scheduled'",
+                    rs -> Jdbc.uuid(rs, "id"), userId));
+            for (UUID booking : bookings) {
+                try {
+                    cancelBooking(new Principal(userId, Role.PASSENGER), booking);
+                } catch (ApiException e) {
+                    // cancelled, or its trip started, meanwhile
+                }
+            }
+        } catch (SQLException e) {
+            org.slf4j.LoggerFactory.getLogger(TripService.class).warn("the trips and bookings of deleted account {} "
+                    + "could not all be cancelled: {}", userId, e.toString());
+        }
+    }
+
     /** The caller's bookings: a passenger's own, a driver's on their trips, or any for an admin. */
     public Page<Booking> bookings(Principal p, UUID tripId, Integer limit, String cursor) throws SQLException {
         Cursor after = cursor == null ? null : Cursor.decode(cursor);

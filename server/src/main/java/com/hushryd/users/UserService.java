@@ -43,6 +43,8 @@ public final class UserService {
     private TwoLevelCache.Namespace<Me> meCache;
     private final List<java.util.function.Consumer<UUID>> profileListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<UUID>> deletionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public UserService(Database db, PasswordHasher hasher, TokenService tokens, Clock clock) {
         this.db = db;
@@ -325,6 +327,97 @@ public final class UserService {
         revocations.changed(p.userId());
         forgetProfile(p.userId());
         return issue(user);
+    }
+
+    public record RoleInput(String role) {
+    }
+
+    /**
+     * An admin sets the role of account {@code id}. A change revokes every token the account holds (in the same
+     * transaction) and makes every node re-read its session state, so the old rights end everywhere at once and the
+     * account's sockets are disconnected; setting the role it already has changes nothing. The last active admin
+     * cannot be demoted (409 LAST_ADMIN).
+     */
+    public User changeRole(UUID id, RoleInput in, Revocations revocations) throws SQLException {
+        Validator v = new Validator();
+        Role role = v.choice("role", in.role(), List.of(Role.values()), true);
+        v.throwIfInvalid();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        record Change(User user, Role before) {
+        }
+        Change change = db.tx(c -> {
+            UserStore.Locked locked = UserStore.lockForAdminChange(c, id)
+                    .orElseThrow(() -> ApiException.notFound("user"));
+            if (locked.user().role() == role) {
+                return new Change(locked.user(), role);
+            }
+            refuseLastAdmin(locked, "demoted");
+            Revocations.revokeAllBefore(c, id, now);
+            return new Change(UserStore.setRole(c, id, role, now), locked.user().role());
+        });
+        if (change.before() != role) {
+            revocations.changed(id);
+            forgetProfile(id);
+            log.info("role of account {} changed from {} to {}", id, change.before().json(), role.json());
+        }
+        return change.user();
+    }
+
+    /**
+     * An admin deletes account {@code id} (decision 0043): the row stays, marked deleted, with its personal data
+     * erased, so the trips, bookings, SOS alerts and messages that name it stay valid; every token of the account is
+     * refused from then on, on every node at once, and its sockets are disconnected. The last active admin cannot be
+     * deleted (409 LAST_ADMIN); an absent or already deleted account is a 404.
+     */
+    public void delete(UUID id, Revocations revocations) throws SQLException {
+        erase(id, null, revocations);
+    }
+
+    public record DeleteMeInput(String password) {
+    }
+
+    /** The caller deletes their own account, confirming with their password; otherwise as {@link #delete}. */
+    public void deleteMe(Principal p, DeleteMeInput in, Revocations revocations) throws SQLException {
+        Validator v = new Validator();
+        v.text("password", in.password(), 1, 1024, true);
+        v.throwIfInvalid();
+        erase(p.userId(), in.password(), revocations);
+    }
+
+    private void erase(UUID id, String password, Revocations revocations) throws SQLException {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        db.tx(c -> {
+            UserStore.Locked locked = UserStore.lockForAdminChange(c, id)
+                    .orElseThrow(() -> ApiException.notFound("user"));
+            if (password != null && !hasher.verify(password, UserStore.passwordHash(c, id).orElseThrow())) {
+                throw ApiException.unauthorized("INVALID_CREDENTIALS", "password is incorrect");
+            }
+            refuseLastAdmin(locked, "deleted");
+            UserStore.markDeleted(c, id, now);
+            return null;
+        });
+        revocations.changed(id);
+        profileChanged(id);
+        for (var listener : deletionListeners) {
+            try {
+                listener.accept(id);
+            } catch (RuntimeException e) {
+                log.warn("a listener of the deletion of account {} failed: {}", id, e.toString());
+            }
+        }
+        log.info("account {} deleted", id);
+    }
+
+    private static void refuseLastAdmin(UserStore.Locked locked, String what) {
+        if (locked.user().role() == Role.ADMIN && locked.activeAdmins() <= 1) {
+            throw ApiException.conflict("LAST_ADMIN", "the last active admin cannot be " + what
+                    + "; make another account admin first", Map.of("id", locked.user().id()));
+        }
+    }
+
+    /** Called after an account was deleted (e.g. its scheduled trips and bookings are cancelled). */
+    public void onDeleted(java.util.function.Consumer<UUID> listener) {
+        deletionListeners.add(listener);
     }
 
     /** Display names of these users (absent ids are left out). */

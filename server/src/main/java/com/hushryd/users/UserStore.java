@@ -15,6 +15,8 @@ import java.util.UUID;
 final class UserStore {
     static final String PHONE_UNIQUE = "users_phone_key";
     static final String EMAIL_UNIQUE = "users_email_key";
+    /** The display name of a deleted account (shown where its trips, bookings and messages are listed). */
+    static final String DELETED_NAME = "Deleted user";
     private static final String COLUMNS = "id, phone, name, email, role, created_at, updated_at";
 
     record Credentials(User user, String passwordHash) {
@@ -26,24 +28,58 @@ final class UserStore {
                 u.id(), u.phone(), u.name(), u.email(), passwordHash, u.role(), u.createdAt(), u.updatedAt());
     }
 
+    /** An account that is not deleted. */
     static Optional<User> byId(Connection c, UUID id) throws SQLException {
-        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?", UserStore::user, id);
+        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? AND deleted_at IS NULL", UserStore::user,
+                id);
     }
 
     static Optional<Credentials> credentials(Connection c, String phone) throws SQLException {
-        return Jdbc.one(c, "SELECT " + COLUMNS + ", password_hash FROM users WHERE phone = ?",
+        return Jdbc.one(c, "SELECT " + COLUMNS + ", password_hash FROM users WHERE phone = ? AND deleted_at IS NULL",
                 rs -> new Credentials(user(rs), rs.getString("password_hash")), phone);
     }
 
     static Optional<User> update(Connection c, UUID id, String name, boolean setEmail, String email, Instant now)
             throws SQLException {
         return Jdbc.one(c, "UPDATE users SET name = COALESCE(?, name), "
-                + "email = CASE WHEN ? THEN ? ELSE email END, updated_at = ? WHERE id = ? RETURNING " + COLUMNS,
-                UserStore::user, name, setEmail, email, now, id);
+                + "email = CASE WHEN ? THEN ? ELSE email END, updated_at = ? WHERE id = ? AND deleted_at IS NULL "
+                + "RETURNING " + COLUMNS, UserStore::user, name, setEmail, email, now, id);
     }
 
     static Optional<String> passwordHash(Connection c, UUID id) throws SQLException {
-        return Jdbc.one(c, "SELECT password_hash FROM users WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id);
+        return Jdbc.one(c, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
+                rs -> rs.getString(1), id);
+    }
+
+    /** An account locked for an admin change, and how many active admins there are. */
+    record Locked(User user, int activeAdmins) {
+    }
+
+    /**
+     * Locks every active admin (in id order, so that concurrent role changes and deletions never deadlock) and then
+     * the account {@code id}; empty when it is absent or deleted.
+     */
+    static Optional<Locked> lockForAdminChange(Connection c, UUID id) throws SQLException {
+        List<UUID> admins = Jdbc.list(c, "SELECT id FROM users WHERE role = 'admin' AND deleted_at IS NULL "
+                + "ORDER BY id FOR UPDATE", rs -> Jdbc.uuid(rs, "id"));
+        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
+                UserStore::user, id).map(u -> new Locked(u, admins.size()));
+    }
+
+    static User setRole(Connection c, UUID id, Role role, Instant now) throws SQLException {
+        return Jdbc.one(c, "UPDATE users SET role = ?, updated_at = ? WHERE id = ? RETURNING " + COLUMNS,
+                UserStore::user, role, now, id).orElseThrow();
+    }
+
+    /**
+     * Marks the account deleted and erases its personal data (decision 0043): the phone becomes a placeholder that no
+     * one can log in with or register (so the real phone is free again), the name a fixed text, the email and
+     * emergency contacts are removed, and the password hash can match no password.
+     */
+    static void markDeleted(Connection c, UUID id, Instant now) throws SQLException {
+        Jdbc.update(c, "UPDATE users SET deleted_at = ?, updated_at = ?, phone = 'deleted:' || id::text, "
+                + "name = ?, email = NULL, password_hash = '!' WHERE id = ?", now, now, DELETED_NAME, id);
+        Jdbc.update(c, "DELETE FROM emergency_contacts WHERE user_id = ?", id);
     }
 
     static void setPassword(Connection c, UUID id, String hash, Instant now) throws SQLException {

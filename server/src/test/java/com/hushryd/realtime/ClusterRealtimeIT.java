@@ -38,6 +38,8 @@ class ClusterRealtimeIT {
     static String database;
     static TestNode a;
     static TestNode b;
+    static final String ADMIN_PHONE = "+919999999982";
+    static final String ADMIN_PASSWORD = "admin-password-82";
     static SocketIoAgent agent;
 
     @BeforeAll
@@ -51,7 +53,7 @@ class ClusterRealtimeIT {
 
     static TestNode node(String id) {
         return TestNode.start(Map.of("DATABASE_URL", database, "REDIS_URL", redis.url(), "NODE_ID", id,
-                "PRESENCE_TTL", "3s"));
+                "PRESENCE_TTL", "3s", "ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD));
     }
 
     @AfterAll
@@ -227,9 +229,11 @@ class ClusterRealtimeIT {
         });
     }
 
+    /** A token of the admin account (a token minted for no account is refused: rights follow the account). */
     private static String adminToken() {
-        return new com.hushryd.auth.TokenService(TestNode.JWT_SECRET, null, Duration.ofHours(1),
-                java.time.Clock.systemUTC()).issue(UUID.randomUUID(), com.hushryd.auth.Role.ADMIN).token();
+        HttpResult r = a.api().post("/api/v1/auth/login", null, map("phone", ADMIN_PHONE, "password", ADMIN_PASSWORD));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.str("accessToken");
     }
 
     static int freePort() throws IOException {
