@@ -39,6 +39,7 @@ import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiRouter;
+import com.hushryd.http.Json;
 import com.hushryd.jobs.BuiltinJobs;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobMetrics;
@@ -66,6 +67,7 @@ import com.hushryd.sos.SosJobs;
 import com.hushryd.sos.SosRoutes;
 import com.hushryd.sos.SosService;
 import com.hushryd.sos.SosTracker;
+import com.hushryd.store.RedisConnector;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
@@ -155,6 +157,7 @@ public final class Node implements AutoCloseable {
     private final boolean serveHttp;
     private boolean closed;
     private final Breakers breakers = new Breakers();
+    private CircuitBreaker redisBreaker;
     private RateLimiter rateLimiter;
     private RemoteCache remoteCache;
     private TwoLevelCache cache;
@@ -399,6 +402,10 @@ public final class Node implements AutoCloseable {
             log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
         }
         gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
+        metrics.gauge("hushryd.realtime.broker.held", "broadcasts and commands waiting for the broker's engine (Redis) "
+                + "to return", () -> broker.stats().held());
+        metrics.gauge("hushryd.realtime.broker.dropped", "broadcasts and commands that never reached the other nodes",
+                () -> broker.stats().dropped());
         inApp.attach(gateway);
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
         RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
@@ -413,10 +420,17 @@ public final class Node implements AutoCloseable {
         ChatRoutes.register(io.namespace("/"), chat, workers);
         ChatRoutes.register(api, chat);
         if (config.redis().isPresent()) {
-            locationStore = new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
-                    config.locationTtl(), clock);
+            // while Redis is unreachable, tracking goes on with this node's own copy (decision 0016)
+            locationStore = new com.hushryd.location.FailoverLocationStore(
+                    new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
+                            config.locationTtl(), clock),
+                    new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock),
+                    l -> com.hushryd.location.LocationService.broadcast(gateway, l, Json.write(l)).remote());
         } else {
             locationStore = new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock);
+        }
+        if (redisBreaker != null) {
+            halfOpenWhenBack(redisBreaker, locationStore);
         }
         locationHistory = new com.hushryd.location.LocationHistory(database, config.locationHistoryBuffer(),
                 config.locationHistoryBatch(), config.locationHistoryFlush());
@@ -499,6 +513,25 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * When a dependency is reachable again (one of {@code signal}'s connections is back), its open breaker lets a
+     * trial call through {@link RedisConnector#SETTLE} later, once every connection of this node had time to
+     * reconnect, rather than when its open window ends: recovery within seconds of the return (decision 0032).
+     */
+    private static void halfOpenWhenBack(CircuitBreaker breaker, com.hushryd.location.LocationStore signal) {
+        java.util.concurrent.Executor settled = java.util.concurrent.CompletableFuture.delayedExecutor(
+                RedisConnector.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        signal.onReturn(() -> settled.execute(() -> {
+            try {
+                if (breaker.getState() == CircuitBreaker.State.OPEN) {
+                    breaker.transitionToHalfOpenState();
+                }
+            } catch (IllegalStateException raced) {
+                // it turned half-open by itself meanwhile
+            }
+        }));
+    }
+
+    /**
      * The Redis circuit breaker, the rate limiter (Redis with a local fallback, or local) and the two-level cache
      * (L1 + Redis, or L1 only), by whether REDIS_URL is set.
      */
@@ -508,7 +541,7 @@ public final class Node implements AutoCloseable {
         Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
         if (config.redis().isPresent()) {
             RedisUrl redis = config.redis().get();
-            CircuitBreaker redisBreaker = breakers.create("redis", protection.redis(), e -> true);
+            redisBreaker = breakers.create("redis", protection.redis(), e -> true);
             remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
             cache = new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone, Duration.ofSeconds(5));
             if (limits != null) {

@@ -96,6 +96,15 @@ public final class MemoryLocationStore implements LocationStore {
         return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
     }
 
+    /** A driver in the index (not expired): where and when last seen. */
+    public Optional<NearbyDriver> driver(UUID driverId) {
+        Driver d = drivers.get(driverId);
+        if (d == null || d.seenAt() + ttl.toMillis() <= clock.millis()) {
+            return Optional.empty();
+        }
+        return Optional.of(new NearbyDriver(driverId, d.lat(), d.lng(), 0, Instant.ofEpochMilli(d.seenAt())));
+    }
+
     @Override
     public String name() {
         return "in-process";
