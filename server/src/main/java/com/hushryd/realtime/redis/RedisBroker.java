@@ -65,6 +65,7 @@ public final class RedisBroker implements Broker {
     private volatile boolean pubUp = true;
     private volatile Receiver receiver;
     private volatile boolean connected = true;
+    private volatile boolean closing;
 
     public RedisBroker(RedisUrl url, String nodeId) {
         this(url, nodeId, HOLD_AT_MOST);
@@ -118,7 +119,7 @@ public final class RedisBroker implements Broker {
 
             @Override
             public void onRedisDisconnected(io.lettuce.core.RedisChannelHandler<?, ?> connection) {
-                if (connection == sub && connected) {
+                if (connection == sub && connected && !closing) {
                     connected = false;
                     log.warn("realtime broker lost Redis; broadcasts reach this node's sockets, and the other nodes "
                             + "when it returns (up to {} held)", holdAtMost);
@@ -315,6 +316,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void close() {
+        closing = true;
         sub.close();
         pub.close();
         client.shutdown();
