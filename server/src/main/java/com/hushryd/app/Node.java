@@ -259,7 +259,8 @@ public final class Node implements AutoCloseable {
             // in-app notifications reach sockets through this node's gateway (attached once it exists)
             notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
         } else if (config.redis().isPresent()) {
-            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId());
+            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId(),
+                    config.realtimeOutageHold());
             inApp.attach(workerBroker);
             notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
         } else {
@@ -391,7 +392,7 @@ public final class Node implements AutoCloseable {
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
                 config.realtimeCorsOrigins()), io);
         if (config.redis().isPresent()) {
-            broker = new RedisBroker(config.redis().get(), config.nodeId());
+            broker = new RedisBroker(config.redis().get(), config.nodeId(), config.realtimeOutageHold());
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
             recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
             log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());

@@ -39,7 +39,7 @@ public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     static final String PREFIX = "hushryd:rt:{";
     static final byte[] CONTROL_CHANNEL = "hushryd:rt:control".getBytes(StandardCharsets.UTF_8);
-    /** Messages held while Redis is unreachable, by default (about a minute of a busy node's chat and control). */
+    /** Messages held while Redis is unreachable, by default ({@code REALTIME_OUTAGE_HOLD}). */
     public static final int HOLD_AT_MOST = 10_000;
 
     private record Held(byte[] channel, byte[] message) {
