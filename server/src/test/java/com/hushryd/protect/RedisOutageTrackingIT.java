@@ -68,6 +68,18 @@ class RedisOutageTrackingIT {
                 .path("state").asText();
     }
 
+    /** Whether the driver's conversation list on {@code node} shows the passenger online. */
+    private static boolean passengerOnline(TestNode node, Ride r) {
+        for (JsonNode c : node.api().get("/api/v1/conversations", r.driver().token()).json().path("items")) {
+            for (JsonNode p : c.path("participants")) {
+                if (p.path("id").asText().equals(r.passenger().id())) {
+                    return p.path("online").asBoolean();
+                }
+            }
+        }
+        return false;
+    }
+
     /** An acknowledged round trip: whatever was sent to the client before has arrived. */
     private static void settle(Client c) {
         c.emitWithAck("no:such:event", Map.of());
@@ -82,6 +94,10 @@ class RedisOutageTrackingIT {
         Client driver = agent.connect(name("d"), a.api().base(), r.driver().token());
         stopRedis();
         try {
+            // a watcher connecting during the outage (presence cannot be registered) is not refused
+            Client late = agent.connect(name("late"), a.api().base(), r.passenger().token());
+            JsonNode subscribed = late.emitWithAck("track:subscribe", r.trip()).get(0);
+            assertThat(subscribed.path("ok").asBoolean()).as(subscribed.toString()).isTrue();
             for (int i = 1; i <= 5; i++) {
                 double lat = 18.50 + i / 1000.0;
                 HttpResult posted = a.api().post("/api/v1/trips/" + r.trip() + "/location", r.driver().token(),
@@ -101,6 +117,11 @@ class RedisOutageTrackingIT {
             }
             settle(passenger);
             assertThat(passenger.eventsNamed("location:update")).as("each update once").isEmpty();
+            for (int i = 1; i <= 10; i++) {
+                assertThat(late.awaitEvent("location:update").get(0).path("lat").asDouble())
+                        .isEqualTo(18.50 + i / 1000.0);
+            }
+            passenger.disconnect();
             assertThat(a.api().get("/api/v1/trips/" + r.trip() + "/location", r.passenger().token()).json()
                     .path("lat").asDouble()).as("the latest location, from this node's copy").isEqualTo(18.51);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.api()
@@ -119,6 +140,8 @@ class RedisOutageTrackingIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cluster.b.api()
                 .get("/api/v1/trips/" + r.trip() + "/location", r.passenger().token()).json().path("lat").asDouble())
                 .isEqualTo(18.51));
+        // the socket that connected during the outage is registered once Redis is back: the passenger is online
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(passengerOnline(cluster.b, r)).isTrue());
     }
 
     @Test
