@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * so ({@link Written#shared()} false): the location is kept and readable on this node, the caller delivers it to this
  * node's sockets only. When the shared store is back, each location kept only here is written to it, newest wins
  * (the store's own timestamp rule), and published to the other nodes' subscribers; drivers who went online or
- * offline meanwhile are written back too. Nothing here waits for Redis: each decision is per call.
+ * offline meanwhile are written back too. So are, unpublished, the other latest locations this node has seen (a Redis
+ * restarted empty has lost them; where Redis still has them, or newer ones, the timestamp rule leaves them be).
+ * Nothing here waits for Redis: each decision is per call.
  */
 public final class FailoverLocationStore implements LocationStore {
     private static final Logger log = LoggerFactory.getLogger(FailoverLocationStore.class);
@@ -118,6 +120,12 @@ public final class FailoverLocationStore implements LocationStore {
         if (!shared.reachable()) {
             return;
         }
+        // what Redis may have lost (restarted empty): restored, not announced (nothing new happened)
+        local.forEachLatest(l -> {
+            if (!unsharedTrips.contains(l.tripId())) {
+                shared.put(l, Json.write(l), null);
+            }
+        });
         int trips = 0;
         for (UUID tripId : unsharedTrips) {
             unsharedTrips.remove(tripId);

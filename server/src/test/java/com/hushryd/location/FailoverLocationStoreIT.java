@@ -44,7 +44,7 @@ class FailoverLocationStoreIT extends LocationStoreContract {
     }
 
     @Test
-    void redisDown_writesStayOnThisNodeAndSaySo_thenAreWrittenBackNewestWins() throws Exception {
+    void redisDown_writesStayOnThisNodeAndSaySo_thenEverythingIsWrittenBackNewestWins() throws Exception {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         UUID kept = UUID.randomUUID();
         UUID overtaken = UUID.randomUUID();
@@ -52,7 +52,10 @@ class FailoverLocationStoreIT extends LocationStoreContract {
         try (LocationStore failover = create(Duration.ofMinutes(5), Clock.systemUTC());
                 LocationStore otherNode = new RedisLocationStore(RedisUrl.parse(redis.url()), "other",
                         Duration.ofMinutes(5), Clock.systemUTC())) {
-            redis.stop();
+            UUID before = UUID.randomUUID();
+            LocationStore.Written healthy = get(failover.write(at(before, 17.0, now), null, null));
+            assertThat(healthy.shared()).isTrue();
+            redis.stop(); // and it comes back empty (no persistence)
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> !failover.reachable());
                 LocationStore.Written w = get(failover.write(at(kept, 18.1, now), null, null));
@@ -79,6 +82,8 @@ class FailoverLocationStoreIT extends LocationStoreContract {
                         .contains(driver);
             });
             assertThat(get(otherNode.latest(overtaken))).map(Location::lat).as("newest wins").contains(19.2);
+            assertThat(get(otherNode.latest(before))).map(Location::lat).as("what the restarted Redis lost")
+                    .contains(17.0);
             assertThat(get(failover.latest(overtaken))).map(Location::lat).contains(19.2);
             LocationStore.Written after = get(failover.write(at(kept, 18.2, now.plusSeconds(2)), null, null));
             assertThat(after.shared()).isTrue();

@@ -102,6 +102,16 @@ public final class MemoryLocationStore implements LocationStore {
         return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
     }
 
+    /** Every trip's latest location that has not expired. */
+    public void forEachLatest(java.util.function.Consumer<Location> action) {
+        long now = clock.millis();
+        latest.values().forEach(s -> {
+            if (s.expiresAt() > now) {
+                action.accept(s.location());
+            }
+        });
+    }
+
     /** A driver in the index (not expired): where and when last seen. */
     public Optional<NearbyDriver> driver(UUID driverId) {
         Driver d = drivers.get(driverId);
