@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shared store (Redis) with this node's own copy as the fallback, so that tracking survives a Redis outage
- * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be reached (its
- * connection is down or a call fails for want of an answer), writes and reads are served by the copy alone and say
+ * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be used (its connection
+ * is down, or a call fails: no answer in time, or Redis refusing, e.g. still loading after a restart), writes and
+ * reads are served by the copy alone and say
  * so ({@link Written#shared()} false): the location is kept and readable on this node, the caller delivers it to this
  * node's sockets only. When the shared store is back, each location kept only here is written to it, newest wins
  * (the store's own timestamp rule), and published to the other nodes' subscribers; drivers who went online or
@@ -79,7 +80,7 @@ public final class FailoverLocationStore implements LocationStore {
                 local.put(l);
                 recovered();
                 out.complete(new Written(stored, true));
-            } else if (RedisConnector.unreachable(e)) {
+            } else if (RedisConnector.redisFailure(e)) {
                 out.complete(keepLocally(l));
             } else {
                 out.completeExceptionally(e);
@@ -202,7 +203,7 @@ public final class FailoverLocationStore implements LocationStore {
             if (e == null) {
                 recovered();
                 out.complete(r);
-            } else if (RedisConnector.unreachable(e)) {
+            } else if (RedisConnector.redisFailure(e)) {
                 unsharedDrivers.add(driverId);
                 out.complete(fallback);
             } else {
@@ -226,7 +227,7 @@ public final class FailoverLocationStore implements LocationStore {
         call.whenComplete((r, e) -> {
             if (e == null) {
                 out.complete(r);
-            } else if (RedisConnector.unreachable(e)) {
+            } else if (RedisConnector.redisFailure(e)) {
                 local.get().whenComplete((r2, e2) -> {
                     if (e2 == null) {
                         out.complete(r2);

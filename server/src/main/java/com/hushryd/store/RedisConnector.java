@@ -92,12 +92,12 @@ public final class RedisConnector {
         });
     }
 
-    /** Whether {@code e} (or a cause) says Redis could not be reached or did not answer, rather than refused a command. */
-    public static boolean unreachable(Throwable e) {
+    /**
+     * Whether {@code e} (or a cause) is Redis failing: unreachable, not answering in time, or refusing commands it would
+     * normally run (loading its data after a restart, a read-only replica during a failover, out of memory).
+     */
+    public static boolean redisFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
-                return false;
-            }
             if (t instanceof io.lettuce.core.RedisException || t instanceof java.io.IOException
                     || t instanceof java.util.concurrent.TimeoutException) {
                 return true;
