@@ -20,8 +20,6 @@ import org.junit.jupiter.api.Test;
 /** The Redis store with the node's own copy: passes the contract, and keeps tracking through a Redis outage. */
 class FailoverLocationStoreIT extends LocationStoreContract {
     static TestRedis.Dedicated redis;
-    /** Write-backs waiting to run: the test decides when "Redis has settled". */
-    private final ConcurrentLinkedQueue<Runnable> settled = new ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void startRedis() {
@@ -35,6 +33,11 @@ class FailoverLocationStoreIT extends LocationStoreContract {
 
     @Override
     protected LocationStore create(Duration ttl, Clock clock) {
+        return create(ttl, clock, new ConcurrentLinkedQueue<>());
+    }
+
+    /** {@code settled}: write-backs waiting to run; the test decides when "Redis has settled". */
+    private static LocationStore create(Duration ttl, Clock clock, ConcurrentLinkedQueue<Runnable> settled) {
         return new FailoverLocationStore(new RedisLocationStore(RedisUrl.parse(redis.url()), "test", ttl, clock),
                 new MemoryLocationStore(ttl, clock), l -> null, settled::add);
     }
@@ -49,7 +52,8 @@ class FailoverLocationStoreIT extends LocationStoreContract {
         UUID kept = UUID.randomUUID();
         UUID overtaken = UUID.randomUUID();
         UUID driver = UUID.randomUUID();
-        try (LocationStore failover = create(Duration.ofMinutes(5), Clock.systemUTC());
+        ConcurrentLinkedQueue<Runnable> settled = new ConcurrentLinkedQueue<>();
+        try (LocationStore failover = create(Duration.ofMinutes(5), Clock.systemUTC(), settled);
                 LocationStore otherNode = new RedisLocationStore(RedisUrl.parse(redis.url()), "other",
                         Duration.ofMinutes(5), Clock.systemUTC())) {
             UUID before = UUID.randomUUID();
@@ -75,7 +79,9 @@ class FailoverLocationStoreIT extends LocationStoreContract {
             // another node wrote a newer location for one trip before this node's copy went back
             assertThat(get(otherNode.put(at(overtaken, 19.2, now.plusSeconds(1))))).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> !settled.isEmpty());
-            settled.poll().run();
+            for (Runnable r = settled.poll(); r != null; r = settled.poll()) {
+                r.run();
+            }
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(get(otherNode.latest(kept))).map(Location::lat).as("written back").contains(18.1);
                 assertThat(get(otherNode.nearby(18.5, 73.8, 5, 10))).extracting(NearbyDriver::driverId)
