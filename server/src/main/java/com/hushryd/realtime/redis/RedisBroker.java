@@ -208,9 +208,13 @@ public final class RedisBroker implements Broker {
                 if (e == null) {
                     published.incrementAndGet();
                 } else if (unsent(e)) {
-                    synchronized (held) {
-                        hold(h);
-                    }
+                    // not on Lettuce's thread: it may be inside the connection's exclusive section, which a sender
+                    // holding the lock could be waiting for
+                    java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                        synchronized (held) {
+                            hold(h);
+                        }
+                    });
                 } else {
                     dropped(e);
                 }
