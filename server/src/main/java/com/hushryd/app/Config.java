@@ -52,6 +52,7 @@ public record Config(
         int realtimeMaxPayload,
         int realtimeMaxBuffered,
         List<String> realtimeCorsOrigins,
+        int realtimeOutageHold,
         Duration presenceTtl,
         Duration locationTtl,
         Duration locationHistoryFlush,

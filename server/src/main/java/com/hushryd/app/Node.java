@@ -40,6 +40,7 @@ import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiRouter;
+import com.hushryd.http.Json;
 import com.hushryd.jobs.BuiltinJobs;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobMetrics;
@@ -67,6 +68,7 @@ import com.hushryd.sos.SosJobs;
 import com.hushryd.sos.SosRoutes;
 import com.hushryd.sos.SosService;
 import com.hushryd.sos.SosTracker;
+import com.hushryd.store.RedisConnector;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
@@ -156,6 +158,7 @@ public final class Node implements AutoCloseable {
     private final boolean serveHttp;
     private boolean closed;
     private final Breakers breakers = new Breakers();
+    private CircuitBreaker redisBreaker;
     private RateLimiter rateLimiter;
     private RemoteCache remoteCache;
     private TwoLevelCache cache;
@@ -257,7 +260,8 @@ public final class Node implements AutoCloseable {
             // in-app notifications reach sockets through this node's gateway (attached once it exists)
             notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
         } else if (config.redis().isPresent()) {
-            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId());
+            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId(),
+                    config.realtimeOutageHold());
             inApp.attach(workerBroker);
             notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
         } else {
@@ -391,7 +395,7 @@ public final class Node implements AutoCloseable {
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
                 config.realtimeCorsOrigins()), io);
         if (config.redis().isPresent()) {
-            broker = new RedisBroker(config.redis().get(), config.nodeId());
+            broker = new RedisBroker(config.redis().get(), config.nodeId(), config.realtimeOutageHold());
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
             recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
             log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
@@ -402,6 +406,10 @@ public final class Node implements AutoCloseable {
             log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
         }
         gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
+        metrics.gauge("hushryd.realtime.broker.held", "broadcasts and commands waiting for the broker's engine (Redis) "
+                + "to return", () -> broker.stats().held());
+        metrics.gauge("hushryd.realtime.broker.dropped", "broadcasts and commands that never reached the other nodes",
+                () -> broker.stats().dropped());
         inApp.attach(gateway);
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
         RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
@@ -416,10 +424,17 @@ public final class Node implements AutoCloseable {
         ChatRoutes.register(io.namespace("/"), chat, workers);
         ChatRoutes.register(api, chat);
         if (config.redis().isPresent()) {
-            locationStore = new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
-                    config.locationTtl(), clock);
+            // while Redis is unreachable, tracking goes on with this node's own copy (decision 0016)
+            locationStore = new com.hushryd.location.FailoverLocationStore(
+                    new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
+                            config.locationTtl(), clock),
+                    new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock),
+                    l -> com.hushryd.location.LocationService.broadcast(gateway, l, Json.write(l)).remote());
         } else {
             locationStore = new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock);
+        }
+        if (redisBreaker != null) {
+            halfOpenWhenBack(redisBreaker, locationStore);
         }
         locationHistory = new com.hushryd.location.LocationHistory(database, config.locationHistoryBuffer(),
                 config.locationHistoryBatch(), config.locationHistoryFlush());
@@ -503,6 +518,25 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * When a dependency is reachable again (one of {@code signal}'s connections is back), its open breaker lets a
+     * trial call through {@link RedisConnector#SETTLE} later, once every connection of this node had time to
+     * reconnect, rather than when its open window ends: recovery within seconds of the return (decision 0032).
+     */
+    private static void halfOpenWhenBack(CircuitBreaker breaker, com.hushryd.location.LocationStore signal) {
+        java.util.concurrent.Executor settled = java.util.concurrent.CompletableFuture.delayedExecutor(
+                RedisConnector.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        signal.onReturn(() -> settled.execute(() -> {
+            try {
+                if (breaker.getState() == CircuitBreaker.State.OPEN) {
+                    breaker.transitionToHalfOpenState();
+                }
+            } catch (IllegalStateException raced) {
+                // it turned half-open by itself meanwhile
+            }
+        }));
+    }
+
+    /**
      * The Redis circuit breaker, the rate limiter (Redis with a local fallback, or local) and the two-level cache
      * (L1 + Redis, or L1 only), by whether REDIS_URL is set.
      */
@@ -512,7 +546,7 @@ public final class Node implements AutoCloseable {
         Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
         if (config.redis().isPresent()) {
             RedisUrl redis = config.redis().get();
-            CircuitBreaker redisBreaker = breakers.create("redis", protection.redis(), e -> true, () -> remoteCache.ping());
+            redisBreaker = breakers.create("redis", protection.redis(), e -> true, () -> remoteCache.ping());
             remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
             cache = new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone, Duration.ofSeconds(5));
             if (limits != null) {

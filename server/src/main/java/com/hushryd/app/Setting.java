@@ -39,6 +39,8 @@ public enum Setting {
             "Outbound bytes queued for one client before it is disconnected as too slow."),
     REALTIME_CORS_ORIGINS("--realtime-cors-origins", "*",
             "Comma-separated browser origins allowed to use HTTP long-polling (* for any)."),
+    REALTIME_OUTAGE_HOLD("--realtime-outage-hold", "10000",
+            "Realtime broadcasts and commands a node holds for the other nodes while Redis is unreachable; beyond it the oldest are dropped and counted."),
     LOCATION_TTL("--location-ttl", "5m",
             "How long a trip's latest location, and an online driver's place in the nearby search, last without updates."),
     LOCATION_HISTORY_FLUSH("--location-history-flush", "2s",

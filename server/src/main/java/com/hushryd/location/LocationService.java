@@ -103,8 +103,20 @@ public final class LocationService {
     public record PointInput(Double lat, Double lng) {
     }
 
-    /** What an update did: stored as the latest, or older than what is stored (kept in the history only). */
-    public record UpdateResult(UUID tripId, boolean stored, Instant timestamp) {
+    /**
+     * What an update did: stored as the latest, or older than what is stored (kept in the history only);
+     * {@code degraded}: the shared store (Redis) was unreachable, so the location is kept and delivered on this node
+     * only (it reaches the other nodes when Redis returns); the route history has it either way.
+     */
+    public record UpdateResult(UUID tripId, boolean stored, Instant timestamp, boolean degraded) {
+    }
+
+    /** A location as the {@code location:update} broadcast to its trip's room. */
+    public static RealtimeGateway.Prepared broadcast(RealtimeGateway gateway, Location l, String json) {
+        return gateway.prepare(room(l.tripId()), "location:update", new RawValue(json));
+    }
+
+    private record Outcome(RealtimeGateway.Prepared broadcast, LocationStore.Written written) {
     }
 
     public record BatchItem(int index, String tripId, String status, Map<String, Object> error) {
@@ -155,14 +167,18 @@ public final class LocationService {
             // serialised once: the same JSON is stored and broadcast; with Redis the store's script also publishes
             // the broadcast to the other nodes, so an update is stored and fanned out in one round trip
             String json = Json.write(draft);
-            RealtimeGateway.Prepared broadcast = gateway.prepare(room(tripId), "location:update", new RawValue(json));
+            RealtimeGateway.Prepared broadcast = broadcast(gateway, draft, json);
             Broker.RemoteMessage remote = store.publishes() ? broadcast.remote() : null;
-            return store.put(draft, json, remote).thenApply(stored -> stored ? broadcast : null);
-        }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(broadcast -> {
-            boolean stored = broadcast != null;
+            return store.write(draft, json, remote).thenApply(w -> new Outcome(broadcast, w));
+        }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(outcome -> {
+            boolean stored = outcome.written().stored();
+            boolean shared = outcome.written().shared();
+            RealtimeGateway.Prepared broadcast = outcome.broadcast();
             history.record(draft);
             if (stored) {
-                if (broadcast.remote() != null && store.publishes()) {
+                if (!shared) {
+                    gateway.deliverOnThisNode(broadcast); // the other nodes get it when the store is back
+                } else if (broadcast.remote() != null && store.publishes()) {
                     gateway.deliverLocally(broadcast);
                 } else {
                     gateway.deliver(broadcast);
@@ -173,8 +189,8 @@ public final class LocationService {
                     l.accept(draft);
                 }
             }
-            metrics.update(stored ? "stored" : "stale");
-            return new UpdateResult(tripId, stored, draft.timestamp());
+            metrics.update(!stored ? "stale" : shared ? "stored" : "stored_local");
+            return new UpdateResult(tripId, stored, draft.timestamp(), !shared);
         }, continueOn).whenComplete((r, e) -> {
             if (e != null) {
                 metrics.update("rejected");

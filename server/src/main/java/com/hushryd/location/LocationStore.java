@@ -34,6 +34,32 @@ public interface LocationStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * What a {@link #write} did: {@code stored} as the trip's latest location (false: an equal or newer one was
+     * there), and whether it is {@code shared}: readable on every node, its message published when one was given. A
+     * store that cannot reach its shared backend keeps the location on this node only and says so.
+     */
+    record Written(boolean stored, boolean shared) {
+    }
+
+    /** Like {@link #put(Location, String, com.hushryd.realtime.Broker.RemoteMessage)}, saying where it was kept. */
+    default CompletionStage<Written> write(Location location, String json,
+            com.hushryd.realtime.Broker.RemoteMessage publish) {
+        return put(location, json, publish).thenApply(stored -> new Written(stored, true));
+    }
+
+    /** Whether the backend can be reached now (an in-process one always can). */
+    default boolean reachable() {
+        return true;
+    }
+
+    /**
+     * Runs {@code onReturn} each time the backend is reachable again after it was not (on a backend thread: it must
+     * not block); never for a backend that is always reachable.
+     */
+    default void onReturn(Runnable onReturn) {
+    }
+
     CompletionStage<Optional<Location>> latest(UUID tripId);
 
     /** Puts the driver into the geo index (or moves them) as available now. */

@@ -33,6 +33,7 @@ public final class RealtimeHealth implements HealthCheck {
         d.put("sockets", s.sockets());
         d.put("rooms", s.rooms());
         d.put("brokerDropped", s.brokerDropped());
+        d.put("brokerHeld", s.brokerHeld());
         return new Result(s.brokerConnected() ? Status.UP : Status.DEGRADED, d);
     }
 }

@@ -9,8 +9,10 @@ import java.util.List;
  * <p>A broadcast published by a node is delivered to every <em>other</em> node that is subscribed to its room at that
  * moment, at most once (never back to its publisher: each message carries the publisher's node id). Broadcasts of one
  * publisher to one room arrive in publish order; there is no order across rooms or publishers. While the backing
- * engine is unreachable, publishes are dropped and counted, not queued; subscriptions are restored by the broker when
- * the engine comes back. Thread-safe; no method blocks.
+ * engine is unreachable, the publisher holds its broadcasts and commands (bounded: beyond the bound the oldest are
+ * dropped and counted) and publishes them, in order, once the engine is back and the other nodes had time to
+ * subscribe again; a message whose publish may have reached the engine is never published again. Subscriptions are
+ * restored by the broker when the engine comes back. Thread-safe; no method blocks.
  */
 public interface Broker extends AutoCloseable {
     /** Receives what other nodes publish; called on broker threads, so it must not block. */
@@ -66,8 +68,11 @@ public interface Broker extends AutoCloseable {
 
     Stats stats();
 
-    /** Counters since start. */
-    record Stats(long published, long received, long dropped, int subscriptions) {
+    /**
+     * Counters since start: {@code dropped} never reached the other nodes (held beyond the bound, or a publish whose
+     * outcome is unknown); {@code held} are waiting now for the engine to return.
+     */
+    record Stats(long published, long received, long dropped, int held, int subscriptions) {
     }
 
     @Override

@@ -31,6 +31,14 @@ public interface PresenceStore extends AutoCloseable {
 
     Presence get(UUID userId);
 
+    /**
+     * Runs {@code onReturn} (on a backend thread: it must not block) each time the backend is reachable again after an
+     * outage; the next {@link #refresh} then registers every live socket again, also those whose registration was
+     * lost or never made (a connect during the outage, a backend restarted empty). Never for an in-process store.
+     */
+    default void onReturn(Runnable onReturn) {
+    }
+
     @Override
     void close();
 }

@@ -172,15 +172,23 @@ public final class RealtimeApp {
         return vertx.setPeriodic(Math.max(1000, every.toMillis()), id -> recheckSessions(null));
     }
 
-    /** Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}. */
+    /**
+     * Starts the presence heartbeat: refresh this node's sockets and sweep expired ones every {@code ttl / 3}, and at
+     * once when the presence store is back after an outage (so that sockets are online again within seconds).
+     */
     public long startHeartbeat(Duration ttl) {
-        return vertx.setPeriodic(Math.max(1000, ttl.toMillis() / 3), id -> workers.executeBlocking(() -> {
+        presence.onReturn(this::heartbeat);
+        return vertx.setPeriodic(Math.max(1000, ttl.toMillis() / 3), id -> heartbeat());
+    }
+
+    private void heartbeat() {
+        workers.executeBlocking(() -> {
             presence.refresh(localSockets());
             for (UUID user : presence.sweep()) {
                 announce(user, false, presence.get(user).lastSeen());
             }
             return null;
-        }, false).onFailure(e -> log.warn("presence heartbeat failed: {}", e.toString())));
+        }, false).onFailure(e -> log.warn("presence heartbeat failed: {}", e.toString()));
     }
 
     private Object authorize(JsonNode auth, com.hushryd.realtime.engineio.EngineSession session) throws ConnectRefused {
@@ -224,7 +232,16 @@ public final class RealtimeApp {
                     socket.join(room);
                 }
             }
-            if (presence.connected(p.userId(), presenceKey(socket))) {
+            boolean cameOnline;
+            try {
+                cameOnline = presence.connected(p.userId(), presenceKey(socket));
+            } catch (RuntimeException e) {
+                // presence is not worth refusing a socket for (it may be watching a trip): the heartbeat registers
+                // it once the store is back
+                log.warn("presence not registered for {} ({}); connecting anyway", p.userId(), e.toString());
+                cameOnline = false;
+            }
+            if (cameOnline) {
                 announce(p.userId(), true, clock.instant());
             }
             return null;

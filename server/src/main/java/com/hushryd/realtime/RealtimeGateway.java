@@ -93,6 +93,15 @@ public final class RealtimeGateway implements Broker.Receiver {
         broker.publishedElsewhere();
     }
 
+    /**
+     * Sends a prepared broadcast to this node's sockets and not to the others: its sender could not share it (the
+     * location store kept it on this node while Redis was unreachable, and shares it when Redis returns).
+     */
+    public void deliverOnThisNode(Prepared p) {
+        broadcasts.incrementAndGet();
+        io.rooms().deliver(p.room(), p.frames(), null);
+    }
+
     private void deliver(String room, List<Frame> frames, String except) {
         broadcasts.incrementAndGet();
         io.rooms().deliver(room, frames, except);
@@ -180,7 +189,7 @@ public final class RealtimeGateway implements Broker.Receiver {
         Broker.Stats b = broker.stats();
         return new ConnectionStats(nodeId, engine.sessions(), engine.webSocketSessions(), io.socketCount(),
                 io.rooms().size(), broadcasts.get(), broker.name(), broker.connected(), b.published(), b.received(),
-                b.dropped(), engine.slowConsumerDisconnects(), io.protocolErrors());
+                b.dropped(), b.held(), engine.slowConsumerDisconnects(), io.protocolErrors());
     }
 
     /**
@@ -189,11 +198,13 @@ public final class RealtimeGateway implements Broker.Receiver {
      * @param sockets           Socket.IO namespace connections
      * @param rooms             rooms with a local member
      * @param broadcasts        broadcasts originated here
+     * @param brokerDropped     broker messages that never reached the other nodes
+     * @param brokerHeld        broker messages waiting for Redis to return
      * @param slowConsumerDisconnects clients disconnected for not keeping up
      * @param protocolErrors    connections closed for malformed packets
      */
     public record ConnectionStats(String nodeId, int connections, int webSockets, int sockets, int rooms,
             long broadcasts, String broker, boolean brokerConnected, long brokerPublished, long brokerReceived,
-            long brokerDropped, long slowConsumerDisconnects, long protocolErrors) {
+            long brokerDropped, int brokerHeld, long slowConsumerDisconnects, long protocolErrors) {
     }
 }

@@ -26,6 +26,9 @@ public final class MemoryLocationStore implements LocationStore {
 
     private final ConcurrentHashMap<UUID, Stored> latest = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Driver> drivers = new ConcurrentHashMap<>();
+    /** Expired locations of trips nobody reads any more are removed every this many puts. */
+    private static final int SWEEP_EVERY = 10_000;
+    private final java.util.concurrent.atomic.AtomicLong puts = new java.util.concurrent.atomic.AtomicLong();
     private final Duration ttl;
     private final Clock clock;
 
@@ -37,6 +40,9 @@ public final class MemoryLocationStore implements LocationStore {
     @Override
     public CompletionStage<Boolean> put(Location l, String json, com.hushryd.realtime.Broker.RemoteMessage publish) {
         long now = clock.millis();
+        if (puts.incrementAndGet() % SWEEP_EVERY == 0) {
+            latest.values().removeIf(cur -> cur.expiresAt() <= now);
+        }
         boolean[] stored = {false};
         latest.compute(l.tripId(), (id, cur) -> {
             if (cur != null && cur.expiresAt() > now && !cur.location().timestamp().isBefore(l.timestamp())) {
@@ -94,6 +100,25 @@ public final class MemoryLocationStore implements LocationStore {
         });
         found.sort(Comparator.comparingDouble(NearbyDriver::distanceKm));
         return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
+    }
+
+    /** Every trip's latest location that has not expired. */
+    public void forEachLatest(java.util.function.Consumer<Location> action) {
+        long now = clock.millis();
+        latest.values().forEach(s -> {
+            if (s.expiresAt() > now) {
+                action.accept(s.location());
+            }
+        });
+    }
+
+    /** A driver in the index (not expired): where and when last seen. */
+    public Optional<NearbyDriver> driver(UUID driverId) {
+        Driver d = drivers.get(driverId);
+        if (d == null || d.seenAt() + ttl.toMillis() <= clock.millis()) {
+            return Optional.empty();
+        }
+        return Optional.of(new NearbyDriver(driverId, d.lat(), d.lng(), 0, Instant.ofEpochMilli(d.seenAt())));
     }
 
     @Override

@@ -224,6 +224,16 @@ public final class RedisLocationStore implements LocationStore {
     }
 
     @Override
+    public boolean reachable() {
+        return updates.isOpen() && connection.isOpen();
+    }
+
+    @Override
+    public void onReturn(Runnable onReturn) {
+        RedisConnector.onReconnect(client, onReturn);
+    }
+
+    @Override
     public String name() {
         return "redis";
     }

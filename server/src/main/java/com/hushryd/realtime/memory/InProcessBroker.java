@@ -78,7 +78,7 @@ public final class InProcessBroker implements Broker {
 
     @Override
     public Stats stats() {
-        return new Stats(published.get(), received.get(), 0, rooms.size());
+        return new Stats(published.get(), received.get(), 0, 0, rooms.size());
     }
 
     @Override

@@ -12,8 +12,13 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -23,11 +28,22 @@ import org.slf4j.LoggerFactory;
  * Redis pub/sub broker: one channel per room, {@code hushryd:rt:{<room>}} (the hash tag keeps every room's channel
  * in one slot, ready for sharded pub/sub on Redis Cluster), and one control channel. A node subscribes to a room's
  * channel while it has local members in that room. After a reconnect every subscription is issued again.
+ *
+ * <p>While Redis cannot be reached, messages are held in order, up to {@code holdAtMost} (beyond that the oldest are
+ * dropped, counted and logged), and published {@link RedisConnector#SETTLE} after the publishing connection is back,
+ * when the other nodes have subscribed again. Only messages that certainly did not reach Redis are held (the
+ * connection was down or refused them unsent); one whose outcome is unknown (a timeout) is dropped and counted, so
+ * nothing is delivered twice.
  */
 public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     static final String PREFIX = "hushryd:rt:{";
     static final byte[] CONTROL_CHANNEL = "hushryd:rt:control".getBytes(StandardCharsets.UTF_8);
+    /** Messages held while Redis is unreachable, by default ({@code REALTIME_OUTAGE_HOLD}). */
+    public static final int HOLD_AT_MOST = 10_000;
+
+    private record Held(byte[] channel, byte[] message) {
+    }
 
     private final String nodeId;
     private final RedisClient client;
@@ -38,10 +54,28 @@ public final class RedisBroker implements Broker {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastDropLog = new AtomicLong();
+    /** Guarded by itself: while it is not empty, new messages queue behind it (publish order is kept). */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private final int holdAtMost;
+    private final AtomicLong overflowed = new AtomicLong();
+    private final AtomicLong lastOverflowLog = new AtomicLong();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Executor settled = CompletableFuture.delayedExecutor(RedisConnector.SETTLE.toMillis(),
+            TimeUnit.MILLISECONDS);
+    private volatile boolean pubUp = true;
     private volatile Receiver receiver;
     private volatile boolean connected = true;
+    private volatile boolean closing;
 
     public RedisBroker(RedisUrl url, String nodeId) {
+        this(url, nodeId, HOLD_AT_MOST);
+    }
+
+    public RedisBroker(RedisUrl url, String nodeId, int holdAtMost) {
+        if (holdAtMost < 0) {
+            throw new IllegalArgumentException("holdAtMost must not be negative");
+        }
+        this.holdAtMost = holdAtMost;
         this.nodeId = nodeId;
         this.client = RedisConnector.client(url, "hushryd-broker-" + nodeId);
         this.sub = client.connectPubSub(ByteArrayCodec.INSTANCE);
@@ -77,14 +111,20 @@ public final class RedisBroker implements Broker {
                 if (connection == sub && !connected) {
                     connected = true;
                     resubscribe();
+                } else if (connection == pub && !pubUp) {
+                    pubUp = true;
+                    scheduleFlush();
                 }
             }
 
             @Override
             public void onRedisDisconnected(io.lettuce.core.RedisChannelHandler<?, ?> connection) {
-                if (connection == sub && connected) {
+                if (connection == sub && connected && !closing) {
                     connected = false;
-                    log.warn("realtime broker lost Redis; broadcasts stay on this node until it returns");
+                    log.warn("realtime broker lost Redis; broadcasts reach this node's sockets, and the other nodes "
+                            + "when it returns (up to {} held)", holdAtMost);
+                } else if (connection == pub) {
+                    pubUp = false;
                 }
             }
         });
@@ -152,17 +192,106 @@ public final class RedisBroker implements Broker {
     }
 
     private void send(byte[] channel, byte[] message) {
+        synchronized (held) {
+            if (held.isEmpty() && pubUp) {
+                issue(new Held(channel, message));
+            } else {
+                hold(new Held(channel, message));
+            }
+        }
+    }
+
+    /** Publishes now; a message Redis certainly did not get is held for later, one that may have arrived is not. */
+    private void issue(Held h) {
         try {
-            pub.async().publish(channel, message).whenComplete((n, e) -> {
+            pub.async().publish(h.channel(), h.message()).whenComplete((n, e) -> {
                 if (e == null) {
                     published.incrementAndGet();
+                } else if (unsent(e)) {
+                    // not on Lettuce's thread: it may be inside the connection's exclusive section, which a sender
+                    // holding the lock could be waiting for
+                    java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                        synchronized (held) {
+                            hold(h);
+                        }
+                    });
                 } else {
                     dropped(e);
                 }
             });
         } catch (RuntimeException e) {
-            dropped(e);
+            if (unsent(e)) {
+                hold(h);
+            } else {
+                dropped(e);
+            }
         }
+    }
+
+    /** Lettuce refuses commands unsent while the connection is down ({@code REJECT_COMMANDS}). */
+    private static boolean unsent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof io.lettuce.core.RedisException && m != null
+                    && (m.contains("not connected") || m.contains("Connection is closed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Called holding {@code held}. */
+    private void hold(Held h) {
+        if (held.size() >= holdAtMost) {
+            if (held.isEmpty()) {
+                overflow();
+                return;
+            }
+            held.poll();
+            overflow();
+        }
+        held.add(h);
+        if (pubUp) {
+            scheduleFlush();
+        }
+    }
+
+    private void overflow() {
+        long n = overflowed.incrementAndGet();
+        dropped.incrementAndGet();
+        long now = System.currentTimeMillis();
+        long last = lastOverflowLog.get();
+        if (now - last > 10_000 && lastOverflowLog.compareAndSet(last, now)) {
+            log.warn("realtime broker: Redis unreachable and {} messages held, the most it keeps; the oldest are "
+                    + "dropped ({} so far; chat and SOS remain in their history)", holdAtMost, n);
+        }
+    }
+
+    private void scheduleFlush() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            settled.execute(() -> {
+                flushScheduled.set(false);
+                flush();
+            });
+        }
+    }
+
+    /** Publishes what was held, in order; what Redis refuses again stays held for the next return. */
+    private void flush() {
+        int n;
+        synchronized (held) {
+            n = held.size();
+            if (n == 0 || !pubUp) {
+                return;
+            }
+            // issued in order on one connection, under the lock, so that no new message overtakes them
+            ArrayDeque<Held> out = new ArrayDeque<>(held);
+            held.clear();
+            for (Held h : out) {
+                issue(h);
+            }
+        }
+        log.info("realtime broker: Redis is back; {} message(s) held during the outage published", n);
     }
 
     private void dropped(Throwable e) {
@@ -170,8 +299,8 @@ public final class RedisBroker implements Broker {
         long now = System.currentTimeMillis();
         long last = lastDropLog.get();
         if (now - last > 10_000 && lastDropLog.compareAndSet(last, now)) {
-            log.warn("realtime broadcasts are not reaching other nodes ({} dropped so far): {}", dropped.get(),
-                    e.toString());
+            log.warn("realtime broadcasts may not have reached the other nodes ({} dropped so far): {}",
+                    dropped.get(), e.toString());
         }
     }
 
@@ -182,11 +311,16 @@ public final class RedisBroker implements Broker {
 
     @Override
     public Stats stats() {
-        return new Stats(published.get(), received.get(), dropped.get(), rooms.size());
+        int h;
+        synchronized (held) {
+            h = held.size();
+        }
+        return new Stats(published.get(), received.get(), dropped.get(), h, rooms.size());
     }
 
     @Override
     public void close() {
+        closing = true;
         sub.close();
         pub.close();
         client.shutdown();

@@ -78,6 +78,8 @@ public final class RedisPresenceStore implements PresenceStore {
     private final String disconnectSha;
     private final String sweepSha;
     private final String unindexSha;
+    /** The next refresh adds registrations rather than only extending them: some may be missing after an outage. */
+    private final java.util.concurrent.atomic.AtomicBoolean reRegister = new java.util.concurrent.atomic.AtomicBoolean();
 
     public RedisPresenceStore(RedisUrl url, String nodeId, Duration ttl, Clock clock) {
         this.client = RedisConnector.client(url, "hushryd-presence-" + nodeId);
@@ -89,6 +91,12 @@ public final class RedisPresenceStore implements PresenceStore {
         this.disconnectSha = r.scriptLoad(DISCONNECT);
         this.sweepSha = r.scriptLoad(SWEEP);
         this.unindexSha = r.scriptLoad(UNINDEX);
+        RedisConnector.onReconnect(client, () -> reRegister.set(true));
+    }
+
+    @Override
+    public void onReturn(Runnable onReturn) {
+        RedisConnector.onReconnect(client, onReturn);
     }
 
     private static String socketsKey(UUID user) {
@@ -111,11 +119,16 @@ public final class RedisPresenceStore implements PresenceStore {
     public boolean connected(UUID userId, String socketKey) {
         long now = clock.millis();
         long exp = now + ttl.toMillis();
-        Long r = eval(connectSha, CONNECT, ScriptOutputType.INTEGER,
-                new String[] {socketsKey(userId), seenKey(userId)}, Long.toString(now), socketKey,
-                Long.toString(exp), Long.toString(ttl.toMillis() * 2));
-        connection.sync().zadd(INDEX, ZAddArgs.Builder.gt(), exp, userId.toString());
-        return r == 1L;
+        try {
+            Long r = eval(connectSha, CONNECT, ScriptOutputType.INTEGER,
+                    new String[] {socketsKey(userId), seenKey(userId)}, Long.toString(now), socketKey,
+                    Long.toString(exp), Long.toString(ttl.toMillis() * 2));
+            connection.sync().zadd(INDEX, ZAddArgs.Builder.gt(), exp, userId.toString());
+            return r == 1L;
+        } catch (RuntimeException e) {
+            reRegister.set(true); // the heartbeat after Redis returns registers this socket
+            throw e;
+        }
     }
 
     @Override
@@ -133,10 +146,12 @@ public final class RedisPresenceStore implements PresenceStore {
         long exp = clock.millis() + ttl.toMillis();
         List<RedisFuture<?>> pending = new ArrayList<>();
         var async = connection.async();
+        // normally only extend (XX: a socket that just disconnected is not brought back); after an outage, add
+        boolean add = reRegister.getAndSet(false);
         socketsByUser.forEach((user, keys) -> {
             String key = socketsKey(user);
             for (String k : keys) {
-                pending.add(async.zadd(key, ZAddArgs.Builder.xx(), exp, k));
+                pending.add(add ? async.zadd(key, exp, k) : async.zadd(key, ZAddArgs.Builder.xx(), exp, k));
             }
             pending.add(async.pexpire(key, ttl.toMillis() * 2));
             pending.add(async.zadd(INDEX, ZAddArgs.Builder.gt(), exp, user.toString()));
@@ -145,6 +160,9 @@ public final class RedisPresenceStore implements PresenceStore {
             try {
                 f.get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
+                if (add) {
+                    reRegister.set(true);
+                }
                 throw new IllegalStateException("presence refresh failed: " + e.getMessage(), e);
             }
         }

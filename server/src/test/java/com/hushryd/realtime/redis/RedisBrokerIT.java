@@ -47,24 +47,62 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Test
-    void redisDown_dropsPublishesWithoutBlocking_andRecovers() {
+    void redisDown_holdsPublishesWithoutBlocking_andPublishesThemOnceInOrderWhenItReturns() {
         b.subscribe("trip:d");
-        awaitDelivery(() -> a.publish("trip:d", List.of(Frame.text("42[1]")), null), atB, 1);
+        awaitDelivery(() -> a.publish("trip:d", List.of(Frame.text("42[0]")), null), atB, 1);
         redis.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !a.connected() && !b.connected());
         long start = System.nanoTime();
-        for (int i = 0; i < 100; i++) {
-            a.publish("trip:d", List.of(Frame.text("42[2]")), null);
+        for (int i = 1; i <= 100; i++) {
+            a.publish("trip:d", List.of(Frame.text("42[" + i + "]")), null);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("publishing never waits for Redis")
                 .isLessThan(Duration.ofSeconds(2));
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.stats().dropped() > 0 && !b.connected());
-        redis.start();
+        assertThat(a.stats().held()).isEqualTo(100);
+        assertThat(a.stats().dropped()).isZero();
         atB.broadcasts.clear();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            a.publish("trip:d", List.of(Frame.text("42[3]")), null);
-            return !atB.broadcasts.isEmpty();
-        });
+        redis.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> atB.broadcasts.size() >= 100);
+        assertThat(atB.broadcasts).as("each once, in publish order")
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100)
+                        .mapToObj(i -> received("trip:d", i)).toList());
+        assertThat(a.stats().held()).isZero();
         assertThat(b.connected()).isTrue();
+    }
+
+    @Test
+    void redisDown_beyondTheHoldBound_theOldestAreDroppedAndCounted() {
+        RedisUrl url = RedisUrl.parse(redis.url());
+        try (RedisBroker small = new RedisBroker(url, "small-" + UUID.randomUUID(), 3)) {
+            small.start(new Broker.Receiver() {
+                @Override
+                public void onBroadcast(String room, List<Frame> frames, String exceptSocketId) {
+                }
+
+                @Override
+                public void onControl(Broker.Control control) {
+                }
+            });
+            b.subscribe("trip:o");
+            awaitDelivery(() -> small.publish("trip:o", List.of(Frame.text("42[0]")), null), atB, 1);
+            redis.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !small.connected() && !b.connected());
+            for (int i = 1; i <= 5; i++) {
+                small.publish("trip:o", List.of(Frame.text("42[" + i + "]")), null);
+            }
+            assertThat(small.stats().held()).isEqualTo(3);
+            assertThat(small.stats().dropped()).isEqualTo(2);
+            atB.broadcasts.clear();
+            redis.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> atB.broadcasts.size() >= 3);
+            assertThat(atB.broadcasts).containsExactly(received("trip:o", 3), received("trip:o", 4),
+                    received("trip:o", 5));
+        }
+    }
+
+    /** How the recorder notes the broadcast {@code 42[i]} to {@code room}. */
+    private static String received(String room, int i) {
+        return room + "|null|" + Frame.text("42[" + i + "]") + ";";
     }
 
     @org.junit.jupiter.api.AfterEach
