@@ -433,7 +433,7 @@ public final class Node implements AutoCloseable {
         sosTracker.start();
         // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
         sos = new SosService(database.critical(), sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(),
-                config.sos(), clock);
+                config.sos(), clock, config.dataDir().resolve("sos"));
         locations.onStored(sosTracker::onLocation);
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
@@ -675,6 +675,9 @@ public final class Node implements AutoCloseable {
         }
         if (remoteCache != null) {
             quietly("remote cache", remoteCache::close);
+        }
+        if (sos != null) {
+            quietly("SOS journal", sos::close);
         }
         if (sosTracker != null) {
             quietly("SOS tracker", sosTracker::close);

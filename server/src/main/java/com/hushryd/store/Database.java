@@ -31,6 +31,8 @@ public final class Database implements AutoCloseable {
             String applicationName) {
     }
 
+    private static final Duration CRITICAL_WAIT = Duration.ofSeconds(1);
+
     private final HikariDataSource pool;
     private final Connector connector;
     /** Bounds the direct connections opened while the pool cannot connect (see {@link #onConnection}). */
@@ -61,8 +63,10 @@ public final class Database implements AutoCloseable {
             int criticalConnections, CircuitBreaker breaker) {
         Database critical = null;
         if (criticalConnections > 0) {
+            // critical work waits for a connection at most a second: an SOS that cannot get one has a journal
+            Duration wait = settings.poolTimeout().compareTo(CRITICAL_WAIT) < 0 ? settings.poolTimeout() : CRITICAL_WAIT;
             critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
-                    settings.poolTimeout(), settings.queryTimeout(), settings.applicationName() + "-critical"),
+                    wait, settings.queryTimeout(), settings.applicationName() + "-critical"),
                     metrics, "hushryd-db-critical"), null, null);
         }
         try {
