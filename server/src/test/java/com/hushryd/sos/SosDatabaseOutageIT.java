@@ -25,6 +25,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +43,23 @@ class SosDatabaseOutageIT {
     static final String ADMIN_PHONE = "+919800012345";
     static final String ADMIN_PASSWORD = "admin-password-1";
     static final String ON_CALL = "+919876511111";
+    /** One server for both tests (each starts it again if the other left it down): initdb once. */
+    static OwnPostgres pg;
+
+    @BeforeAll
+    static void startPostgres() {
+        pg = OwnPostgres.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        pg.close();
+    }
+
+    @BeforeEach
+    void postgresUp() {
+        pg.ensureUp();
+    }
 
     private static Map<String, String> env(OwnPostgres pg, FakeVendor sms) {
         Map<String, String> env = new HashMap<>();
@@ -78,16 +98,24 @@ class SosDatabaseOutageIT {
         return sms.accepted().stream().filter(b -> b.contains("\"to\":\"" + phone + "\"")).count();
     }
 
+    /** Texts to {@code phone} about one alert (the text names the alert). */
+    private static long textsTo(FakeVendor sms, String phone, String alertId) {
+        return sms.accepted().stream().filter(b -> b.contains("\"to\":\"" + phone + "\"") && b.contains(alertId))
+                .count();
+    }
+
     @Test
     void databaseDown_sos201_operatorsToldAtOnce_afterReturnStoredOnce_listed_contactTextedOnce_escalated_ackable()
             throws Exception {
-        try (OwnPostgres pg = OwnPostgres.start(); FakeVendor sms = new FakeVendor();
-                TestNode node = TestNode.start(env(pg, sms)); SocketIoAgent agent = SocketIoAgent.start()) {
+        try (FakeVendor sms = new FakeVendor(); TestNode node = TestNode.start(env(pg, sms));
+                SocketIoAgent agent = SocketIoAgent.start()) {
             String admin = node.api().post("/api/v1/auth/login", null, map("phone", ADMIN_PHONE, "password",
                     ADMIN_PASSWORD)).str("accessToken");
             Account p = node.register("passenger");
             String phone = contact(node, p);
             Client dashboard = agent.connect("dash-" + UUID.randomUUID(), node.api().base(), admin);
+            Account q = node.register("driver");
+            Client qPhone = agent.connect("sos-" + UUID.randomUUID(), node.api().base(), q.token());
 
             AtomicBoolean running = new AtomicBoolean(true);
             ExecutorService load = Executors.newFixedThreadPool(2);
@@ -112,7 +140,15 @@ class SosDatabaseOutageIT {
                 HttpResult again = node.api().post("/api/v1/sos", p.token(), map("lat", 12.98, "lng", 77.6));
                 assertThat(again.status()).as("still the open alert: " + again.text()).isEqualTo(200);
                 assertThat(again.str("alertId")).isEqualTo(id);
-                assertThat(node.node().sos().journaled()).isEqualTo(1);
+                // bad input is still refused as such, not journaled
+                HttpResult bad = node.api().post("/api/v1/sos", p.token(), map("lat", 200, "lng", 0));
+                assertThat(bad.status()).as(bad.text()).isEqualTo(400);
+                assertThat(bad.errorField()).isEqualTo("lat");
+                // the socket trigger takes the same path
+                JsonNode socketAck = qPhone.emitWithAck("sos:trigger", map("lat", 12.9, "lng", 77.5)).get(0);
+                assertThat(socketAck.path("ok").asBoolean()).as(socketAck.toString()).isTrue();
+                String bySocket = socketAck.path("data").path("alertId").asText();
+                assertThat(node.node().sos().journaled()).isEqualTo(2);
 
                 long upAt = System.nanoTime();
                 pg.up();
@@ -120,6 +156,7 @@ class SosDatabaseOutageIT {
                         .until(() -> rows(pg, id) == 1);
                 long storedMs = (System.nanoTime() - upAt) / 1_000_000;
                 await().atMost(Duration.ofSeconds(10)).until(() -> textsTo(sms, phone) >= 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> rows(pg, bySocket) == 1);
                 long textedMs = (System.nanoTime() - upAt) / 1_000_000;
                 log.warn("SOS during a PostgreSQL outage: 201 in {} ms; stored {} ms and the contact texted {} ms "
                         + "after PostgreSQL was back", tookMs, storedMs, textedMs);
@@ -128,13 +165,14 @@ class SosDatabaseOutageIT {
                         .anyMatch(a -> a.path("id").asText().equals(id)));
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(node.api()
                         .get("/api/v1/sos/" + id, admin).str("escalation")).isEqualTo("escalated"));
-                await().atMost(Duration.ofSeconds(10)).until(() -> textsTo(sms, ON_CALL) >= 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> textsTo(sms, ON_CALL, id) >= 1);
                 HttpResult ack = node.api().post("/api/v1/sos/" + id + "/acknowledge", admin, "");
                 assertThat(ack.status()).as(ack.text()).isEqualTo(200);
                 assertThat(ack.str("status")).isEqualTo("acknowledged");
                 // nothing more arrives: exactly one row, one text to the contact, one to the on-call phone
                 await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
-                        rows(pg, id) == 1 && textsTo(sms, phone) == 1 && textsTo(sms, ON_CALL) == 1);
+                        rows(pg, id) == 1 && rows(pg, bySocket) == 1 && textsTo(sms, phone) == 1
+                                && textsTo(sms, ON_CALL, id) == 1);
                 assertThat(node.node().sos().journaled()).isZero();
                 assertThat(tookMs).as("the trigger does not wait out the pool").isLessThan(3000);
             } finally {
@@ -147,7 +185,7 @@ class SosDatabaseOutageIT {
 
     @Test
     void restartWithAlertsInTheJournal_storesThemExactlyOnce() throws Exception {
-        try (OwnPostgres pg = OwnPostgres.start(); FakeVendor sms = new FakeVendor()) {
+        try (FakeVendor sms = new FakeVendor()) {
             Map<String, String> env = env(pg, sms);
             env.put("SOS_ESCALATE_AFTER", "10m");
             String id;

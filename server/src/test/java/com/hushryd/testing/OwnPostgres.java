@@ -51,6 +51,13 @@ public final class OwnPostgres implements AutoCloseable {
         }
     }
 
+    /** Starts it again unless it runs. */
+    public synchronized void ensureUp() {
+        if (pg == null) {
+            up();
+        }
+    }
+
     /** Stops it (fast shutdown): from now on, connections are refused. */
     public synchronized void down() {
         if (pg != null) {
