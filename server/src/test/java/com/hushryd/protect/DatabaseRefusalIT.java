@@ -40,6 +40,11 @@ class DatabaseRefusalIT {
             Account passenger = node.register("passenger");
             String trip = node.createTrip(driver, "Pune", "Nashik", 1, 20, 200);
             assertThat(node.api().get("/api/v1/me", passenger.token()).status()).isEqualTo(200);
+            String driving = node.createTrip(driver, "Pune", "Satara", 0, 2, 100);
+            assertThat(node.api().post("/api/v1/trips/" + driving + "/start", driver.token(), map()).status())
+                    .isEqualTo(200);
+            assertThat(node.api().post("/api/v1/trips/" + driving + "/location", driver.token(),
+                    map("lat", 18.52, "lng", 73.85)).status()).isEqualTo(202);
 
             List<Call> calls = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -67,6 +72,12 @@ class DatabaseRefusalIT {
                         map("seats", 1));
                 assertThat(write.status()).as(write.text()).isEqualTo(503);
                 assertThat(write.header("Retry-After")).isNotNull();
+                long l0 = System.nanoTime();
+                HttpResult location = node.api().post("/api/v1/trips/" + driving + "/location", driver.token(),
+                        map("lat", 18.53, "lng", 73.86));
+                long locationMs = (System.nanoTime() - l0) / 1_000_000;
+                assertThat(location.status()).as("a location update: " + location.text()).isIn(202, 503);
+                assertThat(locationMs).as("a location update does not wait for the pool").isLessThan(1000);
                 HttpResult me = node.api().get("/api/v1/me", passenger.token());
                 assertThat(me.status()).as("cached profile while the database is down: " + me.text()).isEqualTo(200);
                 await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream()
