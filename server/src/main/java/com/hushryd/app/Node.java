@@ -451,7 +451,7 @@ public final class Node implements AutoCloseable {
         sosTracker.start();
         // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
         sos = new SosService(database.critical(), sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(),
-                config.sos(), clock);
+                config.sos(), clock, config.dataDir().resolve("sos"));
         locations.onStored(sosTracker::onLocation);
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
@@ -587,9 +587,10 @@ public final class Node implements AutoCloseable {
         dataDirLock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
                 "DATA_DIR " + config.dataDir() + " is in use by another HushRyd process; give each node its own "
                         + "DATA_DIR, or share one PostgreSQL through DATABASE_URL"));
-        embeddedPostgres = EmbeddedPostgresServer.start(config.dataDir());
-        log.info("storage: embedded PostgreSQL in {} on 127.0.0.1:{} (set DATABASE_URL to use a server of your own)",
-                embeddedPostgres.directory(), embeddedPostgres.port());
+        // watched: if its postmaster dies, it is started again on the same port (decision 0045)
+        embeddedPostgres = EmbeddedPostgresServer.start(config.dataDir()).watch();
+        log.info("storage: embedded PostgreSQL in {} on 127.0.0.1:{}, restarted if it dies (set DATABASE_URL to use a "
+                + "server of your own)", embeddedPostgres.directory(), embeddedPostgres.port());
         return embeddedPostgres.url();
     }
 
@@ -714,6 +715,9 @@ public final class Node implements AutoCloseable {
         }
         if (remoteCache != null) {
             quietly("remote cache", remoteCache::close);
+        }
+        if (sos != null) {
+            quietly("SOS journal", sos::close);
         }
         if (sosTracker != null) {
             quietly("SOS tracker", sosTracker::close);

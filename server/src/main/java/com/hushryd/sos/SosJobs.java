@@ -84,10 +84,11 @@ public final class SosJobs {
         }
     }
 
-    /** The delayed escalation job of a new alert, in the caller's transaction. */
-    void scheduleEscalation(Connection c, UUID alertId) throws SQLException {
+    /** The escalation job of a new alert, due at {@code escalateAt}, in the caller's transaction. */
+    void scheduleEscalation(Connection c, UUID alertId, Instant escalateAt) throws SQLException {
+        Duration delay = Duration.between(clock.instant(), escalateAt);
         jobs.submit(c, JobRequest.of(QUEUE, ESCALATE, JobJson.write(new Ref(alertId, null)))
-                .withPriority(Priority.CRITICAL).withDelay(settings.escalateAfter())
+                .withPriority(Priority.CRITICAL).withDelay(delay.isNegative() ? Duration.ZERO : delay)
                 .withAttempts(settings.attempts(), SosSettings.FIRST_BACKOFF));
     }
 

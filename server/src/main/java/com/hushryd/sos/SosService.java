@@ -14,9 +14,13 @@ import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
 import com.hushryd.trips.Cursor;
 import com.hushryd.trips.Page;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * SOS alerts. A trigger commits the alert, its notification rows and jobs, and its escalation job in one transaction,
  * on the database capacity reserved for critical work, before anything is sent; the jobs then notify the emergency
  * contacts (SMS, then email), the user's phone (push) and the admins and the trip's riders ({@code sos:alert}).
- * Blocking: call from worker threads.
+ * While PostgreSQL cannot take the alert, it is written to the node's journal instead (fsync'd before the 201), the
+ * admins are told at once, and the alert is stored in PostgreSQL, with its notifications and escalation, exactly once
+ * when it answers again (decision 0044). Blocking: call from worker threads.
  */
-public final class SosService {
+public final class SosService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SosService.class);
     public static final int MAX_MESSAGE = 1000;
     public static final int MAX_KEY = 200;
@@ -46,9 +56,17 @@ public final class SosService {
     private final SosMetrics metrics;
     private final Clock clock;
     private final SosSettings settings;
+    private final SosJournal journal;
+    private final ScheduledExecutorService replayer;
+    /** When a journaled alert that failed for another reason than an unavailable database may be tried again. */
+    private final Map<UUID, Instant> retryAt = new ConcurrentHashMap<>();
 
+    /**
+     * {@code journalDir} holds the journal of alerts raised while the database is unavailable; they are stored as
+     * soon as it answers (checked every {@link #REPLAY_EVERY}), including those a previous run left.
+     */
     public SosService(Database db, SosJobs jobs, SosTracker tracker, RoomSink rooms, SosMetrics metrics,
-            SosSettings settings, Clock clock) {
+            SosSettings settings, Clock clock, Path journalDir) throws IOException {
         this.db = db;
         this.jobs = jobs;
         this.tracker = tracker;
@@ -56,7 +74,16 @@ public final class SosService {
         this.metrics = metrics;
         this.settings = settings;
         this.clock = clock;
+        this.journal = SosJournal.open(journalDir);
+        this.replayer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sos-journal");
+            t.setDaemon(true);
+            return t;
+        });
+        replayer.scheduleWithFixedDelay(this::replayQuietly, 0, REPLAY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
+
+    static final Duration REPLAY_EVERY = Duration.ofSeconds(1);
 
     /**
      * {@code POST /sos} and {@code sos:trigger}. {@code lat}/{@code lng} are optional (a phone without a fix must
@@ -84,16 +111,32 @@ public final class SosService {
     public Triggered trigger(Principal p, TriggerInput in, String headerKey) throws SQLException {
         long start = System.nanoTime();
         Valid v = validate(in, headerKey);
+        Optional<SosJournal.Entry> journaled = journal.pendingOf(p.userId());
+        if (journaled.isPresent()) {
+            // the user's alert from the outage is not in PostgreSQL yet: it is the open alert
+            metrics.triggered(false, System.nanoTime() - start);
+            return existing(journaled.get());
+        }
+        UUID id = Ids.newId();
         Triggered t;
         try {
-            t = db.tx(c -> trigger(c, p, v));
-        } catch (SQLException e) {
-            // a concurrent trigger of the same user won the race for the open alert or the key: answer with its alert
-            if (Jdbc.isUniqueViolation(e, SosStore.ONE_OPEN) || Jdbc.isUniqueViolation(e, SosStore.IDEMPOTENCY)) {
-                t = db.tx(c -> trigger(c, p, v));
-            } else {
-                throw e;
+            try {
+                t = db.tx(c -> trigger(c, p, v, id));
+            } catch (SQLException e) {
+                // a concurrent trigger of the same user won the race for the open alert or the key: answer with its
+                // alert
+                if (Jdbc.isUniqueViolation(e, SosStore.ONE_OPEN) || Jdbc.isUniqueViolation(e, SosStore.IDEMPOTENCY)) {
+                    t = db.tx(c -> trigger(c, p, v, id));
+                } else {
+                    throw e;
+                }
             }
+        } catch (SQLException | CallNotPermittedException e) {
+            // PostgreSQL cannot take it (down, refusing, out of connections, or the commit's outcome is unknown):
+            // the journal can; the same id makes storing it later exactly once either way
+            t = journal(p, v, id, e);
+            metrics.triggered(true, System.nanoTime() - start);
+            return t;
         }
         if (t.created()) {
             tracker.opened(new OpenAlert(t.alertId(), p.userId(), v.tripId()));
@@ -136,7 +179,7 @@ public final class SosService {
         return new Valid(tripId, lat, lng, accuracy, message, key);
     }
 
-    private Triggered trigger(Connection c, Principal p, Valid v) throws SQLException {
+    private Triggered trigger(Connection c, Principal p, Valid v, UUID id) throws SQLException {
         if (v.key() != null) {
             Optional<SosAlert> same = SosStore.byKey(c, p.userId(), v.key());
             if (same.isPresent()) {
@@ -162,26 +205,171 @@ public final class SosService {
             }
             return existing(open.get());
         }
-        UUID id = Ids.newId();
         Instant escalateAt = now.plus(settings.escalateAfter());
-        SosStore.insertAlert(c, id, p.userId(), v.tripId(), v.lat(), v.lng(), v.accuracy(), v.message(), v.key(), now,
-                escalateAt);
-        if (v.lat() != null) {
-            SosStore.track(c, id, new TrackPoint(v.lat(), v.lng(), null, null, v.accuracy(), now, "trigger"));
-        }
-        List<Recipient> recipients = new ArrayList<>(SosStore.contacts(c, p.userId()));
-        recipients.add(new Recipient("alert", "push", "user:" + p.userId(), null));
-        recipients.add(new Recipient("alert", "in_app", SosJobs.ROOM, "admins"));
-        if (v.tripId() != null) {
-            recipients.add(new Recipient("alert", "in_app", LocationService.room(v.tripId()), "trip"));
-        }
-        jobs.schedule(c, id, recipients, now);
-        jobs.scheduleEscalation(c, id);
+        create(c, id, p.userId(), v.tripId(), v.lat(), v.lng(), v.accuracy(), v.message(), v.key(), now, escalateAt);
         return new Triggered(id, SosStatus.ACTIVE, now, true, escalateAt);
+    }
+
+    /** Inserts a new alert with its first track point, its notification rows and jobs, and its escalation job. */
+    private void create(Connection c, UUID id, UUID userId, UUID tripId, Double lat, Double lng, Double accuracy,
+            String message, String key, Instant at, Instant escalateAt) throws SQLException {
+        SosStore.insertAlert(c, id, userId, tripId, lat, lng, accuracy, message, key, at, escalateAt);
+        if (lat != null) {
+            SosStore.track(c, id, new TrackPoint(lat, lng, null, null, accuracy, at, "trigger"));
+        }
+        List<Recipient> recipients = new ArrayList<>(SosStore.contacts(c, userId));
+        recipients.add(new Recipient("alert", "push", "user:" + userId, null));
+        recipients.add(new Recipient("alert", "in_app", SosJobs.ROOM, "admins"));
+        if (tripId != null) {
+            recipients.add(new Recipient("alert", "in_app", LocationService.room(tripId), "trip"));
+        }
+        jobs.schedule(c, id, recipients, clock.instant());
+        jobs.scheduleEscalation(c, id, escalateAt);
     }
 
     private static Triggered existing(SosAlert a) {
         return new Triggered(a.id(), a.status(), a.persistedAt(), false, a.escalateAt());
+    }
+
+    private static Triggered existing(SosJournal.Entry e) {
+        return new Triggered(e.id(), SosStatus.ACTIVE, e.at(), false, e.escalateAt());
+    }
+
+    /**
+     * Persists the alert in the journal (on disk before this returns; if that fails too, the trigger answers 503 and
+     * the client retries) and tells the admins' dashboards at once; the emergency contacts are notified when the
+     * alert reaches PostgreSQL.
+     */
+    private Triggered journal(Principal p, Valid v, UUID id, Exception cause) {
+        Instant now = clock.instant();
+        SosJournal.Entry e = new SosJournal.Entry(id, p.userId(), p.role() == Role.ADMIN, v.tripId(), v.lat(),
+                v.lng(), v.accuracy(), v.message(), v.key(), now, now.plus(settings.escalateAfter()));
+        try {
+            journal.append(e);
+        } catch (IOException io) {
+            io.addSuppressed(cause);
+            log.error("SOS by user {} could be stored neither in the database nor in the journal {}: {}",
+                    p.userId(), journal.file(), io.toString());
+            throw ApiException.unavailable("SOS_NOT_STORED", "the alert could not be stored; retry now", 1);
+        }
+        log.error("SOS {} raised by user {}{} while the database is unavailable ({}): journaled in {}; the admins "
+                + "are told now, the contacts once the database answers", id, p.userId(),
+                v.tripId() == null ? "" : " on trip " + v.tripId(), cause.toString(), journal.file());
+        SosAlert a = new SosAlert(id, p.userId(), null, null, v.tripId(), SosStatus.ACTIVE,
+                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), v.accuracy(), now), v.message(), now,
+                null, null, null, null, null, "scheduled", e.escalateAt(), null,
+                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null);
+        try {
+            Map<String, Object> event = SosJobs.event("triggered", a, true);
+            event.put("stored", false);
+            rooms.emit(SosJobs.ROOM, "sos:alert", event);
+        } catch (Exception x) {
+            log.error("SOS {}: could not tell the admins either: {}", id, x.toString());
+        }
+        return new Triggered(id, SosStatus.ACTIVE, now, true, e.escalateAt());
+    }
+
+    private void replayQuietly() {
+        try {
+            replayJournal();
+        } catch (RuntimeException e) {
+            log.warn("SOS journal: replay failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Stores the journal's pending alerts in PostgreSQL, oldest first, each in one transaction that also schedules
+     * its notifications and escalation; an alert already there (stored before a crash could mark it) is only marked.
+     * Stops at the first sign that the database is still unavailable.
+     */
+    void replayJournal() {
+        for (SosJournal.Entry e : journal.pending()) {
+            Instant notBefore = retryAt.get(e.id());
+            if (notBefore != null && clock.instant().isBefore(notBefore)) {
+                continue;
+            }
+            boolean created;
+            try {
+                created = db.tx(c -> store(c, e));
+            } catch (SQLException | CallNotPermittedException | ApiException ex) {
+                if (ex instanceof SQLException sql && Database.unavailable(sql)
+                        || ex instanceof CallNotPermittedException
+                        || ex instanceof java.sql.SQLTransientConnectionException) {
+                    return;
+                }
+                retryAt.put(e.id(), clock.instant().plusSeconds(30));
+                log.error("SOS {}: cannot store the journaled alert ({}); trying again in 30 s", e.id(),
+                        ex.toString());
+                continue;
+            }
+            retryAt.remove(e.id());
+            try {
+                journal.stored(e.id());
+            } catch (IOException ex) {
+                // stored in PostgreSQL all the same: the next replay finds it there and only marks it
+                log.warn("SOS {}: stored, but the journal could not record it: {}", e.id(), ex.toString());
+            }
+            if (created) {
+                tracker.opened(new OpenAlert(e.id(), e.userId(), e.tripId()));
+                log.warn("SOS {} (raised at {} while the database was unavailable) is now stored; notifications "
+                        + "scheduled, escalation at {}", e.id(), e.at(), e.escalateAt());
+            }
+        }
+    }
+
+    /** Stores a journaled alert unless it is there already; returns whether it was created now. */
+    private boolean store(Connection c, SosJournal.Entry e) throws SQLException {
+        if (SosStore.alert(c, e.id()).isPresent()) {
+            return false;
+        }
+        UUID tripId = e.tripId();
+        if (tripId != null) {
+            // checked now, since it could not be then: an unknown trip, or one the user is not on, is dropped
+            Optional<Boolean> onTrip = SosStore.onTrip(c, tripId, e.userId());
+            if (onTrip.isEmpty() || (!onTrip.get() && !e.admin())) {
+                log.warn("SOS {}: trip {} dropped from the alert (unknown, or the user is not on it)", e.id(), tripId);
+                tripId = null;
+            }
+        }
+        String key = e.idempotencyKey() != null && SosStore.byKey(c, e.userId(), e.idempotencyKey()).isPresent()
+                ? null : e.idempotencyKey();
+        Optional<SosAlert> open = SosStore.openOf(c, e.userId());
+        if (open.isPresent()) {
+            // the user already has an open alert (raised on another node, or before the outage): this one joins it,
+            // as a second trigger does, and stays on record as resolved into it
+            SosStore.insertAlert(c, e.id(), e.userId(), tripId, e.lat(), e.lng(), e.accuracy(), e.message(), key,
+                    e.at(), e.escalateAt());
+            SosStore.resolve(c, e.id(), e.userId(), "joined open alert " + open.get().id(), clock.instant());
+            if (e.lat() != null) {
+                SosStore.track(c, open.get().id(), new TrackPoint(e.lat(), e.lng(), null, null, e.accuracy(), e.at(),
+                        "trigger"));
+            }
+            log.warn("SOS {}: the user already had open alert {}; joined to it", e.id(), open.get().id());
+            return false;
+        }
+        create(c, e.id(), e.userId(), tripId, e.lat(), e.lng(), e.accuracy(), e.message(), key, e.at(),
+                e.escalateAt());
+        return true;
+    }
+
+    /** How many alerts wait in the journal for the database. */
+    public int journaled() {
+        return journal.pending().size();
+    }
+
+    @Override
+    public void close() {
+        replayer.shutdown();
+        try {
+            replayer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            journal.close();
+        } catch (IOException e) {
+            log.warn("SOS journal: close failed: {}", e.toString());
+        }
     }
 
     /** One alert with its notifications and latest track points, for its owner or an admin. */
@@ -304,6 +492,7 @@ public final class SosService {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("openAlerts", tracker.open());
         m.put("trackedLocations", tracker.tracked());
+        m.put("journaledAlerts", journaled());
         return m;
     }
 }

@@ -8,7 +8,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -28,12 +31,20 @@ public final class Database implements AutoCloseable {
             String applicationName) {
     }
 
+    private static final Duration CRITICAL_WAIT = Duration.ofSeconds(1);
+
     private final HikariDataSource pool;
+    private final Connector connector;
+    /** Bounds the direct connections opened while the pool cannot connect (see {@link #onConnection}). */
+    private final Semaphore direct;
+    private final AtomicBoolean refilling = new AtomicBoolean();
     private final Database critical;
     private final CircuitBreaker breaker;
 
     private Database(HikariDataSource pool, Database critical, CircuitBreaker breaker) {
         this.pool = pool;
+        this.connector = (Connector) pool.getDataSource();
+        this.direct = new Semaphore(pool.getMaximumPoolSize());
         this.critical = critical;
         this.breaker = breaker;
     }
@@ -52,8 +63,10 @@ public final class Database implements AutoCloseable {
             int criticalConnections, CircuitBreaker breaker) {
         Database critical = null;
         if (criticalConnections > 0) {
+            // critical work waits for a connection at most a second: an SOS that cannot get one has a journal
+            Duration wait = settings.poolTimeout().compareTo(CRITICAL_WAIT) < 0 ? settings.poolTimeout() : CRITICAL_WAIT;
             critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
-                    settings.poolTimeout(), settings.queryTimeout(), settings.applicationName() + "-critical"),
+                    wait, settings.queryTimeout(), settings.applicationName() + "-critical"),
                     metrics, "hushryd-db-critical"), null, null);
         }
         try {
@@ -70,6 +83,8 @@ public final class Database implements AutoCloseable {
             String name) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
+        // the URL, user and properties stay readable on the pool (the LISTEN connection copies them); connections
+        // are opened by the connector, which sees why the last one failed
         hc.setJdbcUrl(url.jdbcUrl());
         if (url.user() != null) {
             hc.setUsername(url.user());
@@ -87,6 +102,17 @@ public final class Database implements AutoCloseable {
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         hc.addDataSourceProperty("connectTimeout", "10");
         hc.addDataSourceProperty("tcpKeepAlive", "true");
+        Properties props = new Properties();
+        props.putAll(hc.getDataSourceProperties());
+        if (url.user() != null) {
+            props.setProperty("user", url.user());
+        }
+        if (url.password() != null) {
+            props.setProperty("password", url.password());
+        }
+        // a direct connect must not outwait the pool: a server that is gone refuses at once, a silent one times out
+        props.setProperty("loginTimeout", Long.toString(Math.max(1, settings.poolTimeout().toSeconds())));
+        hc.setDataSource(new Connector(url.jdbcUrl(), props));
         if (metrics != null) {
             hc.setMetricsTrackerFactory(metrics);
         }
@@ -131,6 +157,9 @@ public final class Database implements AutoCloseable {
      */
     public static boolean unavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
             if (t instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
@@ -180,7 +209,7 @@ public final class Database implements AutoCloseable {
     }
 
     private <T> T inTransaction(SqlWork<T> work) throws SQLException {
-        try (Connection c = pool.getConnection()) {
+        return onConnection(c -> {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
@@ -194,7 +223,7 @@ public final class Database implements AutoCloseable {
                 }
                 throw e;
             }
-        }
+        });
     }
 
     /** Runs {@code work} on a connection in auto-commit mode (each statement on its own). */
@@ -203,17 +232,56 @@ public final class Database implements AutoCloseable {
     }
 
     private <T> T autoCommit(SqlWork<T> work) throws SQLException {
+        return onConnection(work);
+    }
+
+    /**
+     * Runs {@code work} on a pooled connection, or, while the pool's last attempt to connect found no server, on a
+     * direct connection: that fails at once while the server refuses (instead of queueing for the pool timeout) and
+     * works as soon as it is back (instead of waiting for the pool's next try, up to 5 s later). Direct connections
+     * are bounded by the pool size; past that, callers queue on the pool as usual.
+     */
+    private <T> T onConnection(SqlWork<T> work) throws SQLException {
+        if (connector.poolFailing() && direct.tryAcquire()) {
+            try (Connection c = connector.direct()) {
+                refill();
+                return work.run(c);
+            } finally {
+                direct.release();
+            }
+        }
         try (Connection c = pool.getConnection()) {
             return work.run(c);
         }
     }
 
+    /** The server answers again: one background borrow makes the pool connect now rather than after its backoff. */
+    private void refill() {
+        if (!refilling.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try (Connection c = pool.getConnection()) {
+                log.debug("{}: connected again", pool.getPoolName());
+            } catch (SQLException | RuntimeException e) {
+                log.debug("{}: not connected yet: {}", pool.getPoolName(), e.toString());
+            } finally {
+                refilling.set(false);
+            }
+        }, pool.getPoolName() + "-refill");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Fails unless the server answers a trivial query within {@code timeout}. */
     public void ping(Duration timeout) throws SQLException {
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-            st.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
-            st.execute("SELECT 1");
-        }
+        onConnection(c -> {
+            try (Statement st = c.createStatement()) {
+                st.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+                st.execute("SELECT 1");
+            }
+            return null;
+        });
     }
 
     public PoolStats poolStats() {

@@ -19,18 +19,29 @@ import org.slf4j.LoggerFactory;
 /**
  * A real PostgreSQL (binaries from Maven) whose data directory persists under {@code DATA_DIR/postgres}, so a restart
  * keeps every row. Runs with fsync and synchronous commit on: a committed transaction survives a crash of the node.
+ * If its postmaster dies (killed, OOM), a watchdog starts it again on the same port within seconds (decision 0045);
+ * it recovers from its WAL, and pools and listeners reconnect by themselves.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     static final String DATABASE = "hushryd";
     private static final String SUPERUSER = "postgres";
+    /** How often the watchdog looks at the postmaster, and waits between restart attempts. */
+    static final Duration WATCH_EVERY = Duration.ofSeconds(1);
 
-    private final EmbeddedPostgres postgres;
     private final Path directory;
+    private final int port;
+    private volatile EmbeddedPostgres postgres;
+    private volatile long postmasterPid;
+    private volatile boolean closed;
+    private Thread watchdog;
+    private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 
     private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path directory) {
         this.postgres = postgres;
         this.directory = directory;
+        this.port = postgres.getPort();
+        this.postmasterPid = postmasterPid(directory);
     }
 
     /**
@@ -46,17 +57,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         if (fresh) {
             log.info("initialising embedded PostgreSQL data directory {} (first start)", pgData);
         }
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(pgData)
-                .setCleanDataDirectory(false)
-                .setRegisterShutdownHook(false)
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                .setServerConfig("max_connections", "200")
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
+        EmbeddedPostgres pg = launch(pgData, 0, Duration.ofSeconds(60));
         EmbeddedPostgresServer server = new EmbeddedPostgresServer(pg, pgData);
         try {
             server.ensureDatabase();
@@ -66,6 +67,109 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         return server;
+    }
+
+    /** Starts the postmaster; {@code port} 0 picks a free one. */
+    private static EmbeddedPostgres launch(Path pgData, int port, Duration startupWait) throws IOException {
+        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setRegisterShutdownHook(false)
+                .setPGStartupWait(startupWait)
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setServerConfig("max_connections", "200")
+                .setServerConfig("listen_addresses", "127.0.0.1");
+        if (port > 0) {
+            b.setPort(port);
+        }
+        return b.start();
+    }
+
+    /**
+     * Watches the postmaster from now on: if it dies, it is started again on the same data directory and port, every
+     * {@link #WATCH_EVERY} until that works. A restart is logged at ERROR (something killed the database) and counted
+     * in {@link #restarts()}.
+     */
+    public synchronized EmbeddedPostgresServer watch() {
+        if (watchdog == null) {
+            watchdog = new Thread(this::watchLoop, "embedded-postgres-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
+        return this;
+    }
+
+    private void watchLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(WATCH_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            long pid = postmasterPid;
+            if (closed || pid <= 0 || alive(Long.toString(pid))) {
+                continue;
+            }
+            log.error("embedded PostgreSQL (pid {}) on port {} has died; starting it again on the same port (it "
+                    + "recovers from its WAL; connections come back by themselves)", pid, port);
+            long t0 = System.nanoTime();
+            int attempts = 0;
+            while (!closed) {
+                attempts++;
+                if (restart()) {
+                    restarts.incrementAndGet();
+                    log.warn("embedded PostgreSQL is back (pid {}, port {}) after {} ms and {} attempt(s)",
+                            postmasterPid, port, (System.nanoTime() - t0) / 1_000_000, attempts);
+                    break;
+                }
+                try {
+                    Thread.sleep(WATCH_EVERY.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One attempt; false when it did not start (e.g. the dead postmaster's backends still hold shared memory). */
+    private synchronized boolean restart() {
+        if (closed) {
+            return false;
+        }
+        try {
+            postgres.close(); // releases its lock on the data directory; stopping the dead server fails quietly
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing the dead embedded PostgreSQL: {}", e.toString());
+        }
+        try {
+            postgres = launch(directory, port, Duration.ofSeconds(20));
+            postmasterPid = postmasterPid(directory);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("embedded PostgreSQL did not start again yet: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    /** How many times the watchdog has started the postmaster again. */
+    public int restarts() {
+        return restarts.get();
+    }
+
+    /** The postmaster's process id, from its pid file; 0 when unknown. */
+    public long pid() {
+        return postmasterPid;
+    }
+
+    private static long postmasterPid(Path pgData) {
+        try {
+            List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            return lines.isEmpty() ? 0 : Long.parseLong(lines.get(0).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** The database of a PostgreSQL that another live node runs on this data directory, if any. */
@@ -86,11 +190,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     public DatabaseUrl url() {
-        return url(postgres.getPort());
+        return url(port);
     }
 
     public int port() {
-        return postgres.getPort();
+        return port;
     }
 
     public Path directory() {
@@ -157,6 +261,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        postgres.close();
+        Thread w;
+        synchronized (this) {
+            closed = true;
+            w = watchdog;
+        }
+        if (w != null) {
+            w.interrupt();
+            try {
+                w.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            postgres.close();
+        }
     }
 }

@@ -48,6 +48,7 @@ public final class PgNotifier implements AutoCloseable {
     }
 
     private void run() {
+        int failures = 0;
         while (running) {
             try (Connection c = listenConnection()) {
                 c.setAutoCommit(true);
@@ -55,6 +56,10 @@ public final class PgNotifier implements AutoCloseable {
                     for (String channel : subscribers.keySet()) {
                         st.execute("LISTEN " + channel);
                     }
+                }
+                if (failures > 0) {
+                    log.info("LISTEN connection restored after {} failed attempt(s)", failures);
+                    failures = 0;
                 }
                 // anything notified while we were not listening is found by the consumers' polling; wake them now
                 subscribers.forEach((channel, list) -> list.forEach(l -> l.accept("")));
@@ -72,7 +77,12 @@ public final class PgNotifier implements AutoCloseable {
                 }
             } catch (SQLException | RuntimeException e) {
                 if (running) {
-                    log.warn("LISTEN connection failed ({}); reconnecting in 1 s", e.getMessage());
+                    // one warning per outage, not one a second: the database's own health says the rest
+                    if (failures++ == 0) {
+                        log.warn("LISTEN connection failed ({}); reconnecting every 1 s", e.getMessage());
+                    } else {
+                        log.debug("LISTEN connection failed again ({})", e.getMessage());
+                    }
                     try {
                         Thread.sleep(1000);
                     } catch (InterruptedException ie) {
