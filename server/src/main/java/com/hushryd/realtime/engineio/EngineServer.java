@@ -101,6 +101,13 @@ public final class EngineServer {
             req.response().setStatusCode(204).end();
             return;
         }
+        try {
+            req.params(); // decodes the whole query string once; a bad %-escape must not escape as an exception
+        } catch (IllegalArgumentException e) {
+            log.debug("Engine.IO request with an undecodable query: {}", e.getMessage());
+            error(req, EngineError.BAD_REQUEST);
+            return;
+        }
         String eio = req.getParam("EIO");
         if (!"4".equals(eio)) {
             error(req, EngineError.UNSUPPORTED_PROTOCOL_VERSION);
