@@ -19,7 +19,7 @@ public record Cursor(Instant time, UUID id) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static final Instant FIRST = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant END = Instant.parse("+10000-01-01T00:00:00Z");
 
     public static Cursor decode(String value) {
