@@ -389,7 +389,7 @@ public final class Node implements AutoCloseable {
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
-                config.realtimeCorsOrigins()), io);
+                config.realtimeCorsOrigins(), config.httpBodyTimeout()), io);
         if (config.redis().isPresent()) {
             broker = new RedisBroker(config.redis().get(), config.nodeId());
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);

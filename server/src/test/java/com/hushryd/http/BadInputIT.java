@@ -286,6 +286,23 @@ class BadInputIT {
     }
 
     @Test
+    void pollingBodyShorterThanItsContentLength_is408AfterTheBodyTimeout_andTheConnectionCloses() throws Exception {
+        HttpResult open = RawHttp.get(port(), "/socket.io/?EIO=4&transport=polling");
+        String sid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(open.text().substring(1)).path("sid")
+                .asText();
+        try (RawHttp http = RawHttp.open(port())) {
+            long start = System.nanoTime();
+            http.send("POST /socket.io/?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\n40");
+            HttpResult r = http.read(Duration.ofSeconds(20));
+            assertThat(r.status()).as(r.text()).isEqualTo(408);
+            assertThat(r.json().path("code").asInt()).isEqualTo(3);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            assertThat(http.closedWithin(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
     void concurrentEmergencyContactReplacements_allSucceed_andTheLastOneWins() throws Exception {
         Account user = node.register("passenger");
         List<List<Map<String, Object>>> lists = new ArrayList<>();

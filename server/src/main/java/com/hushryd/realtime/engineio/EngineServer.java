@@ -205,6 +205,18 @@ public final class EngineServer {
         }
         Buffer body = Buffer.buffer();
         boolean[] failed = {false};
+        // a Content-Length larger than what comes would hold the request until the idle timeout
+        Vertx vertx = Vertx.currentContext().owner();
+        long timer = vertx.setTimer(Math.max(1, options.bodyTimeout().toMillis()), id -> {
+            if (!req.isEnded() && !failed[0] && !req.response().closed()) {
+                failed[0] = true;
+                cors(req);
+                req.response().setStatusCode(408).putHeader("Content-Type", "application/json")
+                        .putHeader("Connection", "close")
+                        .end("{\"code\":3,\"message\":\"Request body timeout\"}")
+                        .onComplete(ar -> req.connection().close());
+            }
+        });
         req.handler(chunk -> {
             if (failed[0]) {
                 return;
@@ -217,6 +229,7 @@ public final class EngineServer {
             body.appendBuffer(chunk);
         });
         req.endHandler(v -> {
+            vertx.cancelTimer(timer);
             if (!failed[0]) {
                 onContext(session, () -> session.onPollingPost(req, body));
             }
