@@ -76,6 +76,7 @@ class FuzzIT {
     static String activeTrip;
     static String sosAlert;
     static String conversation;
+    static final Map<Integer, Integer> STATUSES = new ConcurrentHashMap<>();
     static final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
 
     enum Caller { ANONYMOUS, PASSENGER, DRIVER, ADMIN }
@@ -182,6 +183,7 @@ class FuzzIT {
         assertThat(covered).as("operations fuzzed vs. in openapi.json").hasSizeGreaterThanOrEqualTo(ops.size());
         System.out.printf("FuzzIT: %d HTTP requests over %d operations in %d ms (seed %x)%n", requests.get(),
                 covered.size(), (System.nanoTime() - t0) / 1_000_000, SEED);
+        System.out.println("FuzzIT: statuses " + new java.util.TreeMap<>(STATUSES));
         assertThat(problems).as("seed %x: %d of %d requests went wrong, e.g.%n%s", SEED, problems.size(), requests.get(),
                 String.join("\n", problems.subList(0, Math.min(25, problems.size())))).isEmpty();
         assertStillServing();
@@ -529,6 +531,7 @@ class FuzzIT {
         if (res == null) {
             return;
         }
+        STATUSES.merge(res.status(), 1, Integer::sum);
         String where = caller + " " + r + " -> " + res.status() + " " + abbreviate(res.text());
         if (res.status() >= 500) {
             problems.add(where);
@@ -697,6 +700,8 @@ class FuzzIT {
                 }
                 JsonNode answer = agent.request(Map.of("cmd", "emit", "client", name, "event", "location:update",
                         "args", List.of(deep), "ack", true, "timeout", 3000));
+                assertThat(answer.path("ok").asBoolean() || answer.path("error").path("message").asText()
+                        .contains("disconnected")).as(answer.toString()).isTrue();
                 disconnects.add(caller + " 100-deep arguments: " + answer);
                 client.disconnect();
             }
