@@ -45,6 +45,7 @@ public record Config(
         Optional<String> adminPhone,
         Optional<String> adminPassword,
         long httpBodyLimit,
+        Duration httpBodyTimeout,
         int httpWorkerThreads,
         int eventLoops,
         Duration realtimePingInterval,

@@ -119,6 +119,7 @@ public final class ConfigLoader {
                 adminPhone,
                 adminPassword,
                 size(Setting.HTTP_BODY_LIMIT, 1024, 64L * 1024 * 1024),
+                duration(Setting.HTTP_BODY_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
                 integer(Setting.HTTP_WORKER_THREADS, 1, 1024),
                 eventLoops(),
                 duration(Setting.REALTIME_PING_INTERVAL, Duration.ofMillis(100), Duration.ofMinutes(10)),

@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,7 @@ public final class FixtureServer implements AutoCloseable {
             } else {
                 req.response().setStatusCode(404).end();
             }
-        }).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }, HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         log.info("Socket.IO {} fixture listening on http://{}:{}/socket.io/ ({} broker, {} event loops)",
                 fixture.name().toLowerCase(), config.host(), servers.port(), broker.name(), servers.instances());
         return new FixtureServer(vertx, servers, broker, gateway);

@@ -26,11 +26,11 @@ final class HttpServers {
     }
 
     /**
-     * Starts the instances. Vert.x only shares a listening socket among servers configured with the same port, so
+     * Starts the instances; {@code invalidRequestHandler} answers requests the HTTP codec could not decode. Vert.x only shares a listening socket among servers configured with the same port, so
      * port 0 is first resolved to a free port.
      */
     static Future<HttpServers> start(Vertx vertx, int instances, HttpServerOptions options,
-            Handler<HttpServerRequest> handler) {
+            Handler<HttpServerRequest> handler, Handler<HttpServerRequest> invalidRequestHandler) {
         HttpServerOptions shared = new HttpServerOptions(options);
         if (shared.getPort() == 0) {
             try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(shared.getHost()))) {
@@ -43,7 +43,8 @@ final class HttpServers {
         return vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                HttpServer server = vertx.createHttpServer(shared).requestHandler(handler);
+                HttpServer server = vertx.createHttpServer(shared).requestHandler(handler)
+                        .invalidRequestHandler(invalidRequestHandler);
                 all.servers.add(server);
                 return server.listen();
             }

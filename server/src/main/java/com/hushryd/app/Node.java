@@ -289,13 +289,16 @@ public final class Node implements AutoCloseable {
         builtIn.add(SosJobs.QUEUE);
         builtIn.addAll(Notifications.queues());
         builtIn.add(DocumentService.QUEUE);
-        queueMonitor = new QueueMonitor(jobQueue, builtIn, jobProducer, config.queueDepthWarn(), jobMetrics);
+        List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
+        // the queues an admin may enqueue into and sees listed: the built-in ones and those this node works on
+        List<String> known = new ArrayList<>(builtIn);
+        queues.stream().map(QueueSettings::queue).filter(q -> !known.contains(q)).forEach(known::add);
+        queueMonitor = new QueueMonitor(jobQueue, known, jobProducer, config.queueDepthWarn(), jobMetrics);
         notifier.start();
         if (outboxRelay != null) {
             outboxRelay.start();
         }
         queueMonitor.start();
-        List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
         if (!queues.isEmpty()) {
             worker = new Worker(jobQueue, handlers, queues, config.jobLease(), jobMetrics, config.nodeId(),
                     new PgRateGate(database)).start();
@@ -378,7 +381,7 @@ public final class Node implements AutoCloseable {
                         .setFileCachingEnabled(false)));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
-                metrics.http(), config.httpBodyLimit(), config.accessLog());
+                metrics.http(), config.httpBodyLimit(), config.httpBodyTimeout(), config.accessLog());
         shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
         eventLoopProbe = new EventLoopProbe(vertx, shedder::observe);
         WorkerExecutor criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical",
@@ -393,7 +396,7 @@ public final class Node implements AutoCloseable {
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
-                config.realtimeCorsOrigins()), io);
+                config.realtimeCorsOrigins(), config.httpBodyTimeout()), io);
         if (config.redis().isPresent()) {
             broker = new RedisBroker(config.redis().get(), config.nodeId(), config.realtimeOutageHold());
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
@@ -501,12 +504,13 @@ public final class Node implements AutoCloseable {
         servers = await(HttpServers.start(vertx, config.eventLoops(), options, req -> {
             if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
                 engine.handle(req);
-            } else if (uploadReceiver != null && LocalUploadReceiver.handles(req.path())) {
+            } else if (uploadReceiver != null && LocalUploadReceiver.handles(req.path())
+                    && ApiRouter.wellEncoded(req.uri())) {
                 uploadReceiver.handle(req);
             } else {
-                api.router().handle(req);
+                api.handle(req);
             }
-        }), Duration.ofSeconds(30));
+        }, api::invalidRequest), Duration.ofSeconds(30));
         realtime.startHeartbeat(config.presenceTtl());
         realtime.startSessionSweep(config.protection().sessionTtl());
         cluster.announce(config.host() + ":" + servers.port());

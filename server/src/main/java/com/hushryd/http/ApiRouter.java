@@ -10,11 +10,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -40,6 +42,7 @@ public final class ApiRouter {
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
     private static final String REQUEST_ID = "requestId";
     private static final String ROUTE = "routeTemplate";
+    private static final String BODY_TIMED_OUT = "bodyTimedOut";
 
     /** Who may call a route. */
     public enum Access {
@@ -57,14 +60,18 @@ public final class ApiRouter {
     private final HttpMetrics metrics;
     private final boolean accessLogEnabled;
     private final long bodyLimit;
+    private final long bodyTimeoutMillis;
+    private final Vertx vertx;
     private final List<Endpoint> endpoints = new ArrayList<>();
     private volatile Admission admission = Admission.ALLOW_ALL;
     private volatile SessionCheck sessionCheck = SessionCheck.NONE;
     private volatile WorkerExecutor criticalWorkers;
 
     public ApiRouter(Vertx vertx, WorkerExecutor workers, TokenService tokens, AdminPolicy adminPolicy,
-            HttpMetrics metrics, long bodyLimit, boolean accessLogEnabled) {
+            HttpMetrics metrics, long bodyLimit, Duration bodyTimeout, boolean accessLogEnabled) {
         this.router = Router.router(vertx);
+        this.vertx = vertx;
+        this.bodyTimeoutMillis = Math.max(1, bodyTimeout.toMillis());
         this.workers = workers;
         this.tokens = tokens;
         this.adminPolicy = adminPolicy;
@@ -81,6 +88,113 @@ public final class ApiRouter {
 
     public Router router() {
         return router;
+    }
+
+    /**
+     * Routes a request, answering a request target that is not valid percent-encoding (a {@code %} without two hex
+     * digits, which the router and the query decoder would otherwise throw on) with 400 {@code MALFORMED_URI}.
+     */
+    public void handle(HttpServerRequest req) {
+        if (wellEncoded(req.uri())) {
+            router.handle(req);
+            return;
+        }
+        long start = System.nanoTime();
+        String requestId = newRequestId(req);
+        answerEarly(req, ApiException.badRequest("MALFORMED_URI",
+                "the request target has an invalid percent-encoding ('%' must be followed by two hex digits)"),
+                requestId, false);
+        metrics.record(req.method().name(), "unmatched", 400, System.nanoTime() - start);
+    }
+
+    /** Whether every {@code %} in {@code uri} starts a {@code %XX} escape. */
+    public static boolean wellEncoded(String uri) {
+        for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 1)) {
+            if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0
+                    || Character.digit(uri.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Answers a request the HTTP codec could not decode (bad {@code Content-Length}, a request line or headers over
+     * the limits) in the error shape, then closes the connection as the codec's state is unknown. Install with
+     * {@code HttpServer.invalidRequestHandler}.
+     */
+    public void invalidRequest(HttpServerRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        ApiException error;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            error = new ApiException(414, "URI_TOO_LONG", "the request line is longer than "
+                    + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes",
+                    Map.of("limitBytes", HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH), null);
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            error = new ApiException(431, "HEADERS_TOO_LARGE", "the request headers are larger than "
+                    + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes",
+                    Map.of("limitBytes", HttpServerOptions.DEFAULT_MAX_HEADER_SIZE), null);
+        } else {
+            error = ApiException.badRequest("MALFORMED_REQUEST", "the request is not valid HTTP/1.1 "
+                    + "(request line, headers or Content-Length)");
+        }
+        log.debug("undecodable request: {}", String.valueOf(cause));
+        answerEarly(req, error, newRequestId(req), true);
+        metrics.record(req.method() == null ? "UNKNOWN" : req.method().name(), "unmatched", error.status(), 0);
+    }
+
+    /** Answers outside the router (which would fail on the request): the error shape, optionally closing. */
+    private static void answerEarly(HttpServerRequest req, ApiException error, String requestId, boolean close) {
+        HttpServerResponse resp = req.response();
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", Errors.body(error));
+        body.put("requestId", requestId);
+        resp.setStatusCode(error.status()).putHeader("X-Request-Id", requestId)
+                .putHeader("Content-Type", "application/json");
+        error.headers().forEach(resp::putHeader);
+        if (close) {
+            resp.putHeader("Connection", "close");
+            resp.end(Buffer.buffer(Json.bytes(body))).onComplete(ar -> req.connection().close());
+        } else {
+            resp.end(Buffer.buffer(Json.bytes(body)));
+        }
+    }
+
+    private static String newRequestId(HttpServerRequest req) {
+        String clientId = req.getHeader("X-Request-Id");
+        return clientId != null && CLIENT_REQUEST_ID.matcher(clientId).matches()
+                ? clientId : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
+
+    /**
+     * A client that announces a body and does not send it all would hold the request (and its BodyHandler buffer)
+     * until the connection's idle timeout: after HTTP_BODY_TIMEOUT it gets 408 and the connection is closed.
+     */
+    private void limitBodyTime(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        if (req.isEnded() || (req.getHeader("Content-Length") == null && req.getHeader("Transfer-Encoding") == null)
+                || "0".equals(req.getHeader("Content-Length"))) {
+            return;
+        }
+        long timer = vertx.setTimer(bodyTimeoutMillis, id -> {
+            HttpServerResponse resp = ctx.response();
+            if (req.isEnded() || resp.headWritten() || resp.closed()) {
+                return;
+            }
+            ctx.put(BODY_TIMED_OUT, Boolean.TRUE);
+            resp.setStatusCode(408).putHeader("Connection", "close");
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", Errors.body(new ApiException(408, "REQUEST_TIMEOUT", "the request body did not "
+                    + "arrive within " + bodyTimeoutMillis + " ms", Map.of("timeoutMillis", bodyTimeoutMillis),
+                    null)));
+            body.put("requestId", ctx.get(REQUEST_ID));
+            resp.putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)))
+                    .onComplete(ar -> req.connection().close());
+        });
+        ctx.addEndHandler(v -> vertx.cancelTimer(timer));
     }
 
     public List<Endpoint> endpoints() {
@@ -127,9 +241,7 @@ public final class ApiRouter {
     private void begin(RoutingContext ctx) {
         long start = System.nanoTime();
         HttpServerRequest req = ctx.request();
-        String clientId = req.getHeader("X-Request-Id");
-        String requestId = clientId != null && CLIENT_REQUEST_ID.matcher(clientId).matches()
-                ? clientId : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        String requestId = newRequestId(req);
         ctx.put(REQUEST_ID, requestId);
         ctx.response().putHeader("X-Request-Id", requestId);
         ctx.addEndHandler(v -> {
@@ -143,6 +255,7 @@ public final class ApiRouter {
                 MDC.remove(REQUEST_ID);
             }
         });
+        limitBodyTime(ctx);
         ctx.next();
     }
 
@@ -247,6 +360,9 @@ public final class ApiRouter {
         ApiException error = toApiException(ctx);
         String requestId = ctx.get(REQUEST_ID);
         HttpServerResponse resp = ctx.response();
+        if (Boolean.TRUE.equals(ctx.get(BODY_TIMED_OUT))) {
+            return; // answered 408 and closed: the body reader's failure that follows is expected
+        }
         if (resp.headWritten()) {
             log.warn("request {} failed after its response started: {}", requestId, String.valueOf(ctx.failure()));
             resp.reset();

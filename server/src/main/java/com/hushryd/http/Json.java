@@ -2,6 +2,8 @@ package com.hushryd.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -57,6 +59,13 @@ public final class Json {
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        // "" and " " (and "\u0000", which Jackson trims as blank) are not a missing number, flag or date: say so
+        for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean,
+            LogicalType.DateTime, LogicalType.Enum}) {
+            mapper.coercionConfigFor(type)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                    .setAcceptBlankAsEmpty(false);
+        }
         return mapper;
     }
 
@@ -79,22 +88,34 @@ public final class Json {
 
     /** Reads a request body into {@code type}, turning every parse or type error into a 400 that names the field. */
     public static <T> T read(byte[] body, Class<T> type) {
-        return read(() -> MAPPER.readValue(body, type), type);
+        JsonParser parser;
+        try {
+            parser = MAPPER.createParser(body);
+        } catch (IOException e) {
+            throw ApiException.badRequest("MALFORMED_JSON", "request body could not be read");
+        }
+        try (parser) {
+            return read(() -> MAPPER.readValue(parser, type), type, parser);
+        } catch (IOException e) {
+            return null; // closing a parser over a byte array does not fail
+        }
     }
 
     /** Converts an already parsed value (e.g. a Socket.IO event argument) with the same strict rules. */
     public static <T> T convert(JsonNode node, Class<T> type) {
-        return read(() -> MAPPER.treeToValue(node, type), type);
+        return read(() -> MAPPER.treeToValue(node, type), type, null);
     }
 
     private interface Reader<T> {
         T read() throws IOException;
     }
 
-    private static <T> T read(Reader<T> reader, Class<T> type) {
+    private static <T> T read(Reader<T> reader, Class<T> type, JsonParser parser) {
         T value;
         try {
             value = reader.read();
+        } catch (StreamConstraintsException e) {
+            throw tooBig(e, parser, "");
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.invalid(path(e), "unknown field");
         } catch (MismatchedInputException e) {
@@ -105,6 +126,9 @@ public final class Json {
             throw ApiException.invalid(path(e), "expected " + describe(e.getTargetType()));
         } catch (JsonMappingException e) {
             String field = path(e);
+            if (e.getCause() instanceof StreamConstraintsException limit) {
+                throw tooBig(limit, parser, field); // thrown by the parser in a nested value
+            }
             throw field.isEmpty()
                     ? ApiException.badRequest("MALFORMED_JSON", "request body could not be read")
                     : ApiException.invalid(field, "invalid value");
@@ -119,6 +143,39 @@ public final class Json {
             throw ApiException.badRequest("MALFORMED_JSON", "request body must be a JSON " + describe(type));
         }
         return value;
+    }
+
+    /**
+     * A value beyond the parser's limits (a number of more than 64 digits, a huge string, deep nesting): a 400 naming
+     * the field being read when there is one, rather than "not valid JSON".
+     */
+    private static ApiException tooBig(StreamConstraintsException e, JsonParser parser, String mappingPath) {
+        String field = parser == null ? mappingPath : path(parser.getParsingContext());
+        String reason = reason(e);
+        if (field.isEmpty() || reason == null) {
+            return ApiException.badRequest("MALFORMED_JSON", "request body is beyond the parser's limits "
+                    + "(nesting depth, number or string length)");
+        }
+        return ApiException.invalid(field, reason);
+    }
+
+    private static String reason(StreamConstraintsException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        return message.startsWith("Number") ? "is not a valid number (too many digits: out of range)"
+                : message.startsWith("String") ? "is too long" : null;
+    }
+
+    /** The path of the value a parser is at, e.g. {@code contacts[0].phone}. */
+    private static String path(JsonStreamContext at) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (JsonStreamContext c = at; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inObject() && c.getCurrentName() != null) {
+                parts.push((c.getParent() == null || c.getParent().inRoot() ? "" : ".") + c.getCurrentName());
+            } else if (c.inArray()) {
+                parts.push("[" + Math.max(0, c.getCurrentIndex()) + "]");
+            }
+        }
+        return String.join("", parts);
     }
 
     /** The JSON path of a mapping error, e.g. {@code source.lat} or {@code contacts[0].phone}. */

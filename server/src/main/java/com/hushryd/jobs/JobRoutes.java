@@ -76,10 +76,11 @@ public final class JobRoutes {
             return new Retried(id, name, JobState.WAITING.label());
         });
         api.api(POST, "/admin/queues/{name}/jobs", ADMIN, com.hushryd.http.RouteClass.BACKGROUND, req -> {
-            String name = req.path("name");
-            if (!JobRequest.validName(name)) {
+            if (!JobRequest.validName(req.path("name"))) {
                 throw ApiException.invalid("name", "must be 1-63 lower-case letters, digits, '-' or '_'");
             }
+            // a job for a queue nobody works on would wait forever and the queue would haunt /health: refuse it
+            String name = known(req, monitor);
             EnqueueInput in = req.body(EnqueueInput.class);
             Validator v = new Validator();
             String type = v.text("type", in.type(), 1, 63, true);

@@ -19,6 +19,9 @@ public record Cursor(Instant time, UUID id) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant END = Instant.parse("+10000-01-01T00:00:00Z");
+
     public static Cursor decode(String value) {
         try {
             String raw = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
@@ -27,7 +30,9 @@ public record Cursor(Instant time, UUID id) {
                 long micros = Long.parseLong(parts[1]);
                 Instant t = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                         Math.floorMod(micros, 1_000_000L) * 1_000L);
-                return new Cursor(t, UUID.fromString(parts[2]));
+                if (!t.isBefore(FIRST) && t.isBefore(END)) { // outside, PostgreSQL refuses the timestamp
+                    return new Cursor(t, UUID.fromString(parts[2]));
+                }
             }
         } catch (IllegalArgumentException e) {
             // fall through to the 400

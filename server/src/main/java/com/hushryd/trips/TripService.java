@@ -32,6 +32,8 @@ import java.util.UUID;
 public final class TripService {
     public static final int MAX_SEATS = 20;
     public static final BigDecimal MAX_PRICE = new BigDecimal("1000000");
+    static final LocalDate FIRST_SEARCH_DAY = LocalDate.of(2000, 1, 1);
+    static final LocalDate LAST_SEARCH_DAY = LocalDate.of(9999, 12, 30);
     private static final Duration MAX_ADVANCE = Duration.ofDays(365);
     private static final Duration DEPARTURE_GRACE = Duration.ofMinutes(1);
 
@@ -237,8 +239,13 @@ public final class TripService {
         if (q.date() != null) {
             try {
                 LocalDate day = LocalDate.parse(q.date());
-                notBefore = day.atStartOfDay(zone).toInstant();
-                before = day.plusDays(1).atStartOfDay(zone).toInstant();
+                // PostgreSQL's timestamps and Java's day arithmetic both end somewhere: keep well inside
+                if (day.isBefore(FIRST_SEARCH_DAY) || day.isAfter(LAST_SEARCH_DAY)) {
+                    v.fail("date", "must be between " + FIRST_SEARCH_DAY + " and " + LAST_SEARCH_DAY);
+                } else {
+                    notBefore = day.atStartOfDay(zone).toInstant();
+                    before = day.plusDays(1).atStartOfDay(zone).toInstant();
+                }
             } catch (DateTimeParseException e) {
                 v.fail("date", "must be a date such as 2026-12-01");
             }

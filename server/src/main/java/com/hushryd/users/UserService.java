@@ -269,7 +269,8 @@ public final class UserService {
         }
         v.throwIfInvalid();
         db.tx(c -> {
-            User u = UserStore.byId(c, p.userId()).orElseThrow(() -> ApiException.notFound("user"));
+            // delete + insert of two concurrent replacements would interleave (duplicate key): the last one wins
+            User u = UserStore.lockById(c, p.userId()).orElseThrow(() -> ApiException.notFound("user"));
             for (int i = 0; i < contacts.size(); i++) {
                 if (contacts.get(i).phone().equals(u.phone())) {
                     throw ApiException.invalid("contacts[" + i + "].phone", "must not be your own phone");

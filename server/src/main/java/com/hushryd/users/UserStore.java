@@ -34,6 +34,14 @@ final class UserStore {
                 id);
     }
 
+    /**
+     * The user, with its row locked until the transaction ends: writers of the user's dependent rows (emergency
+     * contacts) take it first so that concurrent replacements run one after the other.
+     */
+    static Optional<User> lockById(Connection c, UUID id) throws SQLException {
+        return Jdbc.one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ? FOR UPDATE", UserStore::user, id);
+    }
+
     static Optional<Credentials> credentials(Connection c, String phone) throws SQLException {
         return Jdbc.one(c, "SELECT " + COLUMNS + ", password_hash FROM users WHERE phone = ? AND deleted_at IS NULL",
                 rs -> new Credentials(user(rs), rs.getString("password_hash")), phone);

@@ -41,6 +41,11 @@ class JsonTest {
         "{\"place\":[]}|place|expected an object",
         "{\"surprise\":1}|surprise|unknown field",
         "{\"place\":{\"lon\":1}}|place.lon|unknown field",
+        "{\"seats\":\" \"}|seats|expected a whole number",
+        "{\"seats\":\"\"}|seats|expected a whole number",
+        "{\"place\":{\"lat\":\"   \"}}|place.lat|expected a number",
+        "{\"place\":{\"lat\":\"\\u0000\"}}|place.lat|expected a number",
+        "{\"flag\":\" \"}|flag|expected true or false",
     })
     void wrongShape_isA400NamingTheField(String json, String field, String reason) {
         assertThatThrownBy(() -> read(json))
@@ -49,6 +54,18 @@ class JsonTest {
                     assertThat(e.code()).isEqualTo("VALIDATION_FAILED");
                     assertThat(e.details()).containsEntry("field", field);
                     assertThat(e.getMessage()).isEqualTo(field + ": " + reason);
+                });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"seats|{\"seats\":%s}", "place.lat|{\"place\":{\"lat\":-%s}}",
+        "items[1].lat|{\"items\":[{},{\"lat\":%s.5}]}", "price|{\"name\":\"a\",\"price\":%s}"})
+    void numberOfAHundredDigits_isA400NamingTheFieldAsOutOfRange(String field, String template) {
+        assertThatThrownBy(() -> read(template.formatted("9".repeat(101))))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.code()).isEqualTo("VALIDATION_FAILED");
+                    assertThat(e.details()).containsEntry("field", field);
+                    assertThat(e.getMessage()).startsWith(field + ": ").contains("not a valid number");
                 });
     }
 

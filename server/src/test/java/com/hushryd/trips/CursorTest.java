@@ -24,6 +24,16 @@ class CursorTest {
     }
 
     @ParameterizedTest
+    @ValueSource(longs = {Long.MIN_VALUE, Long.MAX_VALUE, -62_135_596_800_000_001L, 253_402_300_800_000_000L})
+    void cursorOutsidePostgresTimestamps_isA400(long micros) {
+        String raw = "1|" + micros + "|" + UUID.randomUUID();
+        String value = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> Cursor.decode(value)).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.code()).isEqualTo("INVALID_CURSOR"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "!!!", "MXwxMjN8eHl6", "bm9wZQ", "MnwxfDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA"})
     void foreignCursor_isA400NamingTheCursor(String value) {
         assertThatThrownBy(() -> Cursor.decode(value)).isInstanceOfSatisfying(ApiException.class, e -> {

@@ -12,14 +12,23 @@ import java.util.List;
  * @param maxBufferedBytes outbound bytes allowed to queue for one client before it is disconnected as too slow
  * @param upgradeTimeout   how long a polling session may take to complete an upgrade to WebSocket
  * @param corsOrigins      origins allowed to poll from a browser ({@code *} for any)
+ * @param bodyTimeout      how long a polling POST may take to deliver its body (then 408 and the connection is closed)
  */
 public record EngineOptions(Duration pingInterval, Duration pingTimeout, int maxPayload, int maxBufferedBytes,
-        Duration upgradeTimeout, List<String> corsOrigins) {
+        Duration upgradeTimeout, List<String> corsOrigins, Duration bodyTimeout) {
 
     public static final String PATH = "/socket.io/";
+    private static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(15);
 
     public EngineOptions {
         corsOrigins = List.copyOf(corsOrigins);
+    }
+
+    /** Options with the default body timeout (that of HTTP_BODY_TIMEOUT). */
+    public EngineOptions(Duration pingInterval, Duration pingTimeout, int maxPayload, int maxBufferedBytes,
+            Duration upgradeTimeout, List<String> corsOrigins) {
+        this(pingInterval, pingTimeout, maxPayload, maxBufferedBytes, upgradeTimeout, corsOrigins,
+                DEFAULT_BODY_TIMEOUT);
     }
 
     /** Socket.IO's own defaults. */

@@ -101,6 +101,13 @@ public final class EngineServer {
             req.response().setStatusCode(204).end();
             return;
         }
+        try {
+            req.params(); // decodes the whole query string once; a bad %-escape must not escape as an exception
+        } catch (IllegalArgumentException e) {
+            log.debug("Engine.IO request with an undecodable query: {}", e.getMessage());
+            error(req, EngineError.BAD_REQUEST);
+            return;
+        }
         String eio = req.getParam("EIO");
         if (!"4".equals(eio)) {
             error(req, EngineError.UNSUPPORTED_PROTOCOL_VERSION);
@@ -198,6 +205,18 @@ public final class EngineServer {
         }
         Buffer body = Buffer.buffer();
         boolean[] failed = {false};
+        // a Content-Length larger than what comes would hold the request until the idle timeout
+        Vertx vertx = Vertx.currentContext().owner();
+        long timer = vertx.setTimer(Math.max(1, options.bodyTimeout().toMillis()), id -> {
+            if (!req.isEnded() && !failed[0] && !req.response().closed()) {
+                failed[0] = true;
+                cors(req);
+                req.response().setStatusCode(408).putHeader("Content-Type", "application/json")
+                        .putHeader("Connection", "close")
+                        .end("{\"code\":3,\"message\":\"Request body timeout\"}")
+                        .onComplete(ar -> req.connection().close());
+            }
+        });
         req.handler(chunk -> {
             if (failed[0]) {
                 return;
@@ -210,6 +229,7 @@ public final class EngineServer {
             body.appendBuffer(chunk);
         });
         req.endHandler(v -> {
+            vertx.cancelTimer(timer);
             if (!failed[0]) {
                 onContext(session, () -> session.onPollingPost(req, body));
             }

@@ -436,6 +436,7 @@ public final class EngineSession {
             return;
         }
         closed = true;
+        log.debug("session {} closed: {}", sid, reason);
         for (long timer : new long[] {pingTimer, pingTimeoutTimer, upgradeTimer}) {
             if (timer >= 0) {
                 context.owner().cancelTimer(timer);
