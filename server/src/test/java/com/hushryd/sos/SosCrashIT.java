@@ -133,6 +133,9 @@ class SosCrashIT {
                     .isEqualTo(4);
         }
         List<Passenger> alerted = passengers.stream().filter(p -> stored.containsKey(p.account().id())).toList();
+        System.out.printf("SosCrashIT: %d alerts acknowledged, %d requests cut off by the kill, %d alerts stored, %d "
+                + "messages the killed node had recorded as sent%n", acknowledged.size(), unknown.size(),
+                stored.size(), sentByKilled.size());
 
         // the survivor takes over the killed node's jobs when their leases expire; the check goes on past another
         // lease and the first retry back-off, so a late duplicate would be seen

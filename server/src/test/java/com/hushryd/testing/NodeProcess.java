@@ -153,6 +153,22 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code kill -9} of the node and of the embedded PostgreSQL it runs on its DATA_DIR, as when the container or
+     * machine dies: PostgreSQL must recover from its WAL on the next start.
+     */
+    public void kill9WithPostgres() {
+        java.util.Optional<ProcessHandle> pg = embeddedPostgres();
+        if (pg.isEmpty()) {
+            throw new IllegalStateException(name + " runs no embedded PostgreSQL");
+        }
+        List<ProcessHandle> backends = pg.get().descendants().toList();
+        kill9();
+        pg.get().destroyForcibly();
+        backends.forEach(ProcessHandle::destroyForcibly);
+        pg.get().onExit().orTimeout(1, TimeUnit.MINUTES).join();
+    }
+
     /** Graceful stop: SIGTERM, as an orchestrator sends it, and waits until the process has exited. */
     public void stop() {
         started.addAll(process.descendants().toList());
