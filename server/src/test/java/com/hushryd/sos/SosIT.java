@@ -35,7 +35,7 @@ class SosIT {
     static final String ADMIN_PASSWORD = "admin-password-1";
     static final String ON_CALL = "+919876500000";
     // short, so that a repeated delivery (a lease that expired, a retry) would come within the tests' wait
-    static final Duration JOB_LEASE = Duration.ofSeconds(3);
+    static final Duration JOB_LEASE = Duration.ofSeconds(5);
     static final Duration REPEAT_WINDOW = JOB_LEASE.plusSeconds(3);
     static final FakeVendor sms = new FakeVendor();
     static final FakeVendor smsFallback = new FakeVendor();
