@@ -59,13 +59,25 @@ class LauncherIT {
         HttpResult reg = api.post("/api/v1/auth/register", null, map("phone", "+919811111111", "name", "Kay",
                 "password", "password-123", "role", "passenger"));
         assertThat(reg.status()).isEqualTo(201);
-        first.destroyForcibly();
+        TestNode.Account driver = TestNode.register(api, "driver");
+        String trip = TestNode.createTrip(api, driver, "Bhopal", "Indore", 1, 4, 220);
+        HttpResult booked = api.post("/api/v1/trips/" + trip + "/bookings", reg.str("accessToken"), map("seats", 3));
+        assertThat(booked.status()).as(booked.text()).isEqualTo(201);
+        first.destroyForcibly(); // SIGKILL
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
         Process second = serve(dataDir, port, log);
         HttpResult login = api.post("/api/v1/auth/login", null, map("phone", "+919811111111", "password", "password-123"));
         assertThat(login.status()).as("the account survived kill -9").isEqualTo(200);
         assertThat(Files.readString(log)).contains("left running").contains("by a node that did not shut down cleanly");
+        HttpResult bookings = api.get("/api/v1/bookings", login.str("accessToken"));
+        assertThat(bookings.json().path("items")).as("the booking survived kill -9").singleElement().satisfies(b -> {
+            assertThat(b.path("id").asText()).isEqualTo(booked.str("id"));
+            assertThat(b.path("seats").asInt()).isEqualTo(3);
+        });
+        assertThat(api.get("/api/v1/trips/" + trip, driver.token()).json().path("seatsAvailable").asInt())
+                .as("the trip survived kill -9 with its seats taken").isEqualTo(1);
 
         second.destroy();
         assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -34,6 +34,9 @@ class SosIT {
     static final String ADMIN_PHONE = "+919999999990";
     static final String ADMIN_PASSWORD = "admin-password-1";
     static final String ON_CALL = "+919876500000";
+    // short, so that a repeated delivery (a lease that expired, a retry) would come within the tests' wait
+    static final Duration JOB_LEASE = Duration.ofSeconds(5);
+    static final Duration REPEAT_WINDOW = JOB_LEASE.plusSeconds(3);
     static final FakeVendor sms = new FakeVendor();
     static final FakeVendor smsFallback = new FakeVendor();
     static final FakeVendor email = new FakeVendor();
@@ -53,6 +56,7 @@ class SosIT {
         env.put("SOS_ESCALATE_AFTER", "6s");
         env.put("SOS_ONCALL_PHONE", ON_CALL);
         env.put("NOTIFY_TIMEOUT", "1s");
+        env.put("JOB_LEASE", JOB_LEASE.toSeconds() + "s");
         node = TestNode.start(env);
         agent = SocketIoAgent.start();
         admin = node.api().post("/api/v1/auth/login", null, map("phone", ADMIN_PHONE, "password", ADMIN_PASSWORD))
@@ -77,13 +81,38 @@ class SosIT {
 
     /** A passenger with two emergency contacts (both with phones, one with an email). */
     static Account passengerWithContacts() {
+        return passengerWithContacts(new Contacts()).passenger();
+    }
+
+    /** The emergency contacts' addresses: Asha's phone and email, Ravi's phone. */
+    record Contacts(String asha, String ashaEmail, String ravi) {
+        Contacts() {
+            this(TestNode.uniquePhone(), "asha-" + UUID.randomUUID() + "@example.com", TestNode.uniquePhone());
+        }
+    }
+
+    record PassengerWithContacts(Account passenger, Contacts contacts) {
+    }
+
+    static PassengerWithContacts passengerWithContacts(Contacts c) {
         Account p = node.register("passenger");
         HttpResult r = node.api().put("/api/v1/me/emergency-contacts", p.token(), map("contacts", List.of(
-                map("name", "Asha", "phone", TestNode.uniquePhone(), "email", "asha-" + p.id() + "@example.com",
-                        "relationship", "sister"),
-                map("name", "Ravi", "phone", TestNode.uniquePhone()))));
+                map("name", "Asha", "phone", c.asha(), "email", c.ashaEmail(), "relationship", "sister"),
+                map("name", "Ravi", "phone", c.ravi()))));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
-        return p;
+        return new PassengerWithContacts(p, c);
+    }
+
+    /**
+     * Each contact got exactly one message, counted where it matters, at the vendors (primary and fallback alike),
+     * and still one when the job lease and the first retry back-off have passed, when a repeat would have come.
+     */
+    static void assertEachContactMessagedOnce(Contacts c) {
+        await().atMost(Duration.ofSeconds(30)).during(REPEAT_WINDOW).untilAsserted(() -> {
+            assertThat(sms.calls(c.asha()) + smsFallback.calls(c.asha())).as("SMS to Asha").isEqualTo(1);
+            assertThat(sms.calls(c.ravi()) + smsFallback.calls(c.ravi())).as("SMS to Ravi").isEqualTo(1);
+            assertThat(email.calls(c.ashaEmail())).as("email to Asha").isEqualTo(1);
+        });
     }
 
     static JsonNode alert(String id, String token) {
@@ -158,7 +187,8 @@ class SosIT {
 
     @Test
     void idempotencyKey_aRetriedTriggerReturnsTheSameAlert_andNotifiesOnce() {
-        Account p = passengerWithContacts();
+        PassengerWithContacts pc = passengerWithContacts(new Contacts());
+        Account p = pc.passenger();
         String key = "retry-" + UUID.randomUUID();
         HttpRequest first = node.api().request("/api/v1/sos", p.token()).header("Idempotency-Key", key)
                 .header("Content-Type", "application/json")
@@ -176,11 +206,13 @@ class SosIT {
         HttpResult other = node.api().post("/api/v1/sos", p.token(), map("lat", 10.001, "lng", 20.001));
         assertThat(other.str("alertId")).isEqualTo(a.str("alertId"));
         assertThat(alert(a.str("alertId"), p.token()).path("track")).as("its position joins the track").hasSize(2);
+        assertEachContactMessagedOnce(pc.contacts());
     }
 
     @Test
-    void concurrentTriggers_ofOneUser_makeOneAlert() {
-        Account p = passengerWithContacts();
+    void concurrentTriggers_ofOneUser_makeOneAlert_andNotifyEachContactOnce() {
+        PassengerWithContacts pc = passengerWithContacts(new Contacts());
+        Account p = pc.passenger();
         List<CompletableFuture<HttpResult>> calls = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             calls.add(node.api().postAsync("/api/v1/sos", p.token(), map("lat", 1, "lng", 2)));
@@ -188,6 +220,7 @@ class SosIT {
         Set<String> ids = calls.stream().map(CompletableFuture::join).peek(r -> assertThat(r.status())
                 .as(r.text()).isIn(200, 201)).map(r -> r.str("alertId")).collect(Collectors.toSet());
         assertThat(ids).hasSize(1);
+        assertEachContactMessagedOnce(pc.contacts());
     }
 
     @Test

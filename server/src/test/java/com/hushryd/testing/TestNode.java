@@ -30,6 +30,14 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a node on a new database; {@code overrides} are environment variables (e.g. "JWT_TTL", "2m"). */
     public static TestNode start(Map<String, String> overrides) {
+        return restart(settings(overrides));
+    }
+
+    /**
+     * The settings of a test node (also those of a {@link NodeProcess}): free port, loopback, fast hashing, quotas and
+     * shedding out of the way, a new data directory, and a new database unless {@code overrides} name one.
+     */
+    public static Map<String, String> settings(Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>();
         env.put("PORT", "0");
         env.put("HOST", "127.0.0.1");
@@ -51,7 +59,7 @@ public final class TestNode implements AutoCloseable {
         if (!env.containsKey("DATABASE_URL")) {
             env.put("DATABASE_URL", TestPostgres.get().newDatabase());
         }
-        return restart(env);
+        return env;
     }
 
     public static TestNode start() {
@@ -94,8 +102,13 @@ public final class TestNode implements AutoCloseable {
 
     /** Registers a user of this role and returns its access token and id. */
     public Account register(String role) {
+        return register(client, role);
+    }
+
+    /** Registers a user of this role through {@code api} and returns its access token and id. */
+    public static Account register(ApiClient api, String role) {
         String phone = uniquePhone();
-        HttpResult r = client.post("/api/v1/auth/register", null,
+        HttpResult r = api.post("/api/v1/auth/register", null,
                 ApiClient.map("phone", phone, "name", role + " " + phone, "password", "password-123", "role", role));
         if (r.status() != 201) {
             throw new IllegalStateException("register failed: " + r);
@@ -105,7 +118,13 @@ public final class TestNode implements AutoCloseable {
 
     /** A trip by this driver departing in {@code days} days with {@code seats} seats. */
     public String createTrip(Account driver, String from, String to, int days, int seats, double price) {
-        HttpResult r = client.post("/api/v1/trips", driver.token(), ApiClient.map(
+        return createTrip(client, driver, from, to, days, seats, price);
+    }
+
+    /** {@link #createTrip(Account, String, String, int, int, double)} through {@code api}. */
+    public static String createTrip(ApiClient api, Account driver, String from, String to, int days, int seats,
+            double price) {
+        HttpResult r = api.post("/api/v1/trips", driver.token(), ApiClient.map(
                 "source", ApiClient.map("city", from, "lat", 12.97, "lng", 77.59),
                 "destination", ApiClient.map("city", to, "lat", 12.29, "lng", 76.64),
                 "departureTime", java.time.OffsetDateTime.now().plusDays(days).toString(),
