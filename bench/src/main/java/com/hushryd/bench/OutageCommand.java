@@ -96,6 +96,9 @@ final class OutageCommand implements Callable<Integer> {
         }
     }
 
+    private static Path jarPath;
+    private volatile long returnedAt;
+    private final AtomicLong firstRemoteAfterReturn = new AtomicLong();
     private long begin;
     private int seconds;
 
@@ -136,6 +139,7 @@ final class OutageCommand implements Callable<Integer> {
             System.err.println("--dependency must be redis or postgres, got '" + dependency + "'");
             return 2;
         }
+        jarPath = jar;
         if (!Files.isRegularFile(jar)) {
             System.err.println("no server jar at " + jar + " (build it: mvn -pl server -am -DskipTests package)");
             return 2;
@@ -143,39 +147,30 @@ final class OutageCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("hushryd-outage");
         int pgPort = freePort();
         int redisPort = freePort();
-        int nodePort = freePort();
         EmbeddedPostgres pg = startPostgres(work.resolve("pg"), pgPort);
         RedisServer redis = startRedis(redisPort);
         Path log = nodeLog != null ? nodeLog : work.resolve("node.log");
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseParallelGC", "-jar", jar.toString(), "serve");
-        Map<String, String> env = pb.environment();
-        env.put("PORT", String.valueOf(nodePort));
-        env.put("HOST", "127.0.0.1");
-        env.put("NODE_ID", "outage-node");
-        env.put("DATA_DIR", work.resolve("data").toString());
-        env.put("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres");
-        env.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
-        env.put("BCRYPT_COST", "4");
-        env.put("LOG_LEVEL", "info");
-        for (String limit : List.of("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_AUTHENTICATED", "RATE_LIMIT_CRITICAL")) {
-            env.put(limit, "1000000/1m");
-        }
-        env.put("RATE_LIMIT_SOCKET_EVENTS", "1000000/1s");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        Process node = pb.start();
+        String secret = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(32));
+        int nodePort = freePort();
+        int otherPort = freePort();
+        Process node = startNode("outage-a", nodePort, work.resolve("data-a"), pgPort, redisPort, secret, log);
+        Process other = startNode("outage-b", otherPort, work.resolve("data-b"), pgPort, redisPort, secret,
+                work.resolve("node-b.log"));
         URI url = URI.create("http://127.0.0.1:" + nodePort);
+        URI otherUrl = URI.create("http://127.0.0.1:" + otherPort);
         Vertx vertx = null;
         List<SioConnection> sockets = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(64);
         try {
             Api api = new Api(url);
-            if (!waitReady(api, node)) {
-                System.err.println("the node did not become ready; its log:");
+            if (!waitReady(url, node) || !waitReady(otherUrl, other)) {
+                System.err.println("a node did not become ready; node A's log:");
                 System.err.println(Files.readString(log));
                 return 1;
             }
-            System.err.printf("# outage of %s: node %s (pid %d), PostgreSQL :%d, Redis :%d; %d cores shared by all%n",
-                    dependency, url, node.pid(), pgPort, redisPort, Runtime.getRuntime().availableProcessors());
+            System.err.printf("# outage of %s: node A %s (pid %d) carries the load, node B %s (pid %d) has a second "
+                    + "listener per trip; PostgreSQL :%d, Redis :%d; %d cores shared by all%n", dependency, url,
+                    node.pid(), otherUrl, other.pid(), pgPort, redisPort, Runtime.getRuntime().availableProcessors());
 
             // set-up: active trips with a booked passenger each, and one user per SOS trigger with a contact
             List<String[]> rides = Collections.synchronizedList(new ArrayList<>());
@@ -191,8 +186,10 @@ final class OutageCommand implements Callable<Integer> {
                             "pricePerSeat", 100)).path("id").asText();
                     String passenger = api.register("passenger");
                     api.call("POST", "/trips/" + trip + "/bookings", passenger, Map.of("seats", 1));
+                    String remote = api.register("passenger");
+                    api.call("POST", "/trips/" + trip + "/bookings", remote, Map.of("seats", 1));
                     api.call("POST", "/trips/" + trip + "/start", driver, null);
-                    rides.add(new String[] {driver, trip, passenger});
+                    rides.add(new String[] {driver, trip, passenger, remote});
                     return null;
                 }));
             }
@@ -229,14 +226,29 @@ final class OutageCommand implements Callable<Integer> {
                             delivered[second(now)].increment();
                         }
                     }, "passengers");
+            LongAdder[] deliveredRemote = new LongAdder[seconds];
+            for (int i = 0; i < seconds; i++) {
+                deliveredRemote[i] = new LongAdder();
+            }
+            List<SioConnection> remotes = new LoadClients(vertx, otherUrl, 1).open(rides.size(), 64,
+                    i -> "{\"token\":\"" + rides.get(i)[3] + "\"}", (text, now) -> {
+                        if (text.startsWith("42[\"location:update\"")) {
+                            deliveredRemote[second(now)].increment();
+                            if (returnedAt != 0 && now > returnedAt) {
+                                firstRemoteAfterReturn.compareAndSet(0, now);
+                            }
+                        }
+                    }, "passengers on node B");
             sockets.addAll(drivers);
             sockets.addAll(listeners);
-            if (drivers.contains(null) || listeners.contains(null)) {
+            sockets.addAll(remotes);
+            if (drivers.contains(null) || listeners.contains(null) || remotes.contains(null)) {
                 System.err.println("not every socket connected; aborting");
                 return 1;
             }
             for (int i = 0; i < listeners.size(); i++) {
                 listeners.get(i).emitRaw("[\"track:subscribe\",\"" + rides.get(i)[1] + "\"]");
+                remotes.get(i).emitRaw("[\"track:subscribe\",\"" + rides.get(i)[1] + "\"]");
             }
             Thread.sleep(1000);
 
@@ -319,6 +331,7 @@ final class OutageCommand implements Callable<Integer> {
                 pg = startPostgres(work.resolve("pg"), pgPort);
             }
             long upAt = System.nanoTime();
+            returnedAt = upAt;
             System.err.printf("  t=%ds %s accepting connections again (took %d ms to start)%n", second(upAt), dependency,
                     (upAt - (begin + (before + down) * 1_000_000_000L)) / 1_000_000);
             sleepUntil(end);
@@ -331,11 +344,12 @@ final class OutageCommand implements Callable<Integer> {
 
             System.out.printf(Locale.ROOT, "outage of %s for %d s under load: %d trips (%d location updates/s), "
                     + "%d SOS/s, %d API requests/s%n", dependency, down, rides.size(), rate, sosRate, apiRate);
-            System.out.println(" sec  phase | loc ok  fail  delivered | sos ok fail | api ok fail");
+            System.out.println(" sec  phase | loc ok  fail  same-node other-node | sos ok fail | api ok fail");
             for (int s = 0; s < seconds; s++) {
                 String phase = s < second(downAt) ? "before" : s < second(upAt) ? "DOWN" : "after";
-                System.out.printf(Locale.ROOT, "%4d %6s | %6d %5d %9d | %6d %4d | %6d %4d%n", s, phase,
-                        location.ok[s].sum(), location.failed[s].sum(), delivered[s].sum(), sos.ok[s].sum(),
+                System.out.printf(Locale.ROOT, "%4d %6s | %6d %5d %9d %10d | %6d %4d | %6d %4d%n", s, phase,
+                        location.ok[s].sum(), location.failed[s].sum(), delivered[s].sum(), deliveredRemote[s].sum(),
+                        sos.ok[s].sum(),
                         sos.failed[s].sum(), apiSeries.ok[s].sum(), apiSeries.failed[s].sum());
             }
             long deliveredDown = 0;
@@ -345,8 +359,21 @@ final class OutageCommand implements Callable<Integer> {
             for (Series s : List.of(location, sos, apiSeries)) {
                 summary(s, downAt, upAt);
             }
-            System.out.printf(Locale.ROOT, "  location deliveries to a same-node listener while down: %d%n",
-                    deliveredDown);
+            long remoteDown = 0;
+            for (int s = second(downAt) + 1; s < second(upAt); s++) {
+                remoteDown += deliveredRemote[s].sum();
+            }
+            int remoteBack = -1;
+            for (int s = second(upAt); s < seconds && remoteBack < 0; s++) {
+                if (deliveredRemote[s].sum() >= rides.size()) {
+                    remoteBack = s - second(upAt);
+                }
+            }
+            System.out.printf(Locale.ROOT, "  location deliveries while down: %d to listeners on node A (the drivers' node), "
+                    + "%d to listeners on node B; after the return, node B's first delivery at %s, at least one update "
+                    + "per trip a second from second %s after it%n", deliveredDown, remoteDown,
+                    firstRemoteAfterReturn.get() == 0 ? "never" : String.format(Locale.ROOT, "+%.1fs",
+                            (firstRemoteAfterReturn.get() - upAt) / 1e9), remoteBack < 0 ? "(never)" : "" + remoteBack);
             return verifySos(pgPort, sosIds, sos) ? 0 : 1;
         } finally {
             sockets.stream().filter(java.util.Objects::nonNull).forEach(SioConnection::close);
@@ -354,9 +381,11 @@ final class OutageCommand implements Callable<Integer> {
                 vertx.close();
             }
             senders.shutdownNow();
-            node.destroy();
-            if (!node.waitFor(30, TimeUnit.SECONDS)) {
-                node.destroyForcibly();
+            for (Process p : List.of(node, other)) {
+                p.destroy();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
             }
             printWarnings(log);
             try {
@@ -465,12 +494,35 @@ final class OutageCommand implements Callable<Integer> {
         return found == wanted.size();
     }
 
-    private static boolean waitReady(Api api, Process node) throws InterruptedException {
+    private static Process startNode(String id, int port, Path dataDir, int pgPort, int redisPort, String secret,
+            Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseParallelGC", "-jar", jarPath.toString(),
+                "serve");
+        Map<String, String> env = pb.environment();
+        env.put("PORT", String.valueOf(port));
+        env.put("HOST", "127.0.0.1");
+        env.put("NODE_ID", id);
+        env.put("DATA_DIR", dataDir.toString());
+        env.put("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres");
+        env.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        env.put("JWT_SECRET", secret);
+        env.put("BCRYPT_COST", "4");
+        env.put("LOG_LEVEL", "info");
+        for (String limit : List.of("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_AUTHENTICATED", "RATE_LIMIT_CRITICAL")) {
+            env.put(limit, "1000000/1m");
+        }
+        env.put("RATE_LIMIT_SOCKET_EVENTS", "1000000/1s");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    private static boolean waitReady(URI url, Process node) throws InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         while (System.nanoTime() < deadline && node.isAlive()) {
             try {
-                java.net.http.HttpResponse<Void> r = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(api.base().resolve("/health/ready")).build(),
+                java.net.http.HttpResponse<Void> r = http.send(
+                        java.net.http.HttpRequest.newBuilder(url.resolve("/health/ready")).build(),
                         java.net.http.HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return true;

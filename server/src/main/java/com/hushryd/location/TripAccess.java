@@ -4,9 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.hushryd.auth.Principal;
 import com.hushryd.http.ApiException;
+import com.hushryd.store.Database;
 import com.hushryd.trips.TripService;
 import com.hushryd.trips.TripStatus;
 import com.hushryd.trips.TripState;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.Map;
@@ -22,10 +24,15 @@ import java.util.concurrent.CompletionStage;
  * that answer is re-read from PostgreSQL when older than {@code RECHECK_AFTER}, so a trip started on any node takes
  * location updates within that time (at once on the node that started it); a trip completed on another node stops taking them within {@code STATE_TTL}. A load that
  * overlaps a transition on this node is not cached (it may predate the commit).
+ *
+ * <p>While PostgreSQL is unreachable (its breaker open, connections refused), the last state and passenger answer this
+ * node read within {@code LAST_KNOWN_TTL} stand in for a fresh read, so live tracking of trips already under way goes
+ * on through a database outage (issue 13); a trip never seen by this node is refused as before (503).
  */
 final class TripAccess {
     static final Duration STATE_TTL = Duration.ofSeconds(5);
     static final Duration PASSENGER_TTL = Duration.ofSeconds(60);
+    static final Duration LAST_KNOWN_TTL = Duration.ofHours(1);
 
     private final TripService trips;
     private final WorkerExecutor workers;
@@ -40,6 +47,11 @@ final class TripAccess {
     private final java.util.concurrent.atomic.AtomicLong transitions = new java.util.concurrent.atomic.AtomicLong();
     private final Cache<String, Boolean> passengers = Caffeine.newBuilder().maximumSize(500_000)
             .expireAfterWrite(PASSENGER_TTL).build();
+    /** The last answers read, kept longer: used only while the database cannot be read. */
+    private final Cache<UUID, Optional<TripState>> lastStates = Caffeine.newBuilder().maximumSize(200_000)
+            .expireAfterWrite(LAST_KNOWN_TTL).build();
+    private final Cache<String, Boolean> lastPassengers = Caffeine.newBuilder().maximumSize(500_000)
+            .expireAfterWrite(LAST_KNOWN_TTL).build();
 
     TripAccess(TripService trips, WorkerExecutor workers) {
         this.trips = trips;
@@ -65,12 +77,26 @@ final class TripAccess {
         return workers.executeBlocking(() -> {
             long seen = transitions.get();
             long at = System.nanoTime();
-            Optional<TripState> s = trips.state(tripId);
+            Optional<TripState> s;
+            try {
+                s = trips.state(tripId);
+            } catch (Exception e) {
+                return lastKnown(lastStates.getIfPresent(tripId), e);
+            }
             if (transitions.get() == seen) {
                 states.put(tripId, new Cached(s, at));
+                lastStates.put(tripId, s);
             }
             return s;
         }, false).toCompletionStage();
+    }
+
+    /** {@code last} when {@code failure} means the database cannot be reached and there is one; else the failure. */
+    private static <T> T lastKnown(T last, Exception failure) throws Exception {
+        if (last != null && (failure instanceof CallNotPermittedException || Database.unavailable(failure))) {
+            return last;
+        }
+        throw failure;
     }
 
     private static boolean active(Optional<TripState> s) {
@@ -103,8 +129,14 @@ final class TripAccess {
             Boolean known = passengers.getIfPresent(key);
             CompletionStage<Boolean> isPassenger = known != null ? CompletableFuture.completedFuture(known)
                     : workers.executeBlocking(() -> {
-                        boolean b = trips.isPassenger(tripId, p.userId());
+                        boolean b;
+                        try {
+                            b = trips.isPassenger(tripId, p.userId());
+                        } catch (Exception e) {
+                            return lastKnown(lastPassengers.getIfPresent(key), e);
+                        }
                         passengers.put(key, b);
+                        lastPassengers.put(key, b);
                         return b;
                     }, false).toCompletionStage();
             return isPassenger.thenApply(ok -> {

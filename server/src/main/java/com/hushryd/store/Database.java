@@ -190,14 +190,12 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Takes a connection from the main pool and checks it, bypassing the circuit breaker (this is the breaker's own
-     * trial call); any failure is reported as the server being unreachable (SQLState 08000).
+     * The circuit breaker's own trial call: {@link #ping(Duration)} bypassing the breaker (so failing fast while the
+     * server refuses); any failure is reported as the server being unreachable (SQLState 08000).
      */
     public void ping() throws SQLException {
-        try (Connection c = pool.getConnection()) {
-            if (!c.isValid(2)) {
-                throw new SQLException("PostgreSQL did not answer a connection check", "08000");
-            }
+        try {
+            ping(Duration.ofSeconds(2));
         } catch (SQLException e) {
             throw unavailable(e) ? e : new SQLException("PostgreSQL unreachable: " + e.getMessage(), "08000", e);
         }
