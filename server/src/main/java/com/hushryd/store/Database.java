@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
@@ -38,11 +39,15 @@ public final class Database implements AutoCloseable {
     /** Bounds the direct connections opened while the pool cannot connect (see {@link #onConnection}). */
     private final Semaphore direct;
     private final AtomicBoolean refilling = new AtomicBoolean();
+    /** How long a caller waits for a pooled connection in all (DB_POOL_TIMEOUT), in slices of {@link #WAIT_SLICE}. */
+    private final Duration poolTimeout;
+    static final Duration WAIT_SLICE = Duration.ofMillis(250);
     private final Database critical;
     private final CircuitBreaker breaker;
 
-    private Database(HikariDataSource pool, Database critical, CircuitBreaker breaker) {
+    private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker) {
         this.pool = pool;
+        this.poolTimeout = poolTimeout;
         this.connector = (Connector) pool.getDataSource();
         this.direct = new Semaphore(pool.getMaximumPoolSize());
         this.critical = critical;
@@ -67,10 +72,10 @@ public final class Database implements AutoCloseable {
             Duration wait = settings.poolTimeout().compareTo(CRITICAL_WAIT) < 0 ? settings.poolTimeout() : CRITICAL_WAIT;
             critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
                     wait, settings.queryTimeout(), settings.applicationName() + "-critical"),
-                    metrics, "hushryd-db-critical"), null, null);
+                    metrics, "hushryd-db-critical"), wait, null, null);
         }
         try {
-            return new Database(pool(url, settings, metrics, "hushryd-db"), critical, breaker);
+            return new Database(pool(url, settings, metrics, "hushryd-db"), settings.poolTimeout(), critical, breaker);
         } catch (RuntimeException e) {
             if (critical != null) {
                 critical.close();
@@ -94,7 +99,9 @@ public final class Database implements AutoCloseable {
         }
         hc.setMaximumPoolSize(settings.poolMax());
         hc.setMinimumIdle(settings.poolMin());
-        hc.setConnectionTimeout(settings.poolTimeout().toMillis());
+        // callers wait for a connection in slices (see onConnection), so that a server found gone meanwhile fails
+        // them at once instead of after the whole pool timeout
+        hc.setConnectionTimeout(Math.min(WAIT_SLICE.toMillis(), settings.poolTimeout().toMillis()));
         hc.setValidationTimeout(Math.min(settings.poolTimeout().toMillis(), 3000));
         hc.setInitializationFailTimeout(30_000);
         hc.addDataSourceProperty("ApplicationName", settings.applicationName());
@@ -240,16 +247,30 @@ public final class Database implements AutoCloseable {
      * are bounded by the pool size; past that, callers queue on the pool as usual.
      */
     private <T> T onConnection(SqlWork<T> work) throws SQLException {
-        if (connector.poolFailing() && direct.tryAcquire()) {
-            try (Connection c = connector.direct()) {
-                refill();
-                return work.run(c);
-            } finally {
-                direct.release();
+        long deadline = System.nanoTime() + poolTimeout.toNanos();
+        while (true) {
+            if (connector.poolFailing() && direct.tryAcquire()) {
+                try (Connection c = connector.direct()) {
+                    refill();
+                    return work.run(c);
+                } finally {
+                    direct.release();
+                }
             }
-        }
-        try (Connection c = pool.getConnection()) {
-            return work.run(c);
+            Connection pooled;
+            try {
+                pooled = pool.getConnection();
+            } catch (SQLTransientConnectionException slice) {
+                // one slice of the wait is over: go on waiting unless the server is now known to be gone (then the
+                // direct connection above fails at once) or the pool timeout is spent
+                if (System.nanoTime() - deadline >= 0) {
+                    throw slice;
+                }
+                continue;
+            }
+            try (Connection c = pooled) {
+                return work.run(c);
+            }
         }
     }
 
