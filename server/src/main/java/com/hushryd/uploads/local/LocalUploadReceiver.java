@@ -47,15 +47,22 @@ public final class LocalUploadReceiver {
     private final LocalObjectStore store;
     private final UploadMetrics metrics;
     private final Slots slots;
+    private final int fileWriteQueue;
 
     /**
      * @param streams how many uploads are received at once; the others wait, their sockets paused, for a slot
      */
     public LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, UploadMetrics metrics) {
+        this(vertx, store, streams, metrics, FILE_WRITE_QUEUE);
+    }
+
+    /** @param fileWriteQueue bytes one upload may have queued for its file before its socket is paused */
+    LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, UploadMetrics metrics, int fileWriteQueue) {
         this.vertx = vertx;
         this.store = store;
         this.slots = new Slots(streams);
         this.metrics = metrics;
+        this.fileWriteQueue = fileWriteQueue;
     }
 
     /** Uploads being received now, and waiting for a slot. */
@@ -243,7 +250,7 @@ public final class LocalUploadReceiver {
         }
 
         void begin(AtomicBoolean gone) {
-            file.setWriteQueueMaxSize(FILE_WRITE_QUEUE);
+            file.setWriteQueueMaxSize(fileWriteQueue);
             req.handler(this::data);
             req.endHandler(v -> finish());
             req.exceptionHandler(e -> abort(null));
@@ -289,7 +296,7 @@ public final class LocalUploadReceiver {
                 abort(sizeMismatch(grant.size(), received));
                 return;
             }
-            done = true;
+            stop();
             file.flush().compose(v -> file.close()).compose(v -> vertx.executeBlocking(() -> {
                 store.commit(part, grant.key());
                 return null;
@@ -315,7 +322,7 @@ public final class LocalUploadReceiver {
             if (done) {
                 return;
             }
-            done = true;
+            stop();
             cleanUp();
             release();
             if (error != null) {
@@ -323,6 +330,16 @@ public final class LocalUploadReceiver {
             } else {
                 metrics.received("aborted", received, System.nanoTime() - start);
             }
+        }
+
+        /**
+         * Ends the streaming and turns reading back on: a socket paused for a full file queue stays paused otherwise
+         * (the file's drain no longer resumes a finished upload, and Vert.x does not know of the pause), and a
+         * keep-alive connection's next request would never be read.
+         */
+        private void stop() {
+            done = true;
+            Backpressure.resume(req);
         }
 
         private void release() {

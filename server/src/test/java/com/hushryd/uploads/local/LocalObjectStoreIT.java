@@ -167,6 +167,64 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         }
     }
 
+    @Test
+    void uploadsEndingWithTheirFileQueueFull_leaveTheKeepAliveConnectionReadingTheNextRequest() throws Exception {
+        // a two-byte file queue (the least Vert.x takes) is full after every chunk, so each body's last chunk pauses the socket
+        LocalUploadReceiver tight = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE, 2);
+        HttpServer tightServer = vertx.createHttpServer().requestHandler(tight::handle).listen(0, "127.0.0.1")
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        URI origin = URI.create("http://127.0.0.1:" + tightServer.actualPort());
+        try (Socket s = new Socket("127.0.0.1", tightServer.actualPort())) {
+            s.setSoTimeout(30_000);
+            var in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
+            for (int i = 0; i < 3; i++) {
+                String key = newKey("png");
+                byte[] body = bytes(100_000);
+                PresignedPut p = store.presignPut(new com.hushryd.uploads.PutRequest(key, "image/png", body.length,
+                        Instant.now().plus(Duration.ofHours(1)), origin));
+                sendPut(s, p, body);
+                assertThat(readResponse(in)).as("upload %d on one connection", i + 1).startsWith("HTTP/1.1 200 ");
+                assertStored(key, "image/png", body);
+            }
+        } finally {
+            tightServer.close();
+        }
+    }
+
+    private static void sendPut(Socket s, PresignedPut p, byte[] body) throws IOException {
+        String target = p.url().getRawPath() + "?" + p.url().getRawQuery();
+        s.getOutputStream().write(("PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(body);
+        s.getOutputStream().flush();
+    }
+
+    /** Reads one response with a Content-Length body off a keep-alive connection; returns its status line. */
+    private static String readResponse(java.io.DataInputStream in) throws IOException {
+        String status = line(in);
+        int length = 0;
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(h.substring("content-length:".length()).trim());
+            }
+        }
+        in.readFully(new byte[length]);
+        return status;
+    }
+
+    private static String line(java.io.DataInputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new java.io.EOFException("connection closed after: " + b);
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
     /** Starts an upload by hand: headers and the first {@code sent} bytes of a {@code size}-byte body, then stalls. */
     private Socket stalledUpload(PresignedPut p, int size, int sent) throws IOException {
         Socket s = new Socket("127.0.0.1", server.actualPort());
