@@ -474,7 +474,8 @@ public final class Node implements AutoCloseable {
             if (abandoned > 0) {
                 log.info("uploads: removed {} partial upload(s) a previous run left behind", abandoned);
             }
-            uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(), metrics.uploads());
+            uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(),
+                    config.httpBodyTimeout(), metrics.uploads());
         }
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));

@@ -30,7 +30,7 @@ public enum Setting {
     ADMIN_PASSWORD("--admin-password", null, "Password of that admin account (prefer the environment variable)."),
     HTTP_BODY_LIMIT("--http-body-limit", "256kb", "Largest request body accepted (e.g. 64kb, 1mb)."),
     HTTP_BODY_TIMEOUT("--http-body-timeout", "15s",
-            "How long a client may take to send an API or Socket.IO polling request body once its headers arrived; then 408 and the connection is closed."),
+            "How long a client may take to send an API or Socket.IO polling request body once its headers arrived, and the longest pause within an upload's body; then 408 and the connection is closed."),
     HTTP_WORKER_THREADS("--http-worker-threads", "32", "Threads that run blocking request work (database, hashing)."),
     EVENT_LOOPS("--event-loops", "0", "Event-loop threads, each with its own HTTP listener (0: two per core)."),
     REALTIME_PING_INTERVAL("--realtime-ping-interval", "25s", "How often the Socket.IO gateway pings each client."),

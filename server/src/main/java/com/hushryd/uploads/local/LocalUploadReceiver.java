@@ -5,6 +5,7 @@ import com.hushryd.http.Errors;
 import com.hushryd.http.Json;
 import com.hushryd.uploads.UploadMetrics;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * so what their clients send stays in the kernel's buffers); each streams into a part file with backpressure (its
  * socket is paused while the file's write queue is full), is counted, flushed to disk and linked into place only
  * when exactly the signed number of bytes arrived. Memory is thus bounded by the number of slots, not by the number
- * of clients or the size of their files (decision 0020). Every refusal is the API's JSON error shape.
+ * of clients or the size of their files (decision 0020). A client whose body stops arriving for the stall timeout
+ * (HTTP_BODY_TIMEOUT) while it holds a slot gets 408 and its connection is closed, so it cannot hold the slot
+ * forever. Every refusal is the API's JSON error shape.
  */
 public final class LocalUploadReceiver {
     public static final String PATH = "/uploads/";
@@ -48,19 +52,24 @@ public final class LocalUploadReceiver {
     private final UploadMetrics metrics;
     private final Slots slots;
     private final int fileWriteQueue;
+    private final long stallMillis;
 
     /**
      * @param streams how many uploads are received at once; the others wait, their sockets paused, for a slot
+     * @param stall   the longest pause in a body being received (not counting pauses the receiver itself makes)
      */
-    public LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, UploadMetrics metrics) {
-        this(vertx, store, streams, metrics, FILE_WRITE_QUEUE);
+    public LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, Duration stall,
+            UploadMetrics metrics) {
+        this(vertx, store, streams, stall, metrics, FILE_WRITE_QUEUE);
     }
 
     /** @param fileWriteQueue bytes one upload may have queued for its file before its socket is paused */
-    LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, UploadMetrics metrics, int fileWriteQueue) {
+    LocalUploadReceiver(Vertx vertx, LocalObjectStore store, int streams, Duration stall, UploadMetrics metrics,
+            int fileWriteQueue) {
         this.vertx = vertx;
         this.store = store;
         this.slots = new Slots(streams);
+        this.stallMillis = Math.max(1, stall.toMillis());
         this.metrics = metrics;
         this.fileWriteQueue = fileWriteQueue;
     }
@@ -119,7 +128,7 @@ public final class LocalUploadReceiver {
         Path part = store.partFile(key);
         vertx.fileSystem().exists(store.file(key).toString()).compose(exists -> {
             if (exists) {
-                return io.vertx.core.Future.failedFuture(alreadyUsed(key));
+                return Future.failedFuture(alreadyUsed(key));
             }
             return vertx.fileSystem().open(part.toString(), new OpenOptions().setWrite(true).setCreateNew(true));
         }).onComplete(ar -> {
@@ -196,10 +205,14 @@ public final class LocalUploadReceiver {
         return ApiException.unavailable("STORAGE_UNAVAILABLE", "the upload could not be stored; retry shortly", 5);
     }
 
-    /** Answers with the error and drops what is left of the body (up to a bound), then closes the connection. */
-    private void refuse(HttpServerRequest req, String requestId, ApiException e, long start, long bytes) {
+    /**
+     * Answers with the error and drops what is left of the body (up to a bound), then closes the connection; the
+     * future completes when the answer was written (at once if it could not be).
+     */
+    private Future<Void> refuse(HttpServerRequest req, String requestId, ApiException e, long start, long bytes) {
         metrics.received(e.code(), bytes, System.nanoTime() - start);
         HttpServerResponse resp = req.response();
+        Future<Void> answered = Future.succeededFuture();
         if (!resp.headWritten() && !resp.closed()) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", Errors.body(e));
@@ -209,7 +222,7 @@ public final class LocalUploadReceiver {
             if (!req.isEnded()) {
                 resp.putHeader("Connection", "close");
             }
-            resp.putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
+            answered = resp.putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
         }
         if (!req.isEnded()) {
             long[] dropped = {0};
@@ -224,6 +237,7 @@ public final class LocalUploadReceiver {
             req.resume();
             Backpressure.resume(req);
         }
+        return answered;
     }
 
     /** One upload in progress: the request streaming into its part file. */
@@ -238,6 +252,8 @@ public final class LocalUploadReceiver {
         private boolean done;
         private boolean fileFull;
         private boolean released;
+        private long lastProgress;
+        private long stallTimer = -1;
 
         Upload(HttpServerRequest req, String requestId, LocalObjectStore.Grant grant, Path part, AsyncFile file,
                 long start) {
@@ -262,7 +278,33 @@ public final class LocalUploadReceiver {
             if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
                 req.response().writeContinue();
             }
+            lastProgress = System.nanoTime();
+            watchForStall(stallMillis);
             req.resume();
+        }
+
+        /** One timer per upload rather than one per chunk: when it fires it looks at when the body last moved. */
+        private void watchForStall(long delayMillis) {
+            stallTimer = vertx.setTimer(delayMillis, id -> {
+                if (done) {
+                    return;
+                }
+                long idleMillis = (System.nanoTime() - lastProgress) / 1_000_000;
+                if (fileFull || idleMillis < stallMillis) {
+                    // paused by us for the disk, or bytes arrived meanwhile: not the client's stall
+                    watchForStall(fileFull ? stallMillis : stallMillis - idleMillis);
+                    return;
+                }
+                log.info("upload {} stalled: no byte for {} ms after {} of {} bytes; answering 408", requestId,
+                        idleMillis, received, grant.size());
+                abort(stalled()).onComplete(ar -> req.connection().close());
+            });
+        }
+
+        private ApiException stalled() {
+            return new ApiException(408, "REQUEST_TIMEOUT", "the upload body stopped arriving: no byte for "
+                    + stallMillis + " ms (" + received + " of " + grant.size() + " bytes received)",
+                    Map.of("timeoutMillis", stallMillis), null);
         }
 
         private void data(Buffer buf) {
@@ -271,6 +313,7 @@ public final class LocalUploadReceiver {
             }
             int n = buf.length();
             received += n;
+            lastProgress = System.nanoTime();
             if (received > grant.size()) {
                 abort(tooLarge(grant.size()));
                 return;
@@ -281,6 +324,7 @@ public final class LocalUploadReceiver {
                 Backpressure.pause(req);
                 file.drainHandler(v -> {
                     fileFull = false;
+                    lastProgress = System.nanoTime();
                     if (!done) {
                         Backpressure.resume(req);
                     }
@@ -317,19 +361,22 @@ public final class LocalUploadReceiver {
             });
         }
 
-        /** Stops the upload and removes its part file; answers {@code error} unless the client is gone (null). */
-        private void abort(ApiException error) {
+        /**
+         * Stops the upload and removes its part file; answers {@code error} unless the client is gone (null). The
+         * future completes once the answer, if any, was written.
+         */
+        private Future<Void> abort(ApiException error) {
             if (done) {
-                return;
+                return Future.succeededFuture();
             }
             stop();
             cleanUp();
             release();
             if (error != null) {
-                refuse(req, requestId, error, start, received);
-            } else {
-                metrics.received("aborted", received, System.nanoTime() - start);
+                return refuse(req, requestId, error, start, received);
             }
+            metrics.received("aborted", received, System.nanoTime() - start);
+            return Future.succeededFuture();
         }
 
         /**
@@ -339,6 +386,7 @@ public final class LocalUploadReceiver {
          */
         private void stop() {
             done = true;
+            vertx.cancelTimer(stallTimer);
             Backpressure.resume(req);
         }
 

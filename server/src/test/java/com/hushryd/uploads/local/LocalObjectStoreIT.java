@@ -48,7 +48,7 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         store = new LocalObjectStore(dir.resolve("objects"), "0123456789abcdef0123456789abcdef-test".getBytes(
                 StandardCharsets.UTF_8), Optional.empty(), Clock.systemUTC());
         vertx = Vertx.vertx();
-        receiver = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE);
+        receiver = new LocalUploadReceiver(vertx, store, 2, Duration.ofSeconds(30), UploadMetrics.NONE);
         server = vertx.createHttpServer().requestHandler(receiver::handle).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -170,7 +170,8 @@ class LocalObjectStoreIT extends ObjectStoreContract {
     @Test
     void uploadsEndingWithTheirFileQueueFull_leaveTheKeepAliveConnectionReadingTheNextRequest() throws Exception {
         // a two-byte file queue (the least Vert.x takes) is full after every chunk, so each body's last chunk pauses the socket
-        LocalUploadReceiver tight = new LocalUploadReceiver(vertx, store, 2, UploadMetrics.NONE, 2);
+        LocalUploadReceiver tight = new LocalUploadReceiver(vertx, store, 2, Duration.ofSeconds(30),
+                UploadMetrics.NONE, 2);
         HttpServer tightServer = vertx.createHttpServer().requestHandler(tight::handle).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         URI origin = URI.create("http://127.0.0.1:" + tightServer.actualPort());
@@ -183,7 +184,7 @@ class LocalObjectStoreIT extends ObjectStoreContract {
                 PresignedPut p = store.presignPut(new com.hushryd.uploads.PutRequest(key, "image/png", body.length,
                         Instant.now().plus(Duration.ofHours(1)), origin));
                 sendPut(s, p, body);
-                assertThat(readResponse(in)).as("upload %d on one connection", i + 1).startsWith("HTTP/1.1 200 ");
+                assertThat(readResponse(in).status()).as("upload %d on one connection", i + 1).startsWith("HTTP/1.1 200 ");
                 assertStored(key, "image/png", body);
             }
         } finally {
@@ -199,8 +200,11 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         s.getOutputStream().flush();
     }
 
-    /** Reads one response with a Content-Length body off a keep-alive connection; returns its status line. */
-    private static String readResponse(java.io.DataInputStream in) throws IOException {
+    private record Answer(String status, byte[] body) {
+    }
+
+    /** Reads one response with a Content-Length body off a connection, leaving the connection at the next one. */
+    private static Answer readResponse(java.io.DataInputStream in) throws IOException {
         String status = line(in);
         int length = 0;
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
@@ -208,8 +212,9 @@ class LocalObjectStoreIT extends ObjectStoreContract {
                 length = Integer.parseInt(h.substring("content-length:".length()).trim());
             }
         }
-        in.readFully(new byte[length]);
-        return status;
+        byte[] body = new byte[length];
+        in.readFully(body);
+        return new Answer(status, body);
     }
 
     private static String line(java.io.DataInputStream in) throws IOException {
@@ -227,7 +232,11 @@ class LocalObjectStoreIT extends ObjectStoreContract {
 
     /** Starts an upload by hand: headers and the first {@code sent} bytes of a {@code size}-byte body, then stalls. */
     private Socket stalledUpload(PresignedPut p, int size, int sent) throws IOException {
-        Socket s = new Socket("127.0.0.1", server.actualPort());
+        return stalledUpload(server, p, size, sent);
+    }
+
+    private Socket stalledUpload(HttpServer to, PresignedPut p, int size, int sent) throws IOException {
+        Socket s = new Socket("127.0.0.1", to.actualPort());
         String target = p.url().getRawPath() + "?" + p.url().getRawQuery();
         s.getOutputStream().write(("PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
                 + "Content-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -261,6 +270,33 @@ class LocalObjectStoreIT extends ObjectStoreContract {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.active() == 0 && receiver.waiting() == 0);
         assertThat(store.stat(leaverKey)).isEmpty();
+    }
+
+    @Test
+    void aBodyThatStallsWhileHoldingASlot_gets408_andTheSlotAndPartFileAreFreed() throws Exception {
+        LocalUploadReceiver impatient = new LocalUploadReceiver(vertx, store, 1, Duration.ofMillis(300),
+                UploadMetrics.NONE);
+        HttpServer impatientServer = vertx.createHttpServer().requestHandler(impatient::handle)
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        URI origin = URI.create("http://127.0.0.1:" + impatientServer.actualPort());
+        Instant later = Instant.now().plus(Duration.ofHours(1));
+        String stalledKey = newKey("png");
+        try (Socket stalled = stalledUpload(impatientServer, store.presignPut(new com.hushryd.uploads.PutRequest(
+                stalledKey, "image/png", 1000, later, origin)), 1000, 400)) {
+            stalled.setSoTimeout(30_000);
+            var in = new java.io.DataInputStream(new java.io.BufferedInputStream(stalled.getInputStream()));
+            Answer answer = readResponse(in);
+            assertThat(answer.status()).startsWith("HTTP/1.1 408 ");
+            JsonNode error = JSON.readTree(answer.body()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("REQUEST_TIMEOUT");
+            assertThat(error.path("details").path("timeoutMillis").asLong()).isEqualTo(300);
+            assertThat(in.read()).as("the connection is closed after the answer").isEqualTo(-1);
+        } finally {
+            await().atMost(Duration.ofSeconds(10)).until(() -> impatient.active() == 0);
+            impatientServer.close();
+        }
+        assertThat(store.stat(stalledKey)).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(store.partFile(stalledKey)));
     }
 
     @Test
