@@ -284,11 +284,7 @@ public final class Node implements AutoCloseable {
                 new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
                 clock).register(handlers);
         jobHandlers = handlers;
-        List<String> builtIn = new ArrayList<>();
-        builtIn.add(BuiltinJobs.QUEUE);
-        builtIn.add(SosJobs.QUEUE);
-        builtIn.addAll(Notifications.queues());
-        builtIn.add(DocumentService.QUEUE);
+        List<String> builtIn = builtInQueues();
         List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
         // the queues an admin may enqueue into and sees listed: the built-in ones and those this node works on
         List<String> known = new ArrayList<>(builtIn);
@@ -310,6 +306,16 @@ public final class Node implements AutoCloseable {
     }
 
     /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
+    /** The queues {@code WORKER_QUEUES=all} works on: every queue the node's own features enqueue into. */
+    static List<String> builtInQueues() {
+        List<String> builtIn = new ArrayList<>();
+        builtIn.add(BuiltinJobs.QUEUE);
+        builtIn.add(SosJobs.QUEUE);
+        builtIn.addAll(Notifications.queues());
+        builtIn.add(DocumentService.QUEUE);
+        return builtIn;
+    }
+
     private ObjectStore openObjectStore() {
         UploadSettings u = config.uploads();
         if (u.store() == UploadSettings.Store.S3) {
