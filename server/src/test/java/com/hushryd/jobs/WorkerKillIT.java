@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,7 +49,7 @@ class WorkerKillIT {
     void workerKilledMidJobAndAfterTheEffect_everyJobCompletes_onlyTheUnsettledEffectRunsTwice(String backend)
             throws Exception {
         if ("rabbitmq".equals(backend)) {
-            Assumptions.assumeTrue(TestRabbit.reachable(), TestRabbit.skipMessage());
+            TestRabbit.assumeReachable();
         }
         String dbUrl = TestPostgres.get().newDatabase();
         String queueName = "kill-" + UUID.randomUUID().toString().substring(0, 8);

@@ -5,14 +5,16 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import java.util.Collection;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real RabbitMQ for tests: {@code HUSHRYD_TEST_RABBITMQ_URL}, else {@code amqp://guest:guest@127.0.0.1:5672}.
- * There is no embedded broker: when none answers, tests that need one are skipped (see {@link #reachable()}).
+ * There is no embedded broker: when none answers, tests that need one are skipped (see {@link #assumeReachable()}).
  */
 public final class TestRabbit {
     private static final String ENV = "HUSHRYD_TEST_RABBITMQ_URL";
     private static Boolean reachable;
+    private static boolean skipAnnounced;
 
     private TestRabbit() {
     }
@@ -34,7 +36,23 @@ public final class TestRabbit {
         return reachable;
     }
 
-    public static String skipMessage() {
+    /**
+     * Skips the calling test when no broker answers. Call it per test ({@code @BeforeEach} or in the test), never in
+     * {@code @BeforeAll}: a class aborted there is counted as "Tests run: 0" and its tests vanish from the totals,
+     * while a skipped test is counted as skipped. The reason is printed once, so a console run shows why.
+     */
+    public static void assumeReachable() {
+        boolean up = reachable();
+        synchronized (TestRabbit.class) {
+            if (!up && !skipAnnounced) {
+                skipAnnounced = true;
+                System.out.println("[SKIPPED] " + skipMessage());
+            }
+        }
+        Assumptions.assumeTrue(up, TestRabbit::skipMessage);
+    }
+
+    private static String skipMessage() {
         return "RabbitMQ not reachable at " + url().replaceAll("//[^@/]*@", "//***@")
                 + " (set HUSHRYD_TEST_RABBITMQ_URL): RabbitMQ tests skipped";
     }

@@ -30,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,7 +48,7 @@ class OutboxRelayIT {
 
     private void open(String backend) {
         if ("rabbitmq".equals(backend)) {
-            Assumptions.assumeTrue(TestRabbit.reachable(), TestRabbit.skipMessage());
+            TestRabbit.assumeReachable();
         }
         db = TestDatabases.migrated();
         notifier = new PgNotifier(db);
