@@ -595,9 +595,9 @@ public final class Node implements AutoCloseable {
             log.info("storage: external PostgreSQL {}", url.redacted());
             return url;
         }
-        dataDirLock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
-                "DATA_DIR " + config.dataDir() + " is in use by another HushRyd process; give each node its own "
-                        + "DATA_DIR, or share one PostgreSQL through DATABASE_URL"));
+        dataDirLock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new ConfigException(
+                "DATA_DIR " + config.dataDir() + " is in use by another HushRyd process (DATA_DIR / --data-dir); give "
+                        + "each node its own DATA_DIR, or share one PostgreSQL through DATABASE_URL"));
         // watched: if its postmaster dies, it is started again on the same port (decision 0045)
         embeddedPostgres = EmbeddedPostgresServer.start(config.dataDir()).watch();
         log.info("storage: embedded PostgreSQL in {} on 127.0.0.1:{}, restarted if it dies (set DATABASE_URL to use a "

@@ -1,8 +1,10 @@
 package com.hushryd.app;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,7 +44,10 @@ final class ServeCommand implements Callable<Integer> {
             });
             return 0;
         }
-        return runUntilStopped(spec, config, "node", Node::start);
+        return runUntilStopped(spec, config, "node", c -> {
+            StartupChecks.portIsFree(c.host(), c.port());
+            return Node.start(c);
+        });
     }
 
     /** Blocks until SIGTERM/SIGINT, then runs {@code stop} and flushes the logs. */
@@ -61,19 +66,30 @@ final class ServeCommand implements Callable<Integer> {
         Node start(Config config) throws Exception;
     }
 
-    /** Starts a node (or worker) and keeps it running until SIGTERM/SIGINT, then stops it gracefully. */
+    /**
+     * Starts a node (or worker) and keeps it running until SIGTERM/SIGINT, then stops it gracefully. A start that
+     * fails for a reason in the configuration or the environment prints one line naming it and returns 2; any other
+     * failure is logged with its stack trace and returns 1.
+     */
     static int runUntilStopped(CommandLine.Model.CommandSpec spec, Config config, String what, Starter starter)
             throws Exception {
         Logging.configure(config.logFormat(), config.logLevel());
         Node node;
         try {
+            StartupChecks.dataDirIsWritable(config.dataDir());
             node = starter.start(config);
         } catch (Exception e) {
-            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", e.getMessage(), e);
+            Optional<String> cause = StartupFailure.explain(e, config);
+            String line = cause.orElse(e.getMessage() == null ? e.toString() : e.getMessage());
+            if (cause.isPresent()) {
+                LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", line);
+            } else {
+                LoggerFactory.getLogger(ServeCommand.class).error("start-up failed: {}", line, e);
+            }
             Logging.stop();
             spec.commandLine().getErr().println("hushryd: " + (what.equals("node") ? "" : what + " ")
-                    + "start-up failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 1;
+                    + "start-up failed: " + line);
+            return cause.isPresent() ? 2 : 1;
         }
         awaitShutdown(node::close);
         return 0;

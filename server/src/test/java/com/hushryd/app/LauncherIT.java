@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class LauncherIT {
     private static final Path ROOT = Path.of(System.getProperty("hushryd.repo.root", "..")).toAbsolutePath().normalize();
 
-    private static ProcessBuilder launcher(Path log, Map<String, String> env, String... args) {
+    static ProcessBuilder launcher(Path log, Map<String, String> env, String... args) {
         List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("hushryd").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
