@@ -18,6 +18,8 @@ import java.util.Optional;
  * The validated, immutable configuration of one node. Built only by {@link ConfigLoader}; defaults are declared in
  * {@link Setting}.
  *
+ * @param advertiseAddress the {@code host[:port]} the cluster registry publishes, or empty to derive it (see
+ *                 {@link AdvertisedAddress})
  * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
  * @param redis    Redis, or empty for in-process state
  * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
@@ -27,6 +29,7 @@ import java.util.Optional;
 public record Config(
         int port,
         String host,
+        Optional<String> advertiseAddress,
         String nodeId,
         Path dataDir,
         Optional<DatabaseUrl> database,

@@ -101,6 +101,7 @@ public final class ConfigLoader {
         return new Config(
                 integer(Setting.PORT, 0, 65535),
                 string(Setting.HOST),
+                advertiseAddress(),
                 nodeId(),
                 path(Setting.DATA_DIR),
                 optional(Setting.DATABASE_URL).map(v -> parse(Setting.DATABASE_URL, v, DatabaseUrl::parse)),
@@ -445,6 +446,15 @@ public final class ConfigLoader {
             }
         }
         return result;
+    }
+
+    private Optional<String> advertiseAddress() {
+        Optional<String> a = optional(Setting.ADVERTISE_ADDRESS).map(String::trim);
+        if (a.isPresent() && !a.get().matches("[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+](:\\d{1,5})?|[0-9A-Fa-f:]+")) {
+            throw new ConfigException(name(Setting.ADVERTISE_ADDRESS) + ": expected host or host:port (no scheme, "
+                    + "no path), got '" + a.get() + "'");
+        }
+        return a;
     }
 
     private String nodeId() {

@@ -520,7 +520,7 @@ public final class Node implements AutoCloseable {
         }, api::invalidRequest), Duration.ofSeconds(30));
         realtime.startHeartbeat(config.presenceTtl());
         realtime.startSessionSweep(config.protection().sessionTtl());
-        cluster.announce(config.host() + ":" + servers.port());
+        cluster.announce(AdvertisedAddress.of(config.advertiseAddress(), config.host(), servers.port()));
         cluster.heartbeat();
         startPeriodicTasks();
         lifecycle.ready();

@@ -7,6 +7,8 @@ package com.hushryd.app;
 public enum Setting {
     PORT("--port", "8080", "HTTP port to listen on (0 picks a free port)."),
     HOST("--host", "0.0.0.0", "Address to bind."),
+    ADVERTISE_ADDRESS("--advertise-address", null,
+            "host[:port] other machines reach this node at, as GET /api/v1/admin/cluster lists it. Unset: HOST, or for 0.0.0.0 the first non-loopback interface address (else 127.0.0.1), with PORT."),
     NODE_ID("--node-id", null, "Identity of this node in a cluster (default: hostname-pid)."),
     DATA_DIR("--data-dir", "./data", "Directory for the embedded database, generated secrets and local files."),
     DATABASE_URL("--database-url", null,

@@ -103,6 +103,8 @@ class ConfigLoaderTest {
         "BCRYPT_COST|3|between 4 and 16",
         "RATE_LIMIT_SOCKET_EVENTS|30 per second|expected requests/window",
         "RATE_LIMIT_SOCKET_EVENTS|0/1s|at least 1 request",
+        "ADVERTISE_ADDRESS|http://node-1:8080|expected host or host:port",
+        "ADVERTISE_ADDRESS|node-1:8080/api|expected host or host:port",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))
