@@ -36,6 +36,7 @@ import com.hushryd.realtime.memory.InProcessBroker;
 import com.hushryd.realtime.memory.MemoryPresenceStore;
 import com.hushryd.realtime.redis.RedisBroker;
 import com.hushryd.realtime.redis.RedisPresenceStore;
+import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
@@ -134,6 +135,7 @@ public final class Node implements AutoCloseable {
     private PresenceStore presence;
     private RecentMessages recentMessages;
     private RealtimeGateway gateway;
+    private Namespace sockets;
     private com.hushryd.location.LocationStore locationStore;
     private com.hushryd.location.LocationHistory locationHistory;
     private final com.hushryd.realtime.InAppDelivery inApp = new com.hushryd.realtime.InAppDelivery();
@@ -424,6 +426,7 @@ public final class Node implements AutoCloseable {
         RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
                 config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
+        sockets = io.namespace("/");
         realtime.install(io.namespace("/"));
         revocations.onChange(realtime::recheckSessions);
         if (config.protection().rateLimits() != null) {
@@ -659,6 +662,11 @@ public final class Node implements AutoCloseable {
 
     public Notifications notifications() {
         return notifications;
+    }
+
+    /** The Socket.IO events clients may send, as registered (docs/realtime.md must list exactly these). */
+    public java.util.Set<String> socketEvents() {
+        return sockets.events();
     }
 
     /** The API endpoints this node serves, as registered (the OpenAPI document must list exactly these). */

@@ -7,11 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.testing.HttpResult;
 import com.hushryd.testing.TestNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,6 +94,18 @@ class OpsIT {
             registered.add(e.method() + " " + e.path());
         }
         assertThat(documented).isEqualTo(registered);
+    }
+
+    @Test
+    void realtimeDoc_listsExactlyTheClientEventsTheNodeRegisters() throws Exception {
+        String doc = Files.readString(Path.of(System.getProperty("hushryd.repo.root", "..")).resolve("docs/realtime.md"));
+        String table = doc.substring(doc.indexOf("## Client → server events"), doc.indexOf("## Server → client events"));
+        Set<String> documented = new HashSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z]+:[a-z]+)` \\|").matcher(table);
+        while (row.find()) {
+            documented.add(row.group(1));
+        }
+        assertThat(documented).isEqualTo(node.node().socketEvents());
     }
 
     @Test

@@ -67,6 +67,11 @@ public final class Namespace {
         return this;
     }
 
+    /** The events that have a handler (docs/realtime.md lists exactly these for the main namespace). */
+    public java.util.Set<String> events() {
+        return java.util.Set.copyOf(handlers.keySet());
+    }
+
     /** Handles events nobody registered (by default they are ignored, as the reference server does). */
     public Namespace onUnknownEvent(EventHandler handler) {
         this.unknownEvent = handler;
