@@ -15,7 +15,7 @@ import java.util.Set;
  * The {@code host:port} another machine reaches this node at, as the cluster registry publishes it: ADVERTISE_ADDRESS
  * when set (its port defaults to the listening one); else HOST when it names one address; else, for a wildcard HOST
  * (0.0.0.0, ::), the first address of an interface that is up and not loopback (IPv4 before IPv6, link-local
- * addresses last); else loopback.
+ * addresses last); else loopback (decision 0061).
  */
 final class AdvertisedAddress {
     private static final Set<String> WILDCARDS = Set.of("", "0.0.0.0", "::", "0:0:0:0:0:0:0:0", "[::]");

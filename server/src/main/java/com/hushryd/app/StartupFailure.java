@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * Explains a failed start in one line naming the cause and the setting to change, when the cause lies in the
  * configuration or the environment (a busy port, a server that cannot be reached, a DATA_DIR in use). Anything else
- * is a defect and is left to be logged with its stack trace.
+ * is a defect and is left to be logged with its stack trace (decision 0060).
  */
 final class StartupFailure {
     private StartupFailure() {
