@@ -4,8 +4,11 @@
 #
 #   deploy/local-cluster.sh up --nodes N [--port P]   nginx on 127.0.0.1:P (default 8080), nodes on P+1..P+N
 #   deploy/local-cluster.sh status                    JSON: nginx, each node (pid, port, alive, ready), PostgreSQL, Redis
-#   deploy/local-cluster.sh start-node K              starts node K again (after a kill) with its settings
+#   deploy/local-cluster.sh stop-node K               takes node K out of nginx's rotation, then SIGTERM (drain)
+#   deploy/local-cluster.sh start-node K              starts node K again (after stop-node or a kill), back in rotation
 #   deploy/local-cluster.sh down                      stops everything up started and removes its state
+#   deploy/local-cluster.sh render [--port P] --node HOST:PORT... [--down K]   prints deploy/nginx/hushryd.conf for
+#                                                     these nodes (routes n1, n2, ...: start each with NODE_ROUTE)
 #
 # DATABASE_URL / REDIS_URL, when set, are used as they are (never stopped, never flushed). Unset, the script starts a
 # PostgreSQL (Debian's binaries: initdb, pg_ctl) on P+N+1 and a Redis (redis-server) on P+N+2 of its own, with their
@@ -19,7 +22,7 @@ STATE="${LOCAL_CLUSTER_DIR:-$ROOT/.local-cluster}"
 TEMPLATE="$ROOT/deploy/nginx/hushryd.conf"
 READY_TIMEOUT="${READY_TIMEOUT:-180}"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 fail() { echo "local-cluster: $*" >&2; exit 2; }
 say() { echo "local-cluster: $*" >&2; }
 
@@ -53,16 +56,23 @@ find_pg_bin() { # the directory of initdb and pg_ctl
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 # --- up ---
-render_nginx() { # render_nginx PORT NODES: the template with this cluster's nodes block and listen line
-  local port="$1" nodes="$2" i block
-  block="# --- nodes: begin (rendered by deploy/local-cluster.sh for $nodes nodes) ---"$'\n'"upstream hushryd {"$'\n'
-  for i in $(seq 1 "$nodes"); do block+="    server 127.0.0.1:$((port + i)) max_fails=3 fail_timeout=10s;"$'\n'; done
+render_nginx() { # render_nginx PORT DOWN ADDRESS...: the template for these nodes (routes n1, n2, ...) on PORT;
+  # DOWN lists the node numbers taken out of rotation (" 2 3 "): they get no new work, their sessions keep theirs
+  local port="$1" down="$2" i n block; shift 2
+  n=$#
+  block="# --- nodes: begin (rendered by deploy/local-cluster.sh for $n nodes) ---"$'\n'"upstream hushryd {"$'\n'
+  i=0; for a in "$@"; do i=$((i + 1))
+    case "$down" in
+      *" $i "*) block+="    server $a down;   # out of rotation (stop-node)"$'\n' ;;
+      *) block+="    server $a max_fails=3 fail_timeout=10s;"$'\n' ;;
+    esac
+  done
   block+="    keepalive 64;"$'\n'"    keepalive_timeout 3s;"$'\n'"}"$'\n'
-  for i in $(seq 1 "$nodes"); do
-    block+="upstream hushryd_n$i { server 127.0.0.1:$((port + i)); keepalive 16; keepalive_timeout 3s; }"$'\n'
+  i=0; for a in "$@"; do i=$((i + 1))
+    block+="upstream hushryd_n$i { server $a; keepalive 16; keepalive_timeout 3s; }"$'\n'
   done
   block+="map \$arg_sid \$hushryd_upstream {"$'\n'"    default   hushryd;"$'\n'
-  for i in $(seq 1 "$nodes"); do block+="    ~^n$i\\.    hushryd_n$i;"$'\n'; done
+  for i in $(seq 1 "$n"); do block+="    ~^n$i\\.    hushryd_n$i;"$'\n'; done
   block+="}"$'\n'"# --- nodes: end ---"
   BLOCK="$block" PORT="$port" awk '
     /^# --- nodes: begin/ { print ENVIRON["BLOCK"]; skip = 1; next }
@@ -72,6 +82,24 @@ render_nginx() { # render_nginx PORT NODES: the template with this cluster's nod
     { print }' "$TEMPLATE"
 }
 
+cmd_render() { # the configuration for nodes anywhere: render --port P --node HOST:PORT [--node ...] [--down K]
+  local port=8080 nodes=() down=" "
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --port) [ $# -ge 2 ] || fail "--port needs a value"; port="$2"; shift 2 ;;
+      --down) [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || fail "--down needs a node number"; down+="$2 "; shift 2 ;;
+      --node) [ $# -ge 2 ] || fail "--node needs HOST:PORT"; nodes+=("$2"); shift 2 ;;
+      *) fail "unknown option for render: '$1' (see --help)" ;;
+    esac
+  done
+  [ ${#nodes[@]} -ge 1 ] || fail "render needs at least one --node HOST:PORT"
+  [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || fail "--port: expected a port, got '$port'"
+  for a in "${nodes[@]}"; do
+    [[ "$a" =~ ^[^[:space:]]+:[0-9]+$ ]] || fail "--node: expected HOST:PORT, got '$a'"
+  done
+  render_nginx "$port" "$down" "${nodes[@]}"
+}
+
 write_nginx_main() {
   mkdir -p "$STATE/nginx/logs" "$STATE/nginx/temp"
   cat >"$STATE/nginx/nginx.conf" <<EOF
@@ -79,6 +107,9 @@ write_nginx_main() {
 pid $STATE/nginx.pid;
 error_log $STATE/nginx/logs/error.log warn;
 worker_processes 1;
+# a reload's old workers close the WebSockets and long-polls they still proxy after this (clients reconnect);
+# without it they would linger as long as any socket stays open
+worker_shutdown_timeout 10s;
 events { worker_connections 4096; }
 http {
     access_log off;
@@ -90,6 +121,20 @@ http {
     include $STATE/nginx/hushryd.conf;
 }
 EOF
+}
+
+rotation() { # rotation DOWN: renders nginx's configuration with these nodes out of rotation; reloads a running nginx
+  local NODES PORT i addresses=() bin
+  . "$STATE/cluster.env"
+  for i in $(seq 1 "$NODES"); do addresses+=("127.0.0.1:$((PORT + i))"); done
+  echo "$1" >"$STATE/nginx.down"
+  render_nginx "$PORT" "$1" "${addresses[@]}" >"$STATE/nginx/hushryd.conf"
+  bin="$(cat "$STATE/nginx.bin")"
+  # -e: nginx's own error log from the first moment, never the system's
+  "$bin" -q -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t
+  if runs nginx nginx; then
+    "$bin" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -s reload
+  fi
 }
 
 start_node() { # start_node K: env of node K from its file, ./hushryd serve in the background
@@ -205,10 +250,9 @@ cmd_up() {
   done
 
   write_nginx_main
-  render_nginx "$port" "$nodes" >"$STATE/nginx/hushryd.conf"
-  # -e: nginx's own error log from the first moment, never the system's
-  "$nginx" -q -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t
-  "$nginx" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
+  echo "$nginx" >"$STATE/nginx.bin"
+  rotation " "
+  "$(cat "$STATE/nginx.bin")" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
   for _ in $(seq 1 50); do ready "$port" && break; sleep 0.1; done
   ready "$port" || { say "nginx on 127.0.0.1:$port does not answer; see $STATE/nginx/logs/error.log"; false; }
   trap - ERR
@@ -233,7 +277,9 @@ cmd_status() {
   . "$STATE/cluster.env"
   printf '{"up":true,"url":"http://127.0.0.1:%s","nginx":%s,"nodes":[' "$PORT" "$(json_process nginx nginx "$PORT")"
   for i in $(seq 1 "$NODES"); do
-    printf '%s%s' "$sep" "$(json_process "node$i" java $((PORT + i)) | sed "s/^{/{\"route\":\"n$i\",/")"
+    local rotation=true; case "$(cat "$STATE/nginx.down" 2>/dev/null)" in *" $i "*) rotation=false ;; esac
+    printf '%s%s' "$sep" "$(json_process "node$i" java $((PORT + i)) \
+      | sed "s/^{/{\"route\":\"n$i\",\"inRotation\":$rotation,/")"
     sep=","
   done
   printf ']'
@@ -251,6 +297,26 @@ cmd_start_node() {
   start_node "$k"
   say "node$k started (pid $(pid_of "node$k"))"
   wait_ready "$k" $((PORT + k))
+  rotation "$(sed "s/ $k / /" "$STATE/nginx.down")"
+  say "node$k back in nginx's rotation"
+}
+
+# Rolling restarts: open source nginx has no active health checks, so it cannot see /health/ready turn 503. The node
+# is first taken out of rotation (nginx reloads gracefully: no new request goes to it, its Socket.IO sessions keep
+# their requests), then it gets SIGTERM and drains: no request through nginx fails.
+cmd_stop_node() {
+  [ -f "$STATE/cluster.env" ] || fail "no cluster is up"
+  local k="${1:-}" NODES PORT pid status
+  . "$STATE/cluster.env"
+  [[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le "$NODES" ] || fail "stop-node: expected a node number from 1 to $NODES, got '$k'"
+  runs "node$k" java || fail "node$k is not running"
+  rotation "$(cat "$STATE/nginx.down")$k "
+  sleep 1   # nginx's old workers finish the requests they hold
+  pid="$(pid_of "node$k")"
+  kill -TERM "$pid"
+  say "node$k (pid $pid) out of rotation, SIGTERM sent; it drains"
+  while runs "node$k" java; do sleep 0.2; done
+  say "node$k stopped (its log ends: $(tail -n 1 "$STATE/node$k.log" | cut -c1-160))"
 }
 
 # --- down ---
@@ -277,8 +343,10 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   status) shift; [ $# -eq 0 ] || fail "status takes no options"; cmd_status ;;
   start-node) shift; cmd_start_node "$@" ;;
+  stop-node) shift; cmd_stop_node "$@" ;;
+  render) shift; cmd_render "$@" ;;
   down) shift; [ $# -eq 0 ] || fail "down takes no options"; cmd_down ;;
   -h|--help|help) usage ;;
   "") usage >&2; exit 2 ;;
-  *) fail "unknown command '$1' (up, status, start-node, down; see --help)" ;;
+  *) fail "unknown command '$1' (up, status, stop-node, start-node, down, render; see --help)" ;;
 esac
