@@ -38,6 +38,8 @@ stop_pid() { # stop_pid NAME PATTERN: SIGTERM, up to 60 s, then SIGKILL
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 600); do runs "$1" "$2" || break; sleep 0.1; done
     if runs "$1" "$2"; then say "$1 ($pid) ignored SIGTERM for 60 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+    # exited: gone once its parent (init, for these detached processes) has reaped it
+    for _ in $(seq 1 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
   fi
   rm -f "$STATE/$1.pid"
 }

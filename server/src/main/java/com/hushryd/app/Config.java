@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
  * @param redis    Redis, or empty for in-process state
  * @param route    the name prefixed to this node's Engine.IO session ids, or empty for none
- * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
+ * @param jwtSecret the signing secret, or empty to use the one generated once and kept in the database
  * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
  * @param uploads  the object store of documents and the upload limits
  */

@@ -101,8 +101,9 @@ class NginxClusterIT {
                 Map.of("transports", List.of("websocket")));
         assertThat(ws.connectReply().path("transport").asText()).isEqualTo("websocket");
         Client upgrading = agent.connect(name("up"), nginx.url(), Map.of("token", user.token()), Map.of());
-        assertThat(upgrading.awaitNotice("upgrade", Duration.ofSeconds(15)).path("transport").asText())
-                .isEqualTo("websocket");
+        // polling first, then the upgrade: its WebSocket request carries the sid, so it must reach the same node
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(upgrading.state().path("transport").asText()).isEqualTo("websocket"));
         for (Client c : List.of(polling, ws, upgrading)) {
             JsonNode ack = c.emitWithAck("no:such:event", Map.of()).get(0);
             assertThat(ack.path("error").path("code").asText()).as(ack.toString()).isEqualTo("UNKNOWN_EVENT");
@@ -245,6 +246,8 @@ class NginxClusterIT {
         }
         posters.shutdown();
 
+        System.out.printf("rolling restart through nginx: %d POSTs created, %d failed %s, node exit status %d%n",
+                created.get(), failures.values().stream().mapToInt(Integer::intValue).sum(), failures, status);
         assertThat(status).as("exit status after SIGTERM; log:\n%s", n2.logTail()).isZero();
         assertThat(failures).as("failed POSTs of %d created; nginx: %s", created.get(), nginx.log()).isEmpty();
         assertThat(n2.logTail()).contains("stopped");
