@@ -4,8 +4,8 @@
 #
 #   deploy/local-cluster.sh up --nodes N [--port P]   nginx on 127.0.0.1:P (default 8080), nodes on P+1..P+N
 #   deploy/local-cluster.sh status                    JSON: nginx, each node (pid, port, alive, ready), PostgreSQL, Redis
-#   deploy/local-cluster.sh stop-node K               takes node K out of nginx's rotation, then SIGTERM (drain)
-#   deploy/local-cluster.sh start-node K              starts node K again (after stop-node or a kill), back in rotation
+#   deploy/local-cluster.sh stop-node K               SIGTERM to node K, which drains while nginx leaves it
+#   deploy/local-cluster.sh start-node K              starts node K again (after stop-node or a kill)
 #   deploy/local-cluster.sh down                      stops everything up started and removes its state
 #   deploy/local-cluster.sh render [--port P] --node HOST:PORT... [--down K]   prints deploy/nginx/hushryd.conf for
 #                                                     these nodes (routes n1, n2, ...: start each with NODE_ROUTE)
@@ -14,7 +14,8 @@
 # PostgreSQL (Debian's binaries: initdb, pg_ctl) on P+N+1 and a Redis (redis-server) on P+N+2 of its own, with their
 # data in the state directory, and removes them on down. Every other node setting in the environment (RATE_LIMIT_*,
 # BCRYPT_COST, JWT_SECRET, ...) is passed to the nodes. State, logs and data: $LOCAL_CLUSTER_DIR, default
-# .local-cluster/ in the repository. READY_TIMEOUT (seconds, default 180) bounds the wait for each node.
+# .local-cluster/ in the repository. READY_TIMEOUT (seconds, default 180) bounds the wait for each node. NGINX names
+# the nginx binary (default: the PATH, then /usr/sbin/nginx).
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +23,7 @@ STATE="${LOCAL_CLUSTER_DIR:-$ROOT/.local-cluster}"
 TEMPLATE="$ROOT/deploy/nginx/hushryd.conf"
 READY_TIMEOUT="${READY_TIMEOUT:-180}"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 fail() { echo "local-cluster: $*" >&2; exit 2; }
 say() { echo "local-cluster: $*" >&2; }
 
@@ -46,7 +47,10 @@ stop_pid() { # stop_pid NAME PATTERN: SIGTERM, up to 60 s, then SIGKILL
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 ready() { curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$1/health/ready" 2>/dev/null; }
 
-find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
+find_nginx() { # NGINX names the binary; else the PATH, else Debian's /usr/sbin/nginx
+  if [ -n "${NGINX:-}" ]; then [ -x "$NGINX" ] && echo "$NGINX"; return 0; fi
+  command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true
+}
 find_pg_bin() { # the directory of initdb and pg_ctl
   local d
   if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
@@ -59,13 +63,14 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 
 # --- up ---
 render_nginx() { # render_nginx PORT DOWN ADDRESS...: the template for these nodes (routes n1, n2, ...) on PORT;
-  # DOWN lists the node numbers taken out of rotation (" 2 3 "): they get no new work, their sessions keep theirs
+  # DOWN lists node numbers to take out of rotation (" 2 3 "): no new work, their sessions keep theirs
   local port="$1" down="$2" i n block; shift 2
   n=$#
   block="# --- nodes: begin (rendered by deploy/local-cluster.sh for $n nodes) ---"$'\n'"upstream hushryd {"$'\n'
+  block+="    zone hushryd 256k;   # failure counts shared by nginx's workers (a drain probe reaches them all)"$'\n'
   i=0; for a in "$@"; do i=$((i + 1))
     case "$down" in
-      *" $i "*) block+="    server $a down;   # out of rotation (stop-node)"$'\n' ;;
+      *" $i "*) block+="    server $a down;   # out of rotation (render --down)"$'\n' ;;
       *) block+="    server $a max_fails=3 fail_timeout=10s;"$'\n' ;;
     esac
   done
@@ -125,18 +130,13 @@ http {
 EOF
 }
 
-rotation() { # rotation DOWN: renders nginx's configuration with these nodes out of rotation; reloads a running nginx
-  local NODES PORT i addresses=() bin
+write_nginx_conf() { # this cluster's rendering of deploy/nginx/hushryd.conf, checked by nginx
+  local NODES PORT i addresses=()
   . "$STATE/cluster.env"
   for i in $(seq 1 "$NODES"); do addresses+=("127.0.0.1:$((PORT + i))"); done
-  echo "$1" >"$STATE/nginx.down"
-  render_nginx "$PORT" "$1" "${addresses[@]}" >"$STATE/nginx/hushryd.conf"
-  bin="$(cat "$STATE/nginx.bin")"
+  render_nginx "$PORT" " " "${addresses[@]}" >"$STATE/nginx/hushryd.conf"
   # -e: nginx's own error log from the first moment, never the system's
-  "$bin" -q -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t
-  if runs nginx nginx; then
-    "$bin" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -s reload
-  fi
+  "$1" -q -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t
 }
 
 start_node() { # start_node K: env of node K from its file, ./hushryd serve in the background
@@ -185,7 +185,7 @@ cmd_up() {
   local missing=() nginx pgbin=""
   command -v java >/dev/null 2>&1 || missing+=("java not found: apt-get install -y openjdk-17-jdk-headless")
   command -v curl >/dev/null 2>&1 || missing+=("curl not found: apt-get install -y curl")
-  nginx="$(find_nginx)"; [ -n "$nginx" ] || missing+=("nginx not found: apt-get install -y nginx")
+  nginx="$(find_nginx)"; [ -n "$nginx" ] || missing+=("nginx not found${NGINX:+ at $NGINX}: apt-get install -y nginx")
   if [ -z "${DATABASE_URL:-}" ]; then
     pgbin="$(find_pg_bin)"
     [ -n "$pgbin" ] || missing+=("PostgreSQL server programs (initdb, pg_ctl) not found: apt-get install -y postgresql (or set DATABASE_URL)")
@@ -252,9 +252,8 @@ cmd_up() {
   done
 
   write_nginx_main
-  echo "$nginx" >"$STATE/nginx.bin"
-  rotation " "
-  "$(cat "$STATE/nginx.bin")" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
+  write_nginx_conf "$nginx"
+  "$nginx" -e "$STATE/nginx/logs/error.log" -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
   for _ in $(seq 1 50); do ready "$port" && break; sleep 0.1; done
   ready "$port" || { say "nginx on 127.0.0.1:$port does not answer; see $STATE/nginx/logs/error.log"; false; }
   trap - ERR
@@ -279,9 +278,7 @@ cmd_status() {
   . "$STATE/cluster.env"
   printf '{"up":true,"url":"http://127.0.0.1:%s","nginx":%s,"nodes":[' "$PORT" "$(json_process nginx nginx "$PORT")"
   for i in $(seq 1 "$NODES"); do
-    local rotation=true; case "$(cat "$STATE/nginx.down" 2>/dev/null)" in *" $i "*) rotation=false ;; esac
-    printf '%s%s' "$sep" "$(json_process "node$i" java $((PORT + i)) \
-      | sed "s/^{/{\"route\":\"n$i\",\"inRotation\":$rotation,/")"
+    printf '%s%s' "$sep" "$(json_process "node$i" java $((PORT + i)) | sed "s/^{/{\"route\":\"n$i\",/")"
     sep=","
   done
   printf ']'
@@ -299,26 +296,35 @@ cmd_start_node() {
   start_node "$k"
   say "node$k started (pid $(pid_of "node$k"))"
   wait_ready "$k" $((PORT + k))
-  rotation "$(sed "s/ $k / /" "$STATE/nginx.down")"
-  say "node$k back in nginx's rotation"
 }
 
-# Rolling restarts: open source nginx has no active health checks, so it cannot see /health/ready turn 503. The node
-# is first taken out of rotation (nginx reloads gracefully: no new request goes to it, its Socket.IO sessions keep
-# their requests), then it gets SIGTERM and drains: no request through nginx fails.
+# Rolling restarts: open source nginx has no active health checks. After SIGTERM the node answers /health/ready 503
+# for SHUTDOWN_READY_GRACE while it keeps serving; GETs on nginx's drain probe reach it and count those 503s as
+# failures, so nginx stops sending it requests before it stops accepting (deploy/nginx/hushryd.conf, decision 0047).
 cmd_stop_node() {
   [ -f "$STATE/cluster.env" ] || fail "no cluster is up"
-  local k="${1:-}" NODES PORT pid status
+  local k="${1:-}" NODES PORT pid
   . "$STATE/cluster.env"
   [[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le "$NODES" ] || fail "stop-node: expected a node number from 1 to $NODES, got '$k'"
   runs "node$k" java || fail "node$k is not running"
-  rotation "$(cat "$STATE/nginx.down")$k "
-  sleep 1   # nginx's old workers finish the requests they hold
   pid="$(pid_of "node$k")"
   kill -TERM "$pid"
-  say "node$k (pid $pid) out of rotation, SIGTERM sent; it drains"
+  until curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + k))/health/ready" | grep -qv '^200$'; do
+    runs "node$k" java || break
+    sleep 0.05
+  done
+  drain_probe "$NODES"
+  say "node$k (pid $pid) got SIGTERM and left nginx's rotation; it drains"
   while runs "node$k" java; do sleep 0.2; done
   say "node$k stopped (its log ends: $(tail -n 1 "$STATE/node$k.log" | cut -c1-160))"
+}
+
+drain_probe() { # drain_probe NODES: enough probes for every node to be tried max_fails (3) times
+  local NODES PORT i
+  . "$STATE/cluster.env"
+  for i in $(seq 1 $((4 * $1 + 4))); do
+    curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/.hushryd/drain-probe" || true
+  done
 }
 
 # --- down ---

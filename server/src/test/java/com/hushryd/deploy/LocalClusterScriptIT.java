@@ -107,7 +107,6 @@ class LocalClusterScriptIT {
                 for (JsonNode node : s.path("nodes")) {
                     assertThat(node.path("alive").asBoolean()).as(status.out()).isTrue();
                     assertThat(node.path("ready").asBoolean()).as(status.out()).isTrue();
-                    assertThat(node.path("inRotation").asBoolean()).as(status.out()).isTrue();
                     pids.add(node.path("pid").asLong());
                 }
                 pids.add(s.path("nginx").path("pid").asLong());
@@ -119,6 +118,20 @@ class LocalClusterScriptIT {
                 ApiClient node2 = new ApiClient("http://127.0.0.1:" + (port + 2));
                 assertThat(node2.get("/api/v1/me", user.token()).status()).isEqualTo(200);
                 assertThat(viaNginx.get("/api/v1/me", user.token()).status()).isEqualTo(200);
+
+                // a node killed: status says so, nginx serves from the other, start-node brings it back
+                ProcessHandle node1 = ProcessHandle.of(pids.get(0)).orElseThrow();
+                node1.destroyForcibly();
+                node1.onExit().get(1, TimeUnit.MINUTES);
+                JsonNode afterKill = JSON.readTree(run(env, "status").out());
+                assertThat(afterKill.path("nodes").get(0).path("alive").asBoolean()).isFalse();
+                assertThat(afterKill.path("nodes").get(0).path("ready").asBoolean()).isFalse();
+                assertThat(viaNginx.get("/api/v1/me", user.token()).status()).isEqualTo(200);
+                Run restarted = run(env, "start-node", "1");
+                assertThat(restarted.exit()).as(restarted.err()).isZero();
+                JsonNode back = JSON.readTree(run(env, "status").out()).path("nodes").get(0);
+                assertThat(back.path("ready").asBoolean()).isTrue();
+                pids.add(back.path("pid").asLong());
             } finally {
                 Run down = run(env, "down");
                 assertThat(down.exit()).as(down.err()).isZero();
@@ -162,5 +175,12 @@ class LocalClusterScriptIT {
         assertThat(status.exit()).isEqualTo(1);
         assertThat(JSON.readTree(status.out()).path("up").asBoolean(true)).isFalse();
         assertThat(run(env, "start-node", "1").err()).contains("no cluster is up");
+
+        Map<String, String> noNginx = new HashMap<>(env);
+        noNginx.put("NGINX", "/nonexistent/nginx");
+        Run missing = run(noNginx, "up", "--nodes", "1");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("nginx not found at /nonexistent/nginx: apt-get install -y nginx");
+        assertThat(state).as("nothing was started").doesNotExist();
     }
 }

@@ -23,14 +23,12 @@ import java.util.concurrent.TimeUnit;
 public final class TestNginx implements AutoCloseable {
     private static final Path ROOT = Path.of(System.getProperty("hushryd.repo.root", "..")).toAbsolutePath()
             .normalize();
-    private final String binary;
     private final Process process;
     private final Path dir;
     private final int port;
     private final List<Integer> nodePorts;
 
-    private TestNginx(String binary, Process process, Path dir, int port, List<Integer> nodePorts) {
-        this.binary = binary;
+    private TestNginx(Process process, Path dir, int port, List<Integer> nodePorts) {
         this.process = process;
         this.dir = dir;
         this.port = port;
@@ -43,7 +41,7 @@ public final class TestNginx implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("hushryd-nginx");
             int port = freePort();
-            render(dir, port, nodePorts, List.of());
+            render(dir, port, nodePorts);
             Files.createDirectories(dir.resolve("temp"));
             Files.writeString(dir.resolve("nginx.conf"), """
                     pid %1$s/nginx.pid;
@@ -65,7 +63,7 @@ public final class TestNginx implements AutoCloseable {
             Process p = new ProcessBuilder(nginx, "-e", dir.resolve("error.log").toString(), "-p", dir.toString(),
                     "-c", dir.resolve("nginx.conf").toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-            TestNginx started = new TestNginx(nginx, p, dir, port, nodePorts);
+            TestNginx started = new TestNginx(p, dir, port, nodePorts);
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                         .failFast("nginx exited: " + started.log(), () -> !p.isAlive())
@@ -83,12 +81,11 @@ public final class TestNginx implements AutoCloseable {
         }
     }
 
-    private static void render(Path dir, int port, List<Integer> nodePorts, List<Integer> down)
+    private static void render(Path dir, int port, List<Integer> nodePorts)
             throws IOException, InterruptedException {
         List<String> render = new ArrayList<>(List.of("bash", ROOT.resolve("deploy/local-cluster.sh").toString(),
                 "render", "--port", String.valueOf(port)));
         nodePorts.forEach(p -> render.addAll(List.of("--node", "127.0.0.1:" + p)));
-        down.forEach(k -> render.addAll(List.of("--down", String.valueOf(k))));
         Process r = new ProcessBuilder(render).redirectOutput(dir.resolve("hushryd.conf").toFile())
                 .redirectError(dir.resolve("render.err").toFile()).start();
         if (!r.waitFor(30, TimeUnit.SECONDS) || r.exitValue() != 0) {
@@ -97,25 +94,13 @@ public final class TestNginx implements AutoCloseable {
     }
 
     /**
-     * Takes node {@code k} (1-based) out of rotation as {@code deploy/local-cluster.sh stop-node} does: the
-     * configuration is rendered with it {@code down} and nginx reloads; returns once the old workers are gone.
+     * What {@code deploy/local-cluster.sh stop-node} does after SIGTERM: GETs on the drain probe, enough for every
+     * node to be tried max_fails times, so that nginx counts a draining node's 503s and leaves it.
      */
-    public void takeOutOfRotation(int k) {
-        try {
-            List<ProcessHandle> oldWorkers = process.descendants().toList();
-            render(dir, port, nodePorts, List.of(k));
-            Process reload = new ProcessBuilder(binary, "-e", dir.resolve("error.log").toString(), "-p",
-                    dir.toString(), "-c", dir.resolve("nginx.conf").toString(), "-s", "reload")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("reload.log").toFile()).start();
-            if (!reload.waitFor(30, TimeUnit.SECONDS) || reload.exitValue() != 0) {
-                throw new IllegalStateException("nginx reload failed: " + Files.readString(dir.resolve("reload.log")));
-            }
-            await().atMost(Duration.ofSeconds(30)).until(() -> oldWorkers.stream().noneMatch(ProcessHandle::isAlive));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    public void drainProbe() {
+        ApiClient probe = api();
+        for (int i = 0; i < 4 * nodePorts.size() + 4; i++) {
+            probe.get("/.hushryd/drain-probe", null);
         }
     }
 
