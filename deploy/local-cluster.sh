@@ -31,7 +31,7 @@ say() { echo "local-cluster: $*" >&2; }
 pid_of() { head -n1 "$STATE/$1.pid" 2>/dev/null || true; }
 runs() { # runs NAME PATTERN: the pid in NAME.pid is alive and its command line contains PATTERN
   local pid; pid="$(pid_of "$1")"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
 }
 stop_pid() { # stop_pid NAME PATTERN: SIGTERM, up to 60 s, then SIGKILL
   local pid; pid="$(pid_of "$1")"
@@ -149,7 +149,7 @@ start_node() { # start_node K: env of node K from its file, ./hushryd serve in t
 wait_ready() { # wait_ready K PORT: progress every 5 s, the log's tail if the node dies or never gets ready
   local k="$1" port="$2" t0=$SECONDS
   until ready "$port"; do
-    if ! runs "node$k" java; then
+    if ! runs "node$k" hushryd; then
       say "node$k exited before it was ready; the end of $STATE/node$k.log:"; tail -n 30 "$STATE/node$k.log" >&2
       return 1
     fi
@@ -278,7 +278,7 @@ cmd_status() {
   . "$STATE/cluster.env"
   printf '{"up":true,"url":"http://127.0.0.1:%s","nginx":%s,"nodes":[' "$PORT" "$(json_process nginx nginx "$PORT")"
   for i in $(seq 1 "$NODES"); do
-    printf '%s%s' "$sep" "$(json_process "node$i" java $((PORT + i)) | sed "s/^{/{\"route\":\"n$i\",/")"
+    printf '%s%s' "$sep" "$(json_process "node$i" hushryd $((PORT + i)) | sed "s/^{/{\"route\":\"n$i\",/")"
     sep=","
   done
   printf ']'
@@ -292,7 +292,7 @@ cmd_start_node() {
   local k="${1:-}" NODES PORT
   . "$STATE/cluster.env"
   [[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le "$NODES" ] || fail "start-node: expected a node number from 1 to $NODES, got '$k'"
-  runs "node$k" java && fail "node$k is running (pid $(pid_of "node$k"))"
+  runs "node$k" hushryd && fail "node$k is running (pid $(pid_of "node$k"))"
   start_node "$k"
   say "node$k started (pid $(pid_of "node$k"))"
   wait_ready "$k" $((PORT + k))
@@ -306,16 +306,16 @@ cmd_stop_node() {
   local k="${1:-}" NODES PORT pid
   . "$STATE/cluster.env"
   [[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le "$NODES" ] || fail "stop-node: expected a node number from 1 to $NODES, got '$k'"
-  runs "node$k" java || fail "node$k is not running"
+  runs "node$k" hushryd || fail "node$k is not running"
   pid="$(pid_of "node$k")"
   kill -TERM "$pid"
   until curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + k))/health/ready" | grep -qv '^200$'; do
-    runs "node$k" java || break
+    runs "node$k" hushryd || break
     sleep 0.05
   done
   drain_probe "$NODES"
   say "node$k (pid $pid) got SIGTERM and left nginx's rotation; it drains"
-  while runs "node$k" java; do sleep 0.2; done
+  while runs "node$k" hushryd; do sleep 0.2; done
   say "node$k stopped (its log ends: $(tail -n 1 "$STATE/node$k.log" | cut -c1-160))"
 }
 
@@ -332,7 +332,7 @@ stop_all() { # nginx first (no new requests), then the nodes (each drains), then
   local NODES=0 PORT=0 i
   [ ! -f "$STATE/cluster.env" ] || . "$STATE/cluster.env"
   stop_pid nginx nginx
-  for i in $(seq 1 "$NODES"); do stop_pid "node$i" java; done
+  for i in $(seq 1 "$NODES"); do stop_pid "node$i" hushryd; done
   if runs postgres postgres; then
     as_pg "$(find_pg_bin)/pg_ctl" -D "$STATE/postgres/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
   fi
