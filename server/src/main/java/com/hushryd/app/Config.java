@@ -22,7 +22,8 @@ import java.util.Optional;
  *                 {@link AdvertisedAddress})
  * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
  * @param redis    Redis, or empty for in-process state
- * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
+ * @param route    the name prefixed to this node's Engine.IO session ids, or empty for none
+ * @param jwtSecret the signing secret, or empty to use the one generated once and kept in the database
  * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
  * @param uploads  the object store of documents and the upload limits
  */
@@ -31,6 +32,7 @@ public record Config(
         String host,
         Optional<String> advertiseAddress,
         String nodeId,
+        Optional<String> route,
         Path dataDir,
         Optional<DatabaseUrl> database,
         int dbPoolMax,
@@ -63,6 +65,7 @@ public record Config(
         int locationHistoryBatch,
         int locationHistoryBuffer,
         Duration shutdownTimeout,
+        Duration shutdownReadyGrace,
         LogFormat logFormat,
         String logLevel,
         boolean accessLog,
@@ -82,7 +85,7 @@ public record Config(
 
     /** The configuration as log-safe text: secrets and passwords are masked. */
     public String describe() {
-        return "port=" + port + " host=" + host + " nodeId=" + nodeId + " dataDir=" + dataDir
+        return "port=" + port + " host=" + host + " nodeId=" + nodeId + route.map(r -> " route=" + r).orElse("") + " dataDir=" + dataDir
                 + " database=" + database.map(DatabaseUrl::redacted).orElse("embedded")
                 + " pool=" + dbPoolMin + ".." + dbPoolMax
                 + " redis=" + redis.map(RedisUrl::redacted).orElse("none")

@@ -31,6 +31,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void nodeRouteAndReadyGrace_areRead_andDefaultToNoPrefixAndFiveSeconds() {
+        Config defaults = ConfigLoader.load(Map.of());
+        assertThat(defaults.route()).isEmpty();
+        assertThat(defaults.shutdownReadyGrace()).isEqualTo(Duration.ofSeconds(5));
+        Config c = ConfigLoader.load(Map.of("NODE_ROUTE", "n12", "SHUTDOWN_READY_GRACE", "0"));
+        assertThat(c.route()).contains("n12");
+        assertThat(c.shutdownReadyGrace()).isZero();
+        assertThat(c.describe()).contains("route=n12");
+    }
+
+    @Test
     void flag_overridesEnvironment() {
         Config c = ConfigLoader.load(Map.of("PORT", "9000", "DB_POOL_MAX", "50"), Map.of(Setting.PORT, "9100"));
         assertThat(c.port()).isEqualTo(9100);
@@ -100,6 +111,10 @@ class ConfigLoaderTest {
         "LOG_LEVEL|loud|expected error, warn",
         "ACCESS_LOG|maybe|expected true or false",
         "NODE_ID|has space|1-64 characters",
+        "NODE_ROUTE|n-1|1-16 letters or digits",
+        "NODE_ROUTE|abcdefghijklmnopq|1-16 letters or digits",
+        "SHUTDOWN_READY_GRACE|soon|expected a duration",
+        "SHUTDOWN_READY_GRACE|11m|must be between",
         "BCRYPT_COST|3|between 4 and 16",
         "RATE_LIMIT_SOCKET_EVENTS|30 per second|expected requests/window",
         "RATE_LIMIT_SOCKET_EVENTS|0/1s|at least 1 request",

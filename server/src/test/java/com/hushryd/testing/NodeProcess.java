@@ -176,6 +176,18 @@ public final class NodeProcess implements AutoCloseable {
         waitForExit();
     }
 
+    /** SIGTERM, as an orchestrator sends it, without waiting: the node drains while the test watches. */
+    public void terminate() {
+        started.addAll(process.descendants().toList());
+        process.destroy();
+    }
+
+    /** Waits until the process has exited and returns its exit status. */
+    public int exitStatus() {
+        waitForExit();
+        return process.exitValue();
+    }
+
     /** A new process with this node's settings (same DATA_DIR, database, node id); this one must have exited. */
     public NodeProcess restart() {
         if (process.isAlive()) {

@@ -40,6 +40,18 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Opens a connection to 127.0.0.1:{@code port} from the loopback address {@code from} (e.g. 127.0.0.2). */
+    public static RawHttp open(String from, int port) {
+        try {
+            Socket socket = new Socket();
+            socket.bind(new java.net.InetSocketAddress(from, 0));
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+            return new RawHttp(socket);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Sends {@code head} (request line and headers, without the blank line) and {@code body}, reads the response. */
     public static HttpResult exchange(int port, String head, String body) {
         try (RawHttp http = open(port)) {
