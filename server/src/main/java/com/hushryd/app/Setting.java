@@ -85,7 +85,7 @@ public enum Setting {
     RATE_LIMIT_PENALTY("--rate-limit-penalty", "1m", "Block for a repeat offender's third refusal episode within 15 minutes, doubling with each further one up to 1h (0 disables)."),
     TRUSTED_PROXIES("--trusted-proxies", null, "Comma-separated networks of proxies whose X-Forwarded-For is believed for client IPs. Unset: none."),
     SHED_MAX_IN_FLIGHT("--shed-max-in-flight", "512", "Sheddable requests in flight above which normal requests get 503 (background ones from half of it)."),
-    SHED_EVENT_LOOP_LAG("--shed-event-loop-lag", "250ms", "Event-loop lag above which normal requests get 503 (background ones from half of it)."),
+    SHED_EVENT_LOOP_LAG("--shed-event-loop-lag", "250ms", "Event-loop lag, lasting 2 s, above which normal requests get 503 (background ones from half of it)."),
     SHED_POOL_WAITING("--shed-pool-waiting", "32", "Threads waiting for a database connection, for a whole second, above which normal requests get 503 (background ones from half of it)."),
     HTTP_CRITICAL_THREADS("--http-critical-threads", "8", "Worker threads reserved for routes that are never shed (SOS, tracking, auth)."),
     DB_CRITICAL_POOL("--db-critical-pool", "3", "Database connections in a pool of their own reserved for critical work (SOS), untouched by other traffic."),
