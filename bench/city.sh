@@ -74,14 +74,25 @@ cleanup() {
 trap cleanup EXIT
 
 TICKS=$(getconf CLK_TCK)
-# one line every 5 s: epoch, node CPU seconds, RSS MiB, open files, heap used MiB (jcmd), 1-min load average
+cpu_seconds() { # CPU seconds (user + system) of these processes
+  local p total=0
+  for p in "$@"; do
+    total=$(awk -v t="$TICKS" -v s="$total" '{printf "%.2f", s + ($14+$15)/t}' "/proc/$p/stat" 2>/dev/null || echo "$total")
+  done
+  echo "$total"
+}
+
+# one line every 5 s: epoch, node CPU s, RSS MiB, open files, heap used MiB (jcmd), 1-min load average, CPU s of the
+# embedded PostgreSQL (postmaster and backends, 0 on --backend shared), requests waiting for a pooled connection
 sample() {
-  local pid="$1" stat heap
+  local pid="$1" data="$2" pg heap pending
   while kill -0 "$pid" 2>/dev/null; do
-    stat=$(awk -v t="$TICKS" '{printf "%.1f", ($14+$15)/t}' "/proc/$pid/stat" 2>/dev/null) || break
     heap=$(jcmd "$pid" GC.heap_info 2>/dev/null | awk '/garbage-first heap|PSYoungGen|total/ && /used/ {
         for (i=1;i<=NF;i++) if ($i=="used") { v=$(i+1); sub(/K,?/,"",v); s+=v } } END { printf "%d", s/1024 }')
-    echo "$(date +%s) $stat $(awk '/VmRSS/{printf "%d", $2/1024}' "/proc/$pid/status") $(ls "/proc/$pid/fd" | wc -l) ${heap:-0} $(cut -d' ' -f1 /proc/loadavg)"
+    pg=$(pgrep -f -- "$data/postgres" || true) # the embedded postmaster (pg_ctl detaches it from the node)
+    pending=$(curl -s -m 2 "http://127.0.0.1:$PORT/metrics" | awk '/^hikaricp_connections_pending/ && /pool="hushryd-db"/ {print int($2)}')
+    # shellcheck disable=SC2046
+    echo "$(date +%s) $(cpu_seconds "$pid") $(awk '/VmRSS/{printf "%d", $2/1024}' "/proc/$pid/status") $(ls "/proc/$pid/fd" | wc -l) ${heap:-0} $(cut -d' ' -f1 /proc/loadavg) $(cpu_seconds $pg $(for p in $pg; do pgrep -P "$p"; done)) ${pending:-0}"
     sleep 5
   done
 }
@@ -106,7 +117,7 @@ one_run() {
     kill -0 "$NODE_PID" 2>/dev/null || { echo "bench/city.sh: the node exited; see $dir/node.log" >&2; tail -5 "$dir/node.log" >&2; exit 1; }
     sleep 1
   done
-  sample "$NODE_PID" > "$dir/samples.txt" &
+  sample "$NODE_PID" "$dir/data" > "$dir/samples.txt" &
   SAMPLER_PID=$!
   local load_before sim_rc=0
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -114,7 +125,7 @@ one_run() {
   # shellcheck disable=SC2086
   /usr/bin/time -f "%U %S %M" -o "$dir/sim-time.txt" java $SIM_OPTS "-Xlog:gc:file=$dir/sim-gc.log:uptime" -jar "$JAR" sim \
     --url "http://127.0.0.1:$PORT" --drivers "$DRIVERS" --passengers "$PASSENGERS" --duration "$DURATION" \
-    --ramp "$RAMP" --report-json "$dir/report.json" "${SIM_EXTRA[@]}" > "$dir/sim.out" 2> >(tee "$dir/sim.err" | awk 'NR % 10 == 1' >&2) || sim_rc=$?
+    --ramp "$RAMP" --report-json "$dir/report.json" "${SIM_EXTRA[@]}" > "$dir/sim.out" 2> >(tee "$dir/sim.err" | awk 'NR % 10 == 1 { print; fflush() }' >&2) || sim_rc=$?
   local load_after
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   kill "$SAMPLER_PID" 2>/dev/null || true
@@ -130,7 +141,7 @@ summarize() {
   python3 - "$dir" "$2" "$3" "$4" "$USERS" <<'PY'
 import json, re, sys
 d, before, after, rc, users = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-rows = [l.split() for l in open(d + "/samples.txt") if len(l.split()) == 6]
+rows = [l.split() for l in open(d + "/samples.txt") if len(l.split()) == 8]
 def gc(path):
     pauses = [float(m.group(1)) for m in re.finditer(r"Pause.*?([\d.]+)ms$", open(path).read(), re.M)]
     pauses.sort()
@@ -148,13 +159,14 @@ sim_cpu = float(sim_user) + float(sim_sys)
 n, total, worst, p99 = gc(d + "/node-gc.log")
 updates = ops.get("location.update", {}).get("count", 0)
 out = {
-    "sim_exit": rc, "events": events, "errors": rep.get("errors", ""), "unfinished": rep.get("unfinished", ""),
+    "sim_exit": rc, "events": events, "errors": sum(o["errors"] for o in ops.values()), "unfinished": sum(o["unfinished"] for o in ops.values()),
     "shed_503": sum(v for o in ops.values() for k, v in o.get("errorKinds", {}).items() if k.startswith("http 503")),
     "fanout_p99_ms": ops.get("location.fanout", {}).get("p99Ms", ""),
     "worst_api_p95_ms": max([o.get("p95Ms", 0) for k, o in ops.items()
                               if k not in ("location.fanout", "chat.delivery", "socket.connect")] or [0]),
     "location_updates_per_s": round(updates / secs, 1),
-    "node_cpu_s": round(cpu, 1), "node_cpu_cores": round(cpu / max(1, span), 2),
+    "node_cpu_s": round(cpu, 1), "embedded_pg_cpu_s": round(float(rows[-1][6]) - float(rows[0][6]), 1) if len(rows) > 1 else 0,
+    "pool_waiting_max": max([int(r[7]) for r in rows] or [0]), "node_cpu_cores": round(cpu / max(1, span), 2),
     "node_cpu_ms_per_user": round(1000 * cpu / users, 1),
     "node_cpu_ms_per_update": round(1000 * cpu / max(1, updates), 2),
     "node_rss_mib_max": max([int(r[2]) for r in rows] or [0]), "node_heap_used_mib_max": max([int(r[4]) for r in rows] or [0]),
