@@ -11,7 +11,7 @@ public enum Setting {
     DATA_DIR("--data-dir", "./data", "Directory for the embedded database, generated secrets and local files."),
     DATABASE_URL("--database-url", null,
             "PostgreSQL URL (postgresql://user:pass@host:5432/db or jdbc:postgresql://...). Unset: embedded PostgreSQL under DATA_DIR."),
-    DB_POOL_MAX("--db-pool-max", "20", "Maximum connections in the database pool."),
+    DB_POOL_MAX("--db-pool-max", "auto", "Maximum connections in the database pool; auto: 2 x cores + 2 with the embedded database (on this machine), 20 with DATABASE_URL (set it near 2 x the database server's cores)."),
     DB_POOL_MIN("--db-pool-min", "2", "Idle connections kept ready in the database pool."),
     DB_POOL_TIMEOUT("--db-pool-timeout", "5s", "How long a request waits for a pooled connection before a 503."),
     DB_QUERY_TIMEOUT("--db-query-timeout", "5s", "Statement timeout applied to every query."),
