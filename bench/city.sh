@@ -86,11 +86,12 @@ cpu_seconds() { # CPU seconds (user + system) of these processes
 # embedded PostgreSQL (postmaster and backends, 0 on --backend shared), requests waiting for a pooled connection
 sample() {
   local pid="$1" data="$2" pg heap pending
+  set +e +o pipefail # a sample that times out (a busy node, a slow jcmd) is skipped, not the end of sampling
   while kill -0 "$pid" 2>/dev/null; do
     heap=$(jcmd "$pid" GC.heap_info 2>/dev/null | awk '/garbage-first heap|PSYoungGen|total/ && /used/ {
-        for (i=1;i<=NF;i++) if ($i=="used") { v=$(i+1); sub(/K,?/,"",v); s+=v } } END { printf "%d", s/1024 }')
+        for (i=1;i<=NF;i++) if ($i=="used") { v=$(i+1); sub(/K,?/,"",v); s+=v } } END { printf "%d", s/1024 }' || true)
     pg=$(pgrep -f -- "$data/postgres" || true) # the embedded postmaster (pg_ctl detaches it from the node)
-    pending=$(curl -s -m 2 "http://127.0.0.1:$PORT/metrics" | awk '/^hikaricp_connections_pending/ && /pool="hushryd-db"/ {print int($2)}')
+    pending=$(curl -s -m 2 "http://127.0.0.1:$PORT/metrics" | awk '/^hikaricp_connections_pending/ && /pool="hushryd-db"/ {print int($2)}' || true)
     # shellcheck disable=SC2046
     echo "$(date +%s) $(cpu_seconds "$pid") $(awk '/VmRSS/{printf "%d", $2/1024}' "/proc/$pid/status") $(ls "/proc/$pid/fd" | wc -l) ${heap:-0} $(cut -d' ' -f1 /proc/loadavg) $(cpu_seconds $pg $(for p in $pg; do pgrep -P "$p"; done)) ${pending:-0}"
     sleep 5
