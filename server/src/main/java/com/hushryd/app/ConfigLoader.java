@@ -44,6 +44,8 @@ public final class ConfigLoader {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|k|mb|m)?");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern ROUTE = Pattern.compile("[A-Za-z0-9]{1,16}");
+    static final String AUTO = "auto";
+    static final int EXTERNAL_POOL_MAX = 20;
 
     private final Map<String, String> env;
     private final Map<Setting, String> flags;
@@ -62,8 +64,19 @@ public final class ConfigLoader {
         return load(env, Map.of());
     }
 
+    /**
+     * DB_POOL_MAX=auto: twice the database's cores plus two when the database is the embedded one (it runs on this
+     * machine, so its cores are ours; more connections than that only queue statements inside PostgreSQL, decision
+     * 0057); 20 with DATABASE_URL, whose server's cores a node cannot see.
+     */
+    static int autoPoolMax(boolean embeddedDatabase, int cores) {
+        return embeddedDatabase ? 2 * cores + 2 : EXTERNAL_POOL_MAX;
+    }
+
     private Config build() {
-        int dbPoolMax = integer(Setting.DB_POOL_MAX, 1, 1000);
+        int dbPoolMax = string(Setting.DB_POOL_MAX).equals(AUTO)
+                ? autoPoolMax(optional(Setting.DATABASE_URL).isEmpty(), Runtime.getRuntime().availableProcessors())
+                : integer(Setting.DB_POOL_MAX, 1, 1000);
         int dbPoolMin = integer(Setting.DB_POOL_MIN, 0, 1000);
         if (dbPoolMin > dbPoolMax) {
             throw new ConfigException(name(Setting.DB_POOL_MIN) + ": must not exceed DB_POOL_MAX (" + dbPoolMax

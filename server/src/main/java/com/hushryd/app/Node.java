@@ -75,6 +75,7 @@ import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
 import com.hushryd.ops.Lifecycle;
 import com.hushryd.ops.Metrics;
+import com.hushryd.ops.OpenFiles;
 import com.hushryd.ops.OpsRoutes;
 import com.hushryd.store.ClusterSecrets;
 import com.hushryd.store.DataDirLock;
@@ -630,7 +631,7 @@ public final class Node implements AutoCloseable {
 
     private void startPeriodicTasks() {
         metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
-        metrics.gauge("hushryd.load.event_loop_lag_ms", "Largest event-loop lag of the last probe",
+        metrics.gauge("hushryd.load.event_loop_lag_ms", "Event-loop lag of the busiest loop, the least over the last 2 s",
                 shedder::eventLoopLagMillis);
         metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
                 () -> shedder.level().ordinal());
@@ -640,6 +641,10 @@ public final class Node implements AutoCloseable {
         metrics.breakers(providers);
         PoolMonitor poolMonitor = new PoolMonitor(database::poolStats, 6);
         vertx.setPeriodic(5_000, id -> poolMonitor.check());
+        OpenFiles.logAtStart();
+        OpenFiles openFiles = new OpenFiles();
+        OpenFiles.Limit fileLimit = OpenFiles.Limit.read();
+        vertx.setPeriodic(5_000, id -> openFiles.warnIfNear(OpenFiles.open(), fileLimit, System.currentTimeMillis()));
         vertx.setPeriodic(ClusterRegistry.HEARTBEAT.toMillis(), id -> workers.executeBlocking(() -> {
             cluster.heartbeat();
             return null;

@@ -7,14 +7,21 @@ import com.hushryd.http.SessionCheck;
 import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +50,9 @@ public final class Revocations implements SessionCheck {
         static final State GONE = new State(true, null, null, Set.of());
     }
 
+    /** Users whose state one query of {@link #refused} loads. */
+    static final int BATCH = 500;
+
     private final Database db;
     private final TwoLevelCache.Namespace<State> cache;
     private final Clock clock;
@@ -62,28 +72,104 @@ public final class Revocations implements SessionCheck {
         try {
             s = cache.get(p.userId().toString(), () -> load(source, p.userId()));
         } catch (CallNotPermittedException | SQLException e) {
-            if (e instanceof SQLException sql && !Database.unavailable(sql)) {
-                throw e;
-            }
-            long now = System.currentTimeMillis();
-            long last = lastFailOpenLog.get();
-            if (now - last > 10_000 && lastFailOpenLog.compareAndSet(last, now)) {
-                log.warn("token revocations cannot be checked (database unavailable): accepting validly signed "
-                        + "tokens until it returns ({})", e.toString());
-            }
+            failOpen(e);
             return;
         }
+        ApiException refusal = refusal(s, p);
+        if (refusal != null) {
+            throw refusal;
+        }
+    }
+
+    /**
+     * Checks many principals with one query per {@link #BATCH} users not cached (the socket sweep: 10,000 sockets
+     * cost 20 queries, not 10,000); fails open like {@link #check} when the database is unavailable.
+     */
+    @Override
+    public Map<Principal, ApiException> refused(Collection<Principal> principals) throws Exception {
+        Set<String> users = new HashSet<>();
+        principals.forEach(p -> users.add(p.userId().toString()));
+        Map<String, State> states = new HashMap<>();
+        List<String> all = new ArrayList<>(users);
+        try {
+            for (int from = 0; from < all.size(); from += BATCH) {
+                states.putAll(cache.getAll(all.subList(from, Math.min(all.size(), from + BATCH)), this::loadAll));
+            }
+        } catch (CallNotPermittedException | SQLException e) {
+            failOpen(e);
+            return Map.of();
+        }
+        Map<Principal, ApiException> refused = new HashMap<>();
+        for (Principal p : principals) {
+            ApiException refusal = refusal(states.getOrDefault(p.userId().toString(), State.GONE), p);
+            if (refusal != null) {
+                refused.put(p, refusal);
+            }
+        }
+        return refused;
+    }
+
+    private <E extends Exception> void failOpen(E e) throws E {
+        if (e instanceof SQLException sql && !Database.unavailable(sql)) {
+            throw e;
+        }
+        long now = System.currentTimeMillis();
+        long last = lastFailOpenLog.get();
+        if (now - last > 10_000 && lastFailOpenLog.compareAndSet(last, now)) {
+            log.warn("token revocations cannot be checked (database unavailable): accepting validly signed "
+                    + "tokens until it returns ({})", e.toString());
+        }
+    }
+
+    private static ApiException refusal(State s, Principal p) {
         if (s.deleted()) {
-            throw ApiException.unauthorized("ACCOUNT_DELETED", "the account of this access token has been deleted");
+            return ApiException.unauthorized("ACCOUNT_DELETED", "the account of this access token has been deleted");
         }
         boolean before = s.notBefore() != null && (p.issuedAt() == null || p.issuedAt().isBefore(s.notBefore()));
         if (before || (p.tokenId() != null && s.tokenIds().contains(p.tokenId()))) {
-            throw ApiException.unauthorized("TOKEN_REVOKED", "this access token has been revoked; log in again");
+            return ApiException.unauthorized("TOKEN_REVOKED", "this access token has been revoked; log in again");
         }
         if (s.role() != p.role()) {
-            throw ApiException.unauthorized("TOKEN_REVOKED", "the role of this account has changed since this access "
-                    + "token was issued; log in again");
+            return ApiException.unauthorized("TOKEN_REVOKED", "the role of this account has changed since this "
+                    + "access token was issued; log in again");
         }
+        return null;
+    }
+
+    /** The states of these users (every one of them: a user without a row is {@link State#GONE}). */
+    private Map<String, State> loadAll(Set<String> userIds) throws SQLException {
+        return db.read(c -> {
+            Array ids = c.createArrayOf("uuid", userIds.stream().map(UUID::fromString).toArray());
+            Map<String, Account> accounts = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT u.id, u.role, u.deleted_at IS NOT NULL AS deleted, "
+                    + "t.not_before FROM users u LEFT JOIN token_cutoffs t ON t.user_id = u.id WHERE u.id = ANY(?)")) {
+                ps.setArray(1, ids);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        accounts.put(rs.getString("id"), new Account(Role.fromJson(rs.getString("role")),
+                                rs.getBoolean("deleted"), Jdbc.instant(rs, "not_before")));
+                    }
+                }
+            }
+            Map<String, Set<String>> revoked = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT user_id, token_id FROM token_revocations "
+                    + "WHERE user_id = ANY(?) AND expires_at > now()")) {
+                ps.setArray(1, ids);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        revoked.computeIfAbsent(rs.getString("user_id"), u -> new HashSet<>())
+                                .add(rs.getString("token_id"));
+                    }
+                }
+            }
+            Map<String, State> states = new HashMap<>();
+            for (String user : userIds) {
+                Account a = accounts.get(user);
+                states.put(user, a == null || a.deleted() ? State.GONE : new State(false, a.role(), a.notBefore(),
+                        Set.copyOf(revoked.getOrDefault(user, Set.of()))));
+            }
+            return states;
+        });
     }
 
     private record Account(Role role, boolean deleted, Instant notBefore) {

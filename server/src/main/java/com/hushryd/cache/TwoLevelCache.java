@@ -203,6 +203,12 @@ public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable 
         }
     }
 
+    /** Loads the values of many keys at once (e.g. one SQL query with {@code = ANY(?)}). */
+    @FunctionalInterface
+    public interface BulkLoader<V> {
+        Map<String, V> load(java.util.Set<String> keys) throws Exception;
+    }
+
     /** One namespace: its own L1, generation and in-flight loads. */
     public final class Namespace<V> {
         private record Entry(Object value, long loadedAt) {
@@ -253,6 +259,39 @@ public final class TwoLevelCache implements RemoteCache.Listener, AutoCloseable 
             } finally {
                 loading.remove(key, mine);
             }
+        }
+
+        /**
+         * The cached values of {@code keys}; those not cached in this node come from one call of {@code loader} (a
+         * key it leaves out is not cached and not returned). Redis is not asked: a bulk loader reads the source of
+         * truth in one query, cheaper than a round trip per key, and its values are not written back to Redis.
+         */
+        @SuppressWarnings("unchecked")
+        public Map<String, V> getAll(java.util.Collection<String> keys, BulkLoader<V> loader) throws Exception {
+            Map<String, V> found = new java.util.HashMap<>();
+            java.util.Set<String> missing = new java.util.HashSet<>();
+            for (String key : keys) {
+                Entry e = l1.getIfPresent(key);
+                if (e != null && fresh(e)) {
+                    found.put(key, (V) e.value());
+                } else {
+                    missing.add(key);
+                }
+            }
+            metrics.record(name, "l1_hit", found.size());
+            if (missing.isEmpty()) {
+                return found;
+            }
+            metrics.record(name, "miss", missing.size());
+            long startEpoch = epoch.get();
+            Map<String, V> loaded = loader.load(missing);
+            loaded.forEach((key, v) -> {
+                if (missing.contains(key) && v != null) {
+                    putLocal(key, v, startEpoch);
+                    found.put(key, v);
+                }
+            });
+            return found;
         }
 
         private boolean fresh(Entry e) {

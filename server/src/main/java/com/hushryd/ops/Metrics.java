@@ -193,8 +193,18 @@ public final class Metrics implements AutoCloseable {
 
     /** Cache lookups per namespace and outcome (l1_hit, l2_hit, miss, l2_error); hit ratio = hits / all. */
     public CacheMetrics cache() {
-        return (namespace, outcome) -> counter("hushryd.cache.requests", "Cache lookups by namespace and outcome",
-                "namespace", namespace, "outcome", outcome).increment();
+        return new CacheMetrics() {
+            @Override
+            public void record(String namespace, String outcome) {
+                record(namespace, outcome, 1);
+            }
+
+            @Override
+            public void record(String namespace, String outcome, long count) {
+                counter("hushryd.cache.requests", "Cache lookups by namespace and outcome", "namespace", namespace,
+                        "outcome", outcome).increment(count);
+            }
+        };
     }
 
     /** One gauge per state of each breaker, by the name given: 1 for its current state, 0 for the others. */

@@ -128,8 +128,9 @@ public final class RealtimeApp {
     }
 
     /**
-     * Re-checks the tokens of a user's sockets on this node (all users' when {@code userId} is null) after their
-     * revocations changed: a socket whose token was revoked hears {@code session:revoked} and is disconnected.
+     * Re-checks the tokens of a user's sockets on this node (all users' when {@code userId} is null, in batches: see
+     * {@link SessionCheck#refused}) after their revocations changed: a socket whose token was revoked hears
+     * {@code session:revoked} and is disconnected.
      */
     public void recheckSessions(UUID userId) {
         List<SioSocket> sockets = new java.util.ArrayList<>();
@@ -142,25 +143,19 @@ public final class RealtimeApp {
             return;
         }
         workers.executeBlocking(() -> {
-            Exception failed = null;
+            Set<Principal> principals = new java.util.HashSet<>();
+            sockets.forEach(socket -> principals.add(socket.user()));
+            Map<Principal, ApiException> refused = sessions.refused(principals);
             for (SioSocket socket : sockets) {
-                try {
-                    sessions.check(socket.user(), RouteClass.NORMAL);
-                } catch (ApiException e) {
-                    if (e.status() == 401) {
-                        socket.emit("session:revoked", Map.of("code", e.code(), "message", e.getMessage()));
-                        socket.disconnect();
-                    }
-                } catch (Exception e) {
-                    failed = e; // the other sockets are still checked; this one is retried by the next sweep
+                ApiException e = refused.get(socket.user());
+                if (e != null) {
+                    socket.emit("session:revoked", Map.of("code", e.code(), "message", e.getMessage()));
+                    socket.disconnect();
                 }
             }
-            if (failed != null) {
-                throw failed;
-            }
             return null;
-        }, false).onFailure(e -> log.warn("re-checking the sessions of {} failed: {}", userId == null ? "every user"
-                : userId, e.toString()));
+        }, false).onFailure(e -> log.warn("re-checking the sessions of {} failed (retried by the next sweep): {}",
+                userId == null ? "every user" : userId, e.toString()));
     }
 
     /**

@@ -2,7 +2,7 @@ package com.hushryd.sim;
 
 import com.hushryd.app.ConfigLoader;
 import com.hushryd.app.Logging;
-import java.io.IOException;
+import com.hushryd.ops.OpenFiles;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ public final class SimCommand implements Callable<Integer> {
     static final int MAX_PASSENGERS = 100_000;
     static final int MAX_SEATS = 20;
     /** Open files a simulator needs besides its sockets (jars, epoll, pipes, logs). */
-    static final int FILE_OVERHEAD = 100;
+    static final int FILE_OVERHEAD = OpenFiles.OVERHEAD;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -121,7 +121,7 @@ public final class SimCommand implements Callable<Integer> {
             return 2;
         }
         Optional<String> files = openFilesProblem(drivers + passengers + httpConnections * settings.nodes().size()
-                + FILE_OVERHEAD, OpenFileLimit.read());
+                + FILE_OVERHEAD, OpenFiles.Limit.read());
         if (files.isPresent()) {
             err.println("hushryd sim: " + files.get());
             err.flush();
@@ -196,30 +196,8 @@ public final class SimCommand implements Callable<Integer> {
         }
     }
 
-    /** The process's limit of open files (soft, as {@code ulimit -n}; hard, as {@code ulimit -Hn}); -1: unlimited. */
-    record OpenFileLimit(long soft, long hard) {
-        /** From /proc/self/limits; unlimited where it cannot be read (not Linux). */
-        static OpenFileLimit read() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-                    if (line.startsWith("Max open files")) {
-                        String[] f = line.substring("Max open files".length()).trim().split("\\s+");
-                        return new OpenFileLimit(parse(f[0]), parse(f[1]));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // unknown: let the run find out
-            }
-            return new OpenFileLimit(-1, -1);
-        }
-
-        private static long parse(String v) {
-            return v.equals("unlimited") ? -1 : Long.parseLong(v);
-        }
-    }
-
     /** Why {@code needed} open files do not fit the limit, or empty when they do. */
-    static Optional<String> openFilesProblem(long needed, OpenFileLimit limit) {
+    static Optional<String> openFilesProblem(long needed, OpenFiles.Limit limit) {
         if (limit.soft() < 0 || needed <= limit.soft()) {
             return Optional.empty();
         }

@@ -109,7 +109,7 @@ public final class SimStats {
             o.errors.forEach((k, v) -> kinds.put(k, v.sum()));
             rows.add(new SimReport.Operation(name, h.getTotalCount(), o.errorCount(), kinds,
                     o.unfinished.get() + o.inFlight.get(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
-                    ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
+                    ms(h.getValueAtPercentile(95)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
                     h.getTotalCount() == 0 ? 0 : Math.round(h.getMean()) / 1000.0,
                     seconds <= 0 ? 0 : Math.round(h.getTotalCount() * 10 / seconds) / 10.0));
         }

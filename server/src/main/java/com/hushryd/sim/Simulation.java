@@ -1,11 +1,13 @@
 package com.hushryd.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.internal.VertxInternal;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -153,11 +155,19 @@ final class Simulation {
             }
         }
         long rampMs = s.ramp().toMillis();
+        // timers set from this (non-Vert.x) thread would all run on one event loop, and every call and socket of the
+        // city with them: each user starts on a context of its own loop, round robin, and stays there
+        List<Context> loops = new ArrayList<>();
+        for (int i = 0; i < s.eventLoops(); i++) {
+            loops.add(((VertxInternal) vertx).createEventLoopContext());
+        }
         for (DriverSim d : drivers) {
-            vertx.setTimer(Math.max(1, rampMs * d.index / s.drivers()), id -> d.arrive());
+            long due = Math.max(1, rampMs * d.index / s.drivers());
+            loops.get(d.index % loops.size()).runOnContext(v -> vertx.setTimer(due, id -> d.arrive()));
         }
         for (PassengerSim p : passengers) {
-            vertx.setTimer(Math.max(1, rampMs * p.index / Math.max(1, s.passengers())), id -> p.arrive());
+            long due = Math.max(1, rampMs * p.index / Math.max(1, s.passengers()));
+            loops.get(p.index % loops.size()).runOnContext(v -> vertx.setTimer(due, id -> p.arrive()));
         }
         long sosTimer = s.sosPerMinute() <= 0 ? -1
                 : vertx.setPeriodic(Math.max(1, (long) (60_000 / s.sosPerMinute())), id -> sos());

@@ -20,7 +20,7 @@ class ConfigLoaderTest {
         assertThat(c.database()).isEmpty();
         assertThat(c.redis()).isEmpty();
         assertThat(c.queueType()).isEqualTo(QueueType.POSTGRES);
-        assertThat(c.dbPoolMax()).isEqualTo(20);
+        assertThat(c.dbPoolMax()).isEqualTo(2 * Runtime.getRuntime().availableProcessors() + 2);
         assertThat(c.jwtSecret()).isEmpty();
         assertThat(c.jwtTtl()).isEqualTo(Duration.ofHours(1));
         assertThat(c.httpBodyLimit()).isEqualTo(256 * 1024);
@@ -46,6 +46,18 @@ class ConfigLoaderTest {
         Config c = ConfigLoader.load(Map.of("PORT", "9000", "DB_POOL_MAX", "50"), Map.of(Setting.PORT, "9100"));
         assertThat(c.port()).isEqualTo(9100);
         assertThat(c.dbPoolMax()).isEqualTo(50);
+    }
+
+    @Test
+    void dbPoolMax_auto_followsTheEmbeddedDatabasesCores_andIs20ForADatabaseUrl() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(ConfigLoader.load(Map.of()).dbPoolMax()).isEqualTo(2 * cores + 2);
+        assertThat(ConfigLoader.load(Map.of("DB_POOL_MAX", "auto")).dbPoolMax()).isEqualTo(2 * cores + 2);
+        assertThat(ConfigLoader.load(Map.of("DATABASE_URL", "postgresql://app@db.internal/rides")).dbPoolMax())
+                .isEqualTo(20);
+        assertThat(ConfigLoader.autoPoolMax(true, 16)).isEqualTo(34);
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("DB_POOL_MAX", "lots")))
+                .hasMessageContaining("DB_POOL_MAX");
     }
 
     @Test

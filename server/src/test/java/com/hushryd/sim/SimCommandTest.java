@@ -94,20 +94,20 @@ class SimCommandTest {
 
     @Test
     void openFiles_withinTheSoftLimit_fit() {
-        assertThat(SimCommand.openFilesProblem(1000, new SimCommand.OpenFileLimit(1024, 4096))).isEmpty();
-        assertThat(SimCommand.openFilesProblem(1_000_000, new SimCommand.OpenFileLimit(-1, -1))).isEmpty();
+        assertThat(SimCommand.openFilesProblem(1000, new com.hushryd.ops.OpenFiles.Limit(1024, 4096))).isEmpty();
+        assertThat(SimCommand.openFilesProblem(1_000_000, new com.hushryd.ops.OpenFiles.Limit(-1, -1))).isEmpty();
     }
 
     @Test
     void openFiles_aboveTheSoftLimit_sayHowToRaiseIt() {
-        assertThat(SimCommand.openFilesProblem(3000, new SimCommand.OpenFileLimit(1024, 4096)))
+        assertThat(SimCommand.openFilesProblem(3000, new com.hushryd.ops.OpenFiles.Limit(1024, 4096)))
                 .hasValueSatisfying(m -> assertThat(m).contains("needs about 3000 open files")
                         .contains("only 1024 (ulimit -n)").contains("ulimit -n 3000"));
     }
 
     @Test
     void openFiles_aboveTheHardLimit_sayHowManyUsersFit() {
-        assertThat(SimCommand.openFilesProblem(25_000, new SimCommand.OpenFileLimit(20_000, 20_000)))
+        assertThat(SimCommand.openFilesProblem(25_000, new com.hushryd.ops.OpenFiles.Limit(20_000, 20_000)))
                 .hasValueSatisfying(m -> assertThat(m).contains("hard limit (ulimit -Hn) is 20000")
                         .contains("at most 19900 users"));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.app.Main;
+import com.hushryd.app.Setting;
 import com.hushryd.testing.TestNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -87,6 +88,23 @@ class SimIT {
         assertThat(r.code()).as(r.out()).isZero();
         assertThat(r.err()).contains("ready 15/15 users, 15 sockets");
         assertThat(r.out()).contains("location.fanout").contains(" 0 errors, 0 unfinished");
+    }
+
+    @Test
+    void cityOf250_onTheDefaultSheddingThresholds_nothingIsShed() throws Exception {
+        Map<String, String> defaults = Map.of(
+                "SHED_EVENT_LOOP_LAG", Setting.SHED_EVENT_LOOP_LAG.defaultValue(),
+                "SHED_POOL_WAITING", Setting.SHED_POOL_WAITING.defaultValue(),
+                "SHED_MAX_IN_FLIGHT", Setting.SHED_MAX_IN_FLIGHT.defaultValue());
+        try (TestNode fresh = TestNode.start(defaults)) {
+            Run r = sim(url(fresh), "--drivers", "50", "--passengers", "200", "--duration", "20s", "--ramp", "10s",
+                    "--drain", "10s");
+
+            assertThat(r.report()).as(r.err()).isNotNull();
+            assertThat(r.out()).as(r.out()).doesNotContain("http 503");
+            assertThat(r.operations().get(Simulation.REGISTER).path("count").asLong()).as(r.out()).isEqualTo(250);
+            assertThat(r.operations().get(Simulation.BOOK).path("count").asLong()).as(r.out()).isEqualTo(200);
+        }
     }
 
     @Test

@@ -24,6 +24,7 @@ class SimStatsTest {
         assertThat(a.count()).isEqualTo(100);
         assertThat(a.p50Ms()).isBetween(49.9, 50.1);
         assertThat(a.p90Ms()).isBetween(89.9, 90.1);
+        assertThat(a.p95Ms()).isBetween(94.9, 95.1);
         assertThat(a.p99Ms()).isBetween(98.9, 99.1);
         assertThat(a.maxMs()).isBetween(99.9, 100.1);
         assertThat(a.perSecond()).isEqualTo(10.0);

@@ -3,16 +3,27 @@ package com.hushryd.protect.shedding;
 import com.hushryd.http.ApiException;
 import com.hushryd.http.RouteClass;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Refuses work the node cannot take now, lowest priority first. The load level comes from three measured signals:
  * requests in flight (of the classes that can be shed), event-loop lag (how late a timer fires on the busiest event
  * loop) and requests waiting for a database connection. Half of any threshold makes the node {@link Level#BUSY}
  * (background requests are refused); a whole one makes it {@link Level#OVERLOADED} (normal requests too). Critical
- * and auth routes are never refused. Thread-safe and non-blocking.
+ * and auth routes are never refused. Lag and pool waiting count only when they have lasted a whole window
+ * ({@link #LAG_WINDOW}, {@link #POOL_WINDOW}): on a shared machine a late timer tick, a GC pause or JIT warm-up is
+ * not overload. Logs one line when shedding starts (and when it escalates), naming the signals over their thresholds,
+ * and one when it stops. Thread-safe and non-blocking.
  */
 public final class LoadShedder {
     /** How loaded the node is. */
@@ -24,32 +35,104 @@ public final class LoadShedder {
     public record Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting) {
     }
 
+    /** How long event-loop lag must last to count: longer than a GC pause or a descheduled thread on a busy machine. */
+    static final Duration LAG_WINDOW = Duration.ofSeconds(2);
+    /** How long requests must wait for a database connection to count: longer than a burst the pool clears. */
+    static final Duration POOL_WINDOW = Duration.ofSeconds(1);
+    /** How long the node must be calm before the "stopped" line: one episode of flapping logs one start and one stop. */
+    static final Duration CALM_BEFORE_STOP_LOG = Duration.ofSeconds(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadShedder.class);
+
     private final Limits limits;
     private final IntSupplier poolWaiting;
+    private final LongSupplier nanoClock;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
+    private final SustainedMinimum lagWindow = new SustainedMinimum(LAG_WINDOW.toNanos());
+    private final SustainedMinimum poolWindow = new SustainedMinimum(POOL_WINDOW.toNanos());
     private volatile long lagMillis;
     private volatile int waiting;
-    private final int[] waitingSamples = new int[10];
+    private Level loggedLevel = Level.OK;
+    private long episodeStart;
+    private long calmSince = -1;
+    private long refusedAtStart;
 
     public LoadShedder(Limits limits, IntSupplier poolWaiting) {
+        this(limits, poolWaiting, System::nanoTime);
+    }
+
+    LoadShedder(Limits limits, IntSupplier poolWaiting, LongSupplier nanoClock) {
         this.limits = limits;
         this.poolWaiting = poolWaiting;
+        this.nanoClock = nanoClock;
     }
 
     /**
-     * Records the latest measured event-loop lag and samples the pool (called by the periodic probe, every 100 ms);
-     * the pool signal is the smallest of the last ten samples: only waiting that lasts a second counts, not the
-     * queue of a burst that the pool clears in a moment.
+     * Records the latest measured event-loop lag and samples the pool (called by the periodic probe, every 100 ms per
+     * event loop); each signal is the least it has been over its window, then logs a change of shedding state.
      */
     public synchronized void observe(long eventLoopLagMillis) {
-        lagMillis = eventLoopLagMillis;
-        System.arraycopy(waitingSamples, 0, waitingSamples, 1, waitingSamples.length - 1);
-        waitingSamples[0] = poolWaiting.getAsInt();
-        int least = Integer.MAX_VALUE;
-        for (int w : waitingSamples) {
-            least = Math.min(least, w);
+        long now = nanoClock.getAsLong();
+        lagWindow.record(now, eventLoopLagMillis);
+        poolWindow.record(now, poolWaiting.getAsInt());
+        lagMillis = lagWindow.value();
+        waiting = (int) poolWindow.value();
+        logChange(now, level());
+    }
+
+    private void logChange(long now, Level level) {
+        if (level.compareTo(loggedLevel) > 0) {
+            if (loggedLevel == Level.OK) {
+                episodeStart = now;
+                refusedAtStart = refused.get();
+            }
+            LOG.warn("load shedding {}: level {} ({} requests refused): {}",
+                    loggedLevel == Level.OK ? "started" : "escalated", name(level),
+                    level == Level.BUSY ? "background" : "background and normal", signals(level));
+            loggedLevel = level;
+            calmSince = -1;
+        } else if (level != Level.OK || loggedLevel == Level.OK) {
+            calmSince = -1;
+        } else if (calmSince < 0) {
+            calmSince = now;
+        } else if (now - calmSince >= CALM_BEFORE_STOP_LOG.toNanos()) {
+            LOG.info("load shedding stopped after {} s: {} requests refused; now {}",
+                    TimeUnit.NANOSECONDS.toSeconds(calmSince - episodeStart), refused.get() - refusedAtStart,
+                    signals(Level.OK));
+            loggedLevel = Level.OK;
+            calmSince = -1;
         }
-        waiting = least;
+    }
+
+    /** The signals at or over the threshold of this level, or all of them with their thresholds for {@code OK}. */
+    private String signals(Level level) {
+        int flying = inFlight.get();
+        long lag = lagMillis;
+        int w = waiting;
+        long maxLag = limits.maxEventLoopLag().toMillis();
+        boolean all = level == Level.OK;
+        boolean half = level == Level.BUSY;
+        long inFlightLimit = half ? (limits.maxInFlight() + 1) / 2 : limits.maxInFlight();
+        long lagLimit = half ? maxLag / 2 : maxLag;
+        long poolLimit = half ? (limits.maxPoolWaiting() + 1) / 2 : limits.maxPoolWaiting();
+        List<String> parts = new ArrayList<>();
+        if (all || flying >= inFlightLimit) {
+            parts.add("in-flight " + flying + (all ? " (limit " : " >= ") + inFlightLimit + (all ? ")" : ""));
+        }
+        if (all || lag >= lagLimit) {
+            parts.add("event-loop lag " + lag + " ms" + (all ? " (limit " : " >= ") + lagLimit
+                    + (all ? " ms)" : " ms for " + LAG_WINDOW.toSeconds() + " s"));
+        }
+        if (all || w >= poolLimit) {
+            parts.add("pool waiting " + w + (all ? " (limit " : " >= ") + poolLimit
+                    + (all ? ")" : " for " + POOL_WINDOW.toSeconds() + " s"));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String name(Level level) {
+        return level.name().toLowerCase(Locale.ROOT);
     }
 
     public Level level() {
@@ -82,9 +165,10 @@ public final class LoadShedder {
         boolean refuse = routeClass.shed() == RouteClass.Shed.BUSY ? level != Level.OK : level == Level.OVERLOADED;
         if (refuse) {
             inFlight.decrementAndGet();
+            refused.incrementAndGet();
             throw new ApiException(503, "OVERLOADED", "the server is overloaded; retry shortly",
-                    Map.of("retryAfterSeconds", 2, "level", level.name().toLowerCase(java.util.Locale.ROOT),
-                            "routeClass", routeClass.name().toLowerCase(java.util.Locale.ROOT)),
+                    Map.of("retryAfterSeconds", 2, "level", name(level),
+                            "routeClass", routeClass.name().toLowerCase(Locale.ROOT)),
                     Map.of("Retry-After", "2"));
         }
         AtomicInteger once = new AtomicInteger();

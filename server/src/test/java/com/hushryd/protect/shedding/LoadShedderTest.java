@@ -3,18 +3,35 @@ package com.hushryd.protect.shedding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.hushryd.http.ApiException;
 import com.hushryd.http.RouteClass;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class LoadShedderTest {
+    private static final long TICK_NANOS = Duration.ofMillis(100).toNanos();
+
     private final AtomicInteger poolWaiting = new AtomicInteger();
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private final LoadShedder shedder = new LoadShedder(new LoadShedder.Limits(4, Duration.ofMillis(200), 10),
-            poolWaiting::get);
+            poolWaiting::get, clock::get);
+
+    /** The probe's 100 ms tick, reporting this lag, for this long. */
+    private void observeFor(Duration duration, long lagMillis) {
+        for (long t = 0; t < duration.toNanos(); t += TICK_NANOS) {
+            clock.addAndGet(TICK_NANOS);
+            shedder.observe(lagMillis);
+        }
+    }
 
     private static void assertShed(Runnable r) {
         assertThatThrownBy(r::run).isInstanceOfSatisfying(ApiException.class, e -> {
@@ -49,23 +66,76 @@ class LoadShedderTest {
     }
 
     @Test
-    void eventLoopLagAndPoolWaiters_raiseTheLevel() {
-        shedder.observe(150);
-        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.BUSY);
-        shedder.observe(250);
+    void eventLoopLag_raisesTheLevelOnlyWhenItLastsTheWholeWindow() {
+        observeFor(Duration.ofSeconds(1), 0);
+        observeFor(Duration.ofMillis(1900), 300);
+        assertThat(shedder.level()).as("lag shorter than the window is not overload").isEqualTo(LoadShedder.Level.OK);
+        observeFor(Duration.ofMillis(200), 300);
         assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
+        assertThat(shedder.eventLoopLagMillis()).isEqualTo(300);
         assertShed(() -> shedder.admit(RouteClass.NORMAL));
-        shedder.observe(0);
-        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OK);
-        poolWaiting.set(10);
-        for (int i = 0; i < 9; i++) {
-            shedder.observe(0);
-        }
-        assertThat(shedder.level()).as("a moment of waiting is not overload").isEqualTo(LoadShedder.Level.OK);
-        shedder.observe(0);
-        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
-        poolWaiting.set(5);
-        shedder.observe(0);
+        observeFor(Duration.ofSeconds(3), 150);
         assertThat(shedder.level()).isEqualTo(LoadShedder.Level.BUSY);
+        shedder.admit(RouteClass.NORMAL).run();
+        assertShed(() -> shedder.admit(RouteClass.BACKGROUND));
+        observeFor(Duration.ofMillis(100), 0);
+        assertThat(shedder.level()).as("lag gone: the node recovers at once").isEqualTo(LoadShedder.Level.OK);
+    }
+
+    @Test
+    void lateTicksGcPausesAndWarmUp_areNotOverload() {
+        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OK);
+        observeFor(Duration.ofSeconds(1), 5000);
+        assertThat(shedder.level()).as("a node younger than the window").isEqualTo(LoadShedder.Level.OK);
+        for (int i = 0; i < 50; i++) {
+            observeFor(Duration.ofMillis(900), 20);
+            observeFor(Duration.ofMillis(100), 1000); // one late tick (a GC pause) every second
+        }
+        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OK);
+        shedder.admit(RouteClass.BACKGROUND).run();
+    }
+
+    @Test
+    void poolWaiting_raisesTheLevelOnlyWhenItLastsASecond() {
+        observeFor(Duration.ofSeconds(1), 0);
+        poolWaiting.set(10);
+        observeFor(Duration.ofMillis(900), 0);
+        assertThat(shedder.level()).as("a moment of waiting is not overload").isEqualTo(LoadShedder.Level.OK);
+        observeFor(Duration.ofMillis(200), 0);
+        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
+        assertThat(shedder.poolWaiting()).isEqualTo(10);
+        poolWaiting.set(5);
+        observeFor(Duration.ofMillis(100), 0);
+        assertThat(shedder.level()).isEqualTo(LoadShedder.Level.BUSY);
+    }
+
+    @Test
+    void shedding_logsOneLineWhenItStartsAndOneWhenItStops_namingTheSignal() {
+        Logger logger = (Logger) LoggerFactory.getLogger(LoadShedder.class);
+        Level before = logger.getLevel();
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        logger.setLevel(Level.INFO);
+        try {
+            observeFor(Duration.ofSeconds(3), 0);
+            for (int i = 0; i < 5; i++) { // flapping within one episode
+                observeFor(Duration.ofMillis(2100), 400);
+                assertShed(() -> shedder.admit(RouteClass.NORMAL));
+                observeFor(Duration.ofSeconds(1), 0);
+            }
+            assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                    .startsWith("load shedding started: level overloaded")
+                    .contains("event-loop lag 400 ms >= 200 ms for 2 s").doesNotContain("in-flight");
+            observeFor(Duration.ofSeconds(6), 0);
+            assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).hasSize(2).last().asString()
+                    .startsWith("load shedding stopped after ").contains("5 requests refused")
+                    .contains("event-loop lag 0 ms (limit 200 ms)");
+            observeFor(Duration.ofSeconds(30), 0);
+            assertThat(lines.list).hasSize(2);
+        } finally {
+            logger.detachAppender(lines);
+            logger.setLevel(before);
+        }
     }
 }
