@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {
             "Simulate a city against running nodes: drivers publish trips, go online and send locations over "
                     + "Socket.IO; passengers search, book, track their trip, chat with their driver and now and then "
-                    + "raise an SOS (resolved at once). Prints a progress line every second (stderr) and a report "
+                    + "raise an SOS (resolved at once unless --sos-open). Prints a progress line every second (stderr) and a report "
                     + "with latency percentiles per operation and every error counted (stdout, and --report-json).",
             "Users are registered over HTTP (accounts must exist in the database anyway), so the run also "
                     + "measures register and login; start the node with a low BCRYPT_COST (e.g. 4) to keep "
@@ -108,6 +108,20 @@ public final class SimCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int eventLoops;
 
+    @Option(names = "--reconnect", description = "Open a socket again when it closes during the run (through "
+            + "the same URL, so that a load balancer picks a live node) and restore its subscription; the time from "
+            + "the close to the restored socket is the socket.reconnect operation. Without it a close is an error.")
+    boolean reconnect;
+
+    @Option(names = "--sos-open", description = "Leave SOS alerts open instead of resolving them, so that their "
+            + "escalation falls due (each passenger raises at most one).")
+    boolean sosOpen;
+
+    @Option(names = "--ack-log", paramLabel = "FILE", description = "Write one line per create the nodes "
+            + "acknowledged (trip, booking, SOS with its Idempotency-Key, chat message with its clientMessageId), "
+            + "tab-separated, for checking against the database afterwards (bench/chaos.sh).")
+    Path ackLog;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -177,7 +191,7 @@ public final class SimCommand implements Callable<Integer> {
             throw usage("--local-addresses: source addresses 127.0.0.x reach loopback nodes only");
         }
         return new Simulation.Settings(nodes, drivers, passengers, duration, ramp, locationInterval, chatInterval,
-                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops);
+                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops, reconnect, sosOpen, ackLog);
     }
 
     private CommandLine.ParameterException usage(String message) {
