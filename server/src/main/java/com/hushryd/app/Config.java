@@ -20,6 +20,7 @@ import java.util.Optional;
  *
  * @param database external PostgreSQL, or empty for the embedded one under {@code dataDir}
  * @param redis    Redis, or empty for in-process state
+ * @param route    the name prefixed to this node's Engine.IO session ids, or empty for none
  * @param jwtSecret the signing secret, or empty to use the one generated and kept under {@code dataDir}
  * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
  * @param uploads  the object store of documents and the upload limits
@@ -28,6 +29,7 @@ public record Config(
         int port,
         String host,
         String nodeId,
+        Optional<String> route,
         Path dataDir,
         Optional<DatabaseUrl> database,
         int dbPoolMax,
@@ -60,6 +62,7 @@ public record Config(
         int locationHistoryBatch,
         int locationHistoryBuffer,
         Duration shutdownTimeout,
+        Duration shutdownReadyGrace,
         LogFormat logFormat,
         String logLevel,
         boolean accessLog,
@@ -79,7 +82,7 @@ public record Config(
 
     /** The configuration as log-safe text: secrets and passwords are masked. */
     public String describe() {
-        return "port=" + port + " host=" + host + " nodeId=" + nodeId + " dataDir=" + dataDir
+        return "port=" + port + " host=" + host + " nodeId=" + nodeId + route.map(r -> " route=" + r).orElse("") + " dataDir=" + dataDir
                 + " database=" + database.map(DatabaseUrl::redacted).orElse("embedded")
                 + " pool=" + dbPoolMin + ".." + dbPoolMax
                 + " redis=" + redis.map(RedisUrl::redacted).orElse("none")

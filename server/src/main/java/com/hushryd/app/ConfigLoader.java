@@ -43,6 +43,7 @@ public final class ConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|k|mb|m)?");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern ROUTE = Pattern.compile("[A-Za-z0-9]{1,16}");
 
     private final Map<String, String> env;
     private final Map<Setting, String> flags;
@@ -102,6 +103,7 @@ public final class ConfigLoader {
                 integer(Setting.PORT, 0, 65535),
                 string(Setting.HOST),
                 nodeId(),
+                route(),
                 path(Setting.DATA_DIR),
                 optional(Setting.DATABASE_URL).map(v -> parse(Setting.DATABASE_URL, v, DatabaseUrl::parse)),
                 dbPoolMax,
@@ -134,6 +136,7 @@ public final class ConfigLoader {
                 integer(Setting.LOCATION_HISTORY_BATCH, 1, 100_000),
                 integer(Setting.LOCATION_HISTORY_BUFFER, 100, 10_000_000),
                 duration(Setting.SHUTDOWN_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10)),
+                duration(Setting.SHUTDOWN_READY_GRACE, Duration.ZERO, Duration.ofMinutes(10)),
                 choice(Setting.LOG_FORMAT, LogFormat.class),
                 logLevel,
                 bool(Setting.ACCESS_LOG),
@@ -445,6 +448,14 @@ public final class ConfigLoader {
             }
         }
         return result;
+    }
+
+    private Optional<String> route() {
+        Optional<String> v = optional(Setting.NODE_ROUTE);
+        if (v.isPresent() && !ROUTE.matcher(v.get()).matches()) {
+            throw new ConfigException(name(Setting.NODE_ROUTE) + ": 1-16 letters or digits, got '" + v.get() + "'");
+        }
+        return v;
     }
 
     private String nodeId() {

@@ -76,6 +76,7 @@ import com.hushryd.ops.Lifecycle;
 import com.hushryd.ops.Metrics;
 import com.hushryd.ops.OpsRoutes;
 import com.hushryd.store.DataDirLock;
+import com.hushryd.store.ClusterSecrets;
 import com.hushryd.store.Database;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.EmbeddedPostgresServer;
@@ -98,8 +99,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -324,16 +328,29 @@ public final class Node implements AutoCloseable {
             return s3;
         }
         try {
-            byte[] secret = SecretFile.loadOrCreate(config.dataDir().resolve("upload-secret"))
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] secret = sharedSecret("upload-secret").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             LocalObjectStore local = new LocalObjectStore(config.dataDir().resolve("objects"), secret, u.publicUrl(),
                     clock);
             log.info("uploads: local object store in {} (clients PUT to this node at {}...; single node: set "
                     + "OBJECT_STORE=s3 for a cluster)", local.root(), LocalUploadReceiver.PATH);
             return local;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot open the local object store: " + e.getMessage(), e);
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("cannot open the local object store: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A generated secret every process on this database shares (decision 0046): the one a node stored there first,
+     * or, on a database that has none yet, the one an earlier version kept in {@code DATA_DIR/name}, else a new one.
+     */
+    private String sharedSecret(String name) throws java.io.IOException, java.sql.SQLException {
+        Path legacy = config.dataDir().resolve(name);
+        String candidate = SecretFile.read(legacy).orElseGet(ClusterSecrets::random);
+        String secret = new ClusterSecrets(database).getOrStore(name, candidate);
+        if (Files.exists(legacy) && !secret.equals(candidate)) {
+            log.warn("{} differs from the {} the nodes on this database share; the shared one is used", legacy, name);
+        }
+        return secret;
     }
 
     private void startAll() throws Exception {
@@ -353,9 +370,9 @@ public final class Node implements AutoCloseable {
 
         String secret = config.jwtSecret().orElse(null);
         if (secret == null) {
-            secret = SecretFile.loadOrCreate(config.dataDir().resolve("jwt-secret"));
-            log.warn("JWT_SECRET is not set: using the secret generated in {}; every node of a cluster must share "
-                    + "one JWT_SECRET", config.dataDir().resolve("jwt-secret"));
+            secret = sharedSecret("jwt-secret");
+            log.info("JWT_SECRET is not set: tokens are signed with the secret generated once and kept in the "
+                    + "database, shared by every node on it (set JWT_SECRET to choose one)");
         }
         TokenService tokens = new TokenService(secret, config.jwtPreviousSecret().orElse(null), config.jwtTtl(), clock);
         users = new UserService(database, new PasswordHasher(config.bcryptCost()), tokens, clock);
@@ -396,7 +413,7 @@ public final class Node implements AutoCloseable {
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
-                config.realtimeCorsOrigins(), config.httpBodyTimeout()), io);
+                config.realtimeCorsOrigins(), config.httpBodyTimeout(), config.route().orElse("")), io);
         if (config.redis().isPresent()) {
             broker = new RedisBroker(config.redis().get(), config.nodeId(), config.realtimeOutageHold());
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
@@ -502,6 +519,9 @@ public final class Node implements AutoCloseable {
                 // h2c upgrades break the graceful drain (GOAWAY fails the upgraded stream); see decision 0001
                 .setHttp2ClearTextEnabled(false);
         servers = await(HttpServers.start(vertx, config.eventLoops(), options, req -> {
+            if (lifecycle.state() == Lifecycle.State.STOPPING) {
+                closeAfterResponse(req);
+            }
             if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
                 engine.handle(req);
             } else if (uploadReceiver != null && LocalUploadReceiver.handles(req.path())
@@ -670,7 +690,13 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean wasReady = lifecycle.state() == Lifecycle.State.READY;
         lifecycle.stopping();
+        if (servers != null && wasReady && !config.shutdownReadyGrace().isZero()) {
+            log.info("shutting down: /health/ready answers 503 and responses close their connections for {} ms, "
+                    + "then the node stops accepting", config.shutdownReadyGrace().toMillis());
+            quietly("ready grace", () -> Thread.sleep(config.shutdownReadyGrace().toMillis()));
+        }
         if (servers != null) {
             log.info("shutting down: draining in-flight requests for up to {}s", config.shutdownTimeout().toSeconds());
             Future<Void> drained = servers.shutdown(config.shutdownTimeout().toMillis());
@@ -757,6 +783,19 @@ public final class Node implements AutoCloseable {
             metrics.close();
         }
         log.info("HushRyd {} {} stopped", serveHttp ? "node" : "worker", config.nodeId());
+    }
+
+    /**
+     * During the ready grace every response closes its connection: a proxy then holds no idle keep-alive connection
+     * to this node when it stops accepting, so no request (a POST, which a proxy must not retry) can be sent on a
+     * connection the node is closing. WebSocket upgrades are left alone; their sessions close after the grace.
+     */
+    private static void closeAfterResponse(HttpServerRequest req) {
+        if (req.canUpgradeToWebSocket()) {
+            return;
+        }
+        req.response().putHeader(HttpHeaders.CONNECTION, "close");
+        req.response().bodyEndHandler(v -> req.connection().close());
     }
 
     private interface Step {

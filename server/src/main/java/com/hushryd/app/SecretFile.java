@@ -2,47 +2,26 @@ package com.hushryd.app;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.Base64;
+import java.util.Optional;
 
-/** A random secret generated once and kept in a file readable only by its owner. */
+/**
+ * A secret that an earlier version generated into a file under DATA_DIR. It is still read, so that a node upgraded in
+ * place keeps signing with it (its tokens and upload URLs stay valid) once it moves into the database.
+ */
 final class SecretFile {
     private SecretFile() {
     }
 
-    static String loadOrCreate(Path file) throws IOException {
-        if (Files.exists(file)) {
-            String s = Files.readString(file, StandardCharsets.UTF_8).trim();
-            if (s.length() >= 32) {
-                return s;
-            }
+    static Optional<String> read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        String s = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (s.length() < 32) {
             throw new IOException(file + " holds a secret shorter than 32 characters; delete it to generate one");
         }
-        byte[] raw = new byte[48];
-        new SecureRandom().nextBytes(raw);
-        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), ".secret", ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system; the directory's own permissions apply
-            }
-            Files.writeString(tmp, secret, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException e) {
-                return loadOrCreate(file);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return secret;
+        return Optional.of(s);
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 
 /** {@code hushryd serve}: runs one node until SIGTERM/SIGINT, then stops it gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true, abbreviateSynopsis = true, usageHelpWidth = 100,
@@ -45,15 +46,25 @@ final class ServeCommand implements Callable<Integer> {
         return runUntilStopped(spec, config, "node", Node::start);
     }
 
-    /** Blocks until SIGTERM/SIGINT, then runs {@code stop} and flushes the logs. */
+    /**
+     * Blocks until SIGTERM/SIGINT, then runs {@code stop}, flushes the logs and returns, so that the process exits 0
+     * after a clean drain (the JVM's default handling would exit 143 after its shutdown hooks). Any other way out
+     * (System.exit elsewhere, SIGHUP) still stops through a shutdown hook.
+     */
     static void awaitShutdown(Runnable stop) throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        CountDownLatch signalled = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
             stop.run();
             Logging.stop();
-            stopped.countDown();
-        }, "hushryd-shutdown"));
-        stopped.await();
+        }, "hushryd-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (String name : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(name), s -> signalled.countDown());
+        }
+        signalled.await();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        stop.run();
+        Logging.stop();
     }
 
     /** How a command starts its process. */

@@ -45,6 +45,7 @@ public final class TestNode implements AutoCloseable {
         env.put("BCRYPT_COST", "4");
         env.put("LOG_LEVEL", "warn");
         env.put("SHUTDOWN_TIMEOUT", "2s");
+        env.put("SHUTDOWN_READY_GRACE", "0s");
         env.put("DATA_DIR", tempDir().toString());
         // every test client comes from 127.0.0.1: quotas fit for one person would refuse most tests (rate-limit
         // tests set their own)

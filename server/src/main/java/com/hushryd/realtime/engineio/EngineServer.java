@@ -33,6 +33,7 @@ public final class EngineServer {
     private final AtomicLong badHandshakes = new AtomicLong();
     private final String pollingOpenSuffix;
     private final String webSocketOpenSuffix;
+    private final String sidPrefix;
 
     public EngineServer(EngineOptions options, EngineListener listener) {
         this.options = options;
@@ -41,6 +42,7 @@ public final class EngineServer {
                 + options.pingTimeout().toMillis() + ",\"maxPayload\":" + options.maxPayload() + "}";
         this.pollingOpenSuffix = "\",\"upgrades\":[\"websocket\"]" + common;
         this.webSocketOpenSuffix = "\",\"upgrades\":[]" + common;
+        this.sidPrefix = options.route().isEmpty() ? "" : options.route() + EngineOptions.ROUTE_SEPARATOR;
     }
 
     EngineOptions options() {
@@ -291,9 +293,9 @@ public final class EngineServer {
         }
     }
 
-    private static String newSid() {
+    private String newSid() {
         byte[] b = new byte[15];
         RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return sidPrefix + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }
