@@ -8,12 +8,16 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code hushryd sim}: a simulated city against running nodes, with a live progress line and a final report. */
 @Command(name = "sim", mixinStandardHelpOptions = true, usageHelpWidth = 110, sortOptions = false,
@@ -29,8 +33,9 @@ import picocli.CommandLine.Option;
                     + "limits answers most of a city 429 (counted as errors: they are real answers). For load runs "
                     + "start the node with higher RATE_LIMIT_ANONYMOUS, RATE_LIMIT_AUTHENTICATED, "
                     + "RATE_LIMIT_CRITICAL (e.g. 1000000/1m)."},
-        footer = {"", "Exit status: 0 no errors, 1 errors or unfinished calls counted (see the report), "
-                + "2 bad options or a target refused."})
+        footer = {"", "SIGTERM or Ctrl-C ends the run before --duration: calls in flight get the drain, then the "
+                + "report is printed as usual.", "Exit status: 0 no errors, 1 errors or unfinished calls counted "
+                + "(see the report), 2 bad options or a target refused."})
 public final class SimCommand implements Callable<Integer> {
     static final int MAX_DRIVERS = 20_000;
     static final int MAX_PASSENGERS = 100_000;
@@ -146,7 +151,18 @@ public final class SimCommand implements Callable<Integer> {
         err.printf("sim: %d drivers (%d seats each), %d passengers against %s for %s (ramp %s)%n", drivers,
                 settings.seatsPerTrip(), passengers, settings.nodes(), duration, ramp);
         err.flush();
-        SimReport report = new Simulation(settings, err).run();
+        Simulation simulation = new Simulation(settings, err);
+        // SIGTERM or Ctrl-C ends the run early with its report (a chaos run stops it a set time after its fault)
+        Map<String, SignalHandler> previous = new LinkedHashMap<>();
+        for (String name : List.of("TERM", "INT")) {
+            previous.put(name, Signal.handle(new Signal(name), sig -> simulation.requestStop()));
+        }
+        SimReport report;
+        try {
+            report = simulation.run();
+        } finally {
+            previous.forEach((name, handler) -> Signal.handle(new Signal(name), handler));
+        }
         out.print(report.text());
         out.flush();
         if (reportJson != null) {

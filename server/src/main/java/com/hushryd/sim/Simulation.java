@@ -131,6 +131,7 @@ final class Simulation {
     private final Set<SimSocket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ready = new AtomicInteger();
     private volatile boolean stopping;
+    private volatile boolean stopRequested;
     private Vertx vertx;
     private SimHttp http;
     private List<LoadClients> loads;
@@ -178,7 +179,7 @@ final class Simulation {
         long end = start + s.duration().toNanos();
         long lastEvents = 0;
         long lastTick = start;
-        while (System.nanoTime() < end) {
+        while (System.nanoTime() < end && !stopRequested) {
             long next = Math.min(end, lastTick + TimeUnit.SECONDS.toNanos(1));
             TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
             long now = System.nanoTime();
@@ -220,6 +221,11 @@ final class Simulation {
         if (acks != null) {
             acks.acknowledged(kind, id, detail);
         }
+    }
+
+    /** Ends the run early (SIGTERM/SIGINT): calls in flight still get the drain, and the report is made as usual. */
+    void requestStop() {
+        stopRequested = true;
     }
 
     private long pendingReceipts() {
