@@ -40,6 +40,7 @@ final class ChaosCluster implements AutoCloseable {
 
     private final Path work;
     private final Path jar;
+    private final Path root;
     private final Map<String, String> nodeSettings;
     private final String secret = OwnServers.newSecret();
     final int pgPort;
@@ -54,7 +55,9 @@ final class ChaosCluster implements AutoCloseable {
      * {@code basePort} 0: free ephemeral ports; otherwise nginx on it, the nodes on the next {@code n}, then
      * PostgreSQL and Redis.
      */
-    ChaosCluster(Path work, Path jar, int n, int basePort, Map<String, String> nodeSettings) throws IOException {
+    ChaosCluster(Path root, Path work, Path jar, int n, int basePort, Map<String, String> nodeSettings)
+            throws IOException {
+        this.root = root;
         this.work = work;
         this.jar = jar;
         this.nodeSettings = nodeSettings;
@@ -78,7 +81,7 @@ final class ChaosCluster implements AutoCloseable {
         for (Node node : nodes) {
             awaitReady(node);
         }
-        nginx = Nginx.start(work.resolve("nginx"), nginxPort, nodes.stream().map(x -> x.port).toList());
+        nginx = Nginx.start(root, work.resolve("nginx"), nginxPort, nodes.stream().map(x -> x.port).toList());
     }
 
     URI url() {
@@ -89,9 +92,13 @@ final class ChaosCluster implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
     }
 
+    /** Node i is {@code chaos-i} with route {@code ni}, as {@code deploy/local-cluster.sh render} names them. */
     private void startNode(Node node) throws IOException {
+        Map<String, String> settings = new java.util.HashMap<>(nodeSettings);
+        settings.put("NODE_ROUTE", "n" + (nodes.indexOf(node) + 1));
+        settings.put("TRUSTED_PROXIES", "127.0.0.1/32");
         node.process = OwnServers.startNode(jar, node.id, node.port, node.dataDir, pgPort, redisPort, secret,
-                node.log, nodeSettings);
+                node.log, settings);
     }
 
     void awaitReady(Node node) throws IOException, InterruptedException {

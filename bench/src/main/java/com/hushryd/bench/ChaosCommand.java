@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Issue 14's chaos suite: a cluster of this run's own (PostgreSQL, Redis, {@code --nodes} nodes, nginx in front,
- * {@link ChaosCluster}), the simulator through nginx for {@code --duration}, one fault injected at
- * {@code --fault-at}, and a verdict from PostgreSQL and Redis ({@link ChaosVerdict}) plus the scenario's own
+ * {@link ChaosCluster}), the simulator through nginx, one fault injected at {@code --fault-at} once the users are
+ * in, {@code --after} seconds more of load, and a verdict from PostgreSQL and Redis ({@link ChaosVerdict}) plus the scenario's own
  * conditions. Prints a table; exit status 0 only when every check passed.
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true, sortOptions = false,
@@ -57,13 +57,13 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--passengers", defaultValue = "160", description = "Simulated passengers (default: ${DEFAULT-VALUE}).")
     int passengers;
 
-    @Option(names = "--duration", defaultValue = "90", description = "Seconds the simulator runs (default: ${DEFAULT-VALUE}).")
-    int duration;
+    @Option(names = "--after", defaultValue = "30", description = "Seconds of load after the fault ended; then the simulator is stopped (SIGTERM) and reports (default: ${DEFAULT-VALUE}).")
+    int after;
 
     @Option(names = "--ramp", defaultValue = "15", description = "Seconds over which users arrive (default: ${DEFAULT-VALUE}).")
     int ramp;
 
-    @Option(names = "--fault-at", defaultValue = "30", description = "Seconds into the run when the fault starts (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--fault-at", defaultValue = "30", description = "Seconds into the run when the fault starts at the earliest; it also waits until the users have arrived (default: ${DEFAULT-VALUE}).")
     int faultAt;
 
     @Option(names = "--down", defaultValue = "30", description = "Seconds Redis or PostgreSQL stays down (default: ${DEFAULT-VALUE}).")
@@ -87,6 +87,9 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--jar", defaultValue = "server/target/hushryd.jar", description = "Server jar (default: ${DEFAULT-VALUE}).")
     Path jar;
 
+    @Option(names = "--root", defaultValue = ".", description = "The repository, for deploy/ (default: the current directory).")
+    Path root;
+
     @Option(names = "--work", description = "Directory for the cluster's data and logs (default: a new temporary one, deleted afterwards unless --keep).")
     Path work;
 
@@ -104,12 +107,16 @@ final class ChaosCommand implements Callable<Integer> {
             System.err.println("chaos: " + e.getMessage());
             return 2;
         }
-        if (nodes < 2 || nodes > 9 || faultAt <= ramp / 2 || faultAt >= duration) {
-            System.err.println("chaos: --nodes must be 2-9 and --fault-at within the run (after half the ramp)");
+        if (nodes < 2 || nodes > 9 || faultAt < ramp || after < 20) {
+            System.err.println("chaos: --nodes must be 2-9, --fault-at at least --ramp, --after at least 20");
             return 2;
         }
         if (!Files.isRegularFile(jar)) {
             System.err.println("chaos: no server jar at " + jar + " (build it: mvn -B -o -DskipTests install)");
+            return 2;
+        }
+        if (!Files.isRegularFile(root.resolve("deploy/local-cluster.sh"))) {
+            System.err.println("chaos: no deploy/local-cluster.sh under " + root.toAbsolutePath() + " (--root)");
             return 2;
         }
         if (Nginx.binary() == null) {
@@ -120,9 +127,9 @@ final class ChaosCommand implements Callable<Integer> {
         Path dir = temporary ? Files.createTempDirectory("hushryd-chaos") : Files.createDirectories(work);
         String loadBefore = loadAverage();
         Map<String, String> settings = Map.of("SOS_ESCALATE_AFTER", escalateAfter, "SOS_ONCALL_PHONE",
-                "+919800000000", "JOB_LEASE", "10s", "TRUSTED_PROXIES", "127.0.0.1/32");
+                "+919800000000", "JOB_LEASE", "10s");
         Outcome outcome = new Outcome();
-        try (ChaosCluster cluster = new ChaosCluster(dir, jar.toAbsolutePath(), nodes, basePort, settings)) {
+        try (ChaosCluster cluster = new ChaosCluster(root, dir, jar.toAbsolutePath(), nodes, basePort, settings)) {
             cluster.start();
             System.err.printf("# chaos %s: nginx %s in front of %d nodes (ports %s), PostgreSQL :%d, Redis :%d; work "
                     + "directory %s%n", s.name, cluster.url(), nodes, cluster.nodes.stream().map(n -> "" + n.port)
@@ -133,12 +140,19 @@ final class ChaosCommand implements Callable<Integer> {
             try (Prober prober = new Prober(cluster.url(), probeToken, 250)) {
                 prober.start();
                 sleepUntil(faultAt);
-                awaitUsersSettled(dir.resolve("sim-progress.log"));
+                Path progress = dir.resolve("sim-progress.log");
+                awaitUsersSettled(progress);
+                outcome.faultStartSim = simSecond(progress);
                 inject(s, cluster, outcome);
-                if (!sim.waitFor(duration + 120L, TimeUnit.SECONDS)) {
+                outcome.faultEndSim = simSecond(progress);
+                Thread.sleep(after * 1000L);
+                sim.destroy(); // SIGTERM: the simulator drains and reports
+                if (!sim.waitFor(120, TimeUnit.SECONDS)) {
                     sim.destroyForcibly();
-                    outcome.notes.add("the simulator did not end in time and was stopped");
+                    outcome.notes.add("the simulator did not end in time and was killed");
                 }
+                outcome.errorsLastGrew = errorsLastGrew(progress);
+                outcome.simSeconds = simSecond(progress);
                 prober.close();
                 outcome.probeFailures = prober.failuresByKind();
                 outcome.recovery = prober.recoverySeconds(outcome.faultEnd);
@@ -175,12 +189,16 @@ final class ChaosCommand implements Callable<Integer> {
         Map<String, Long> probeFailures = Map.of();
         List<Prober.Probe> probes = List.of();
         double recovery;
+        long faultStartSim;
+        long faultEndSim;
+        long errorsLastGrew;
+        long simSeconds;
     }
 
     private Process startSimulator(ChaosCluster cluster, Path dir) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-jar",
                 jar.toAbsolutePath().toString(), "sim", "--url", cluster.url().toString(), "--drivers", "" + drivers,
-                "--passengers", "" + passengers, "--duration", duration + "s", "--ramp", ramp + "s",
+                "--passengers", "" + passengers, "--duration", "1h", "--ramp", ramp + "s",
                 "--sos-rate", "" + sosRate, "--chat-interval", "10s", "--reconnect", "--sos-open",
                 "--ack-log", dir.resolve("acks.tsv").toString(),
                 "--report-json", dir.resolve("sim-report.json").toString()));
@@ -189,16 +207,47 @@ final class ChaosCommand implements Callable<Integer> {
     }
 
     private static final java.util.regex.Pattern READY = java.util.regex.Pattern.compile("ready (\\d+)/(\\d+) users");
+    private static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile(
+            "^\\[\\s*(\\d+)s\\].* errors (\\d+) ");
+
+    /** The simulator's clock: the second of its latest progress line. */
+    private static long simSecond(Path progress) throws IOException {
+        long second = 0;
+        for (String line : Files.readAllLines(progress)) {
+            java.util.regex.Matcher m = PROGRESS.matcher(line);
+            if (m.find()) {
+                second = Long.parseLong(m.group(1));
+            }
+        }
+        return second;
+    }
+
+    /** The simulator's second at which its error count last grew (-1: never). */
+    private static long errorsLastGrew(Path progress) throws IOException {
+        long last = -1;
+        long errors = 0;
+        for (String line : Files.readAllLines(progress)) {
+            java.util.regex.Matcher m = PROGRESS.matcher(line);
+            if (m.find()) {
+                long now = Long.parseLong(m.group(2));
+                if (now > errors) {
+                    last = Long.parseLong(m.group(1));
+                }
+                errors = now;
+            }
+        }
+        return last;
+    }
 
     /**
      * Waits until the simulated users have arrived (all ready, or the count unchanged for 3 s: some failed on the
-     * way), so that the fault hits a city in its steady state, not one still signing up; at most until 10 s before
-     * the end of the run.
+     * way), so that the fault hits a city in its steady state, not one still signing up; at most 3 minutes.
      */
     private void awaitUsersSettled(Path progress) throws IOException, InterruptedException {
         long last = -1;
         int unchanged = 0;
-        while (System.nanoTime() < begin + TimeUnit.SECONDS.toNanos(duration - 10L)) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
             List<String> lines = Files.readAllLines(progress);
             java.util.regex.Matcher m = READY.matcher(lines.isEmpty() ? "" : lines.get(lines.size() - 1));
             if (m.find()) {
@@ -281,6 +330,11 @@ final class ChaosCommand implements Callable<Integer> {
                 + errorsOfKind(report, "http 500");
         checks.add(new ChaosVerdict.Check("answers 500 or other server errors (probe 5xx but 503; sim http 500)",
                 0, serverErrors, "" + serverErrors));
+        // the run must have settled: no error counted in its last 10 s (a missing receipt is counted 10 s after its
+        // send, so errors caused by the fault stop growing about 10 s after service came back)
+        boolean stillFailing = o.errorsLastGrew >= 0 && o.errorsLastGrew > o.simSeconds - 10;
+        checks.add(new ChaosVerdict.Check("simulator still counting errors in the last 10 s of the run", 1,
+                stillFailing ? 1 : 0, "errors last grew at t=" + o.errorsLastGrew + " s of " + o.simSeconds + " s"));
         switch (s) {
             case KILL_NODE -> {
                 long reconnects = op(report, "socket.reconnect").path("count").asLong();
@@ -369,9 +423,10 @@ final class ChaosCommand implements Callable<Integer> {
         b.append(String.format(Locale.ROOT, "chaos %s%n", s.name));
         b.append(String.format(Locale.ROOT, "  load:     %d nodes behind nginx; simulator: %d drivers, %d passengers, "
                 + "%d s (ramp %d s), SOS %.0f/min left open; %d cores, load average %s before, %s after%n", nodes,
-                drivers, passengers, duration, ramp, sosRate, Runtime.getRuntime().availableProcessors(), loadBefore,
+                drivers, passengers, o.simSeconds, ramp, sosRate, Runtime.getRuntime().availableProcessors(), loadBefore,
                 loadAverage()));
-        b.append("  fault:    ").append(o.fault).append('\n');
+        b.append("  fault:    ").append(o.fault).append(String.format(Locale.ROOT,
+                " (simulator's clock: t=%d-%d s)%n", o.faultStartSim, o.faultEndSim));
         b.append("  requests failed, by operation and kind (the simulator's calls and receipts; probe = one GET "
                 + "/trips/search through nginx every 250 ms):\n");
         int before = b.length();
@@ -397,9 +452,11 @@ final class ChaosCommand implements Callable<Integer> {
         b.append('\n');
         JsonNode reconnect = op(report, "socket.reconnect");
         b.append(String.format(Locale.ROOT, "  recovery: API probe back %s after the fault ended; sockets reconnected: "
-                + "%d (p50 %.0f ms, max %.0f ms)%n", o.recovery < 0 ? "NEVER" : o.recovery == 0 ? "0 s (never failed)"
+                + "%d (p50 %.0f ms, max %.0f ms); the simulator's errors last grew at t=%s (a missing receipt counts "
+                + "10 s after its send)%n", o.recovery < 0 ? "NEVER" : o.recovery == 0 ? "0 s (never failed)"
                 : String.format(Locale.ROOT, "%.1f s", o.recovery), reconnect.path("count").asLong(),
-                reconnect.path("p50Ms").asDouble(), reconnect.path("maxMs").asDouble()));
+                reconnect.path("p50Ms").asDouble(), reconnect.path("maxMs").asDouble(),
+                o.errorsLastGrew < 0 ? "never" : o.errorsLastGrew + " s"));
         b.append("  checks:\n");
         for (ChaosVerdict.Check c : checks) {
             b.append(String.format(Locale.ROOT, "    %s %s: %s%n", c.passed() ? "PASS" : "FAIL", c.name(), c.detail()));

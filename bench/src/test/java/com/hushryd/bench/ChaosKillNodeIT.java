@@ -16,7 +16,7 @@ import picocli.CommandLine;
 
 /**
  * The reduced {@code kill-node} chaos scenario of CI: three nodes behind nginx, 200 simulated users, one node killed
- * with {@code kill -9} once they are all in; the run must lose nothing acknowledged (judged from PostgreSQL and Redis
+ * with {@code kill -9} once they are all in, 20 s more of load; the run must lose nothing acknowledged (judged from PostgreSQL and Redis
  * by {@link ChaosVerdict}) and its sockets must come back through nginx.
  */
 class ChaosKillNodeIT {
@@ -24,7 +24,8 @@ class ChaosKillNodeIT {
     @Test
     void killNineOfOneNode_underLoad_nothingAcknowledgedLost_andSocketsReconnect() throws Exception {
         ensureNginx();
-        Path jar = Path.of(System.getProperty("hushryd.repo.root", "..")).resolve("server/target/hushryd.jar");
+        Path root = Path.of(System.getProperty("hushryd.repo.root", ".."));
+        Path jar = root.resolve("server/target/hushryd.jar");
         assertThat(jar).as("the server jar, built by the reactor before this module").isRegularFile();
 
         ByteArrayOutputStream table = new ByteArrayOutputStream();
@@ -32,9 +33,9 @@ class ChaosKillNodeIT {
         System.setOut(new PrintStream(new Tee(console, table), true, StandardCharsets.UTF_8));
         int code;
         try {
-            code = new CommandLine(new BenchMain()).execute("chaos", "--scenario", "kill-node", "--jar",
-                    jar.toString(), "--nodes", "3", "--drivers", "40", "--passengers", "160", "--duration", "35",
-                    "--ramp", "5", "--fault-at", "12", "--settle", "40", "--escalate-after", "5s");
+            code = new CommandLine(new BenchMain()).execute("chaos", "--scenario", "kill-node", "--root",
+                    root.toString(), "--jar", jar.toString(), "--nodes", "3", "--drivers", "40", "--passengers", "160", "--ramp", "5",
+                    "--fault-at", "10", "--after", "20", "--settle", "40", "--escalate-after", "5s");
         } finally {
             System.setOut(console);
         }
