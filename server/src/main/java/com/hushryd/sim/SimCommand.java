@@ -202,6 +202,14 @@ public final class SimCommand implements Callable<Integer> {
         range("--local-addresses", localAddresses, 1, 254);
         range("--http-connections", httpConnections, 1, 10_000);
         range("--event-loops", eventLoops, 1, 64);
+        if (ackLog != null) {
+            // found out now rather than after the users have signed up
+            try {
+                AckLog.open(ackLog).close();
+            } catch (IOException | RuntimeException e) {
+                throw usage("--ack-log: cannot write " + ackLog + " (" + e + ")");
+            }
+        }
         List<URI> nodes = Targets.check(urls, allowRemote);
         if (localAddresses > 1 && nodes.stream().anyMatch(u -> !Targets.isLoopback(u.getHost()))) {
             throw usage("--local-addresses: source addresses 127.0.0.x reach loopback nodes only");
