@@ -79,7 +79,15 @@ final class ChaosCluster implements AutoCloseable {
             startNode(node);
         }
         for (Node node : nodes) {
-            awaitReady(node);
+            if (!OwnServers.waitReady(node.url(), node.process)) {
+                // on a saturated machine a node can miss its own start-up timeouts (Redis's 2 s handshake was seen
+                // to): start it once more, as a supervisor would, and say so
+                System.err.println("# " + node.id + " did not start; starting it once more. Its log ends:\n"
+                        + tail(node.log, 5));
+                node.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                startNode(node);
+                awaitReady(node);
+            }
         }
         nginx = Nginx.start(root, work.resolve("nginx"), nginxPort, nodes.stream().map(x -> x.port).toList());
     }

@@ -330,10 +330,10 @@ final class ChaosCommand implements Callable<Integer> {
                 + errorsOfKind(report, "http 500");
         checks.add(new ChaosVerdict.Check("answers 500 or other server errors (probe 5xx but 503; sim http 500)",
                 0, serverErrors, "" + serverErrors));
-        // the run must have settled: no error counted in its last 10 s (a missing receipt is counted 10 s after its
-        // send, so errors caused by the fault stop growing about 10 s after service came back)
-        boolean stillFailing = o.errorsLastGrew >= 0 && o.errorsLastGrew > o.simSeconds - 10;
-        checks.add(new ChaosVerdict.Check("simulator still counting errors in the last 10 s of the run", 1,
+        // the run must have settled: no error counted in its last 5 s (a missing receipt is counted 10 s after its
+        // send, so errors caused by the fault stop growing about 10 s after service came back; --after is >= 20 s)
+        boolean stillFailing = o.errorsLastGrew >= 0 && o.errorsLastGrew > o.simSeconds - 5;
+        checks.add(new ChaosVerdict.Check("simulator still counting errors in the last 5 s of the run", 1,
                 stillFailing ? 1 : 0, "errors last grew at t=" + o.errorsLastGrew + " s of " + o.simSeconds + " s"));
         switch (s) {
             case KILL_NODE -> {
