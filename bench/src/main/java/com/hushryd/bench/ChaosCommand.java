@@ -97,6 +97,10 @@ final class ChaosCommand implements Callable<Integer> {
     boolean keep;
 
     private long begin;
+    /** How long the stand-in SMS vendor takes per message: the escalations' SMS jobs stay leased that long. */
+    private static final long SMS_DELAY_MILLIS = 3000;
+    /** kill-node waits at most this long for the victim to hold a leased job. */
+    private static final long LEASE_WAIT_MILLIS = 20_000;
 
     @Override
     public Integer call() throws Exception {
@@ -126,10 +130,11 @@ final class ChaosCommand implements Callable<Integer> {
         boolean temporary = work == null;
         Path dir = temporary ? Files.createTempDirectory("hushryd-chaos") : Files.createDirectories(work);
         String loadBefore = loadAverage();
-        Map<String, String> settings = Map.of("SOS_ESCALATE_AFTER", escalateAfter, "SOS_ONCALL_PHONE",
-                "+919800000000", "JOB_LEASE", "10s");
         Outcome outcome = new Outcome();
-        try (ChaosCluster cluster = new ChaosCluster(root, dir, jar.toAbsolutePath(), nodes, basePort, settings)) {
+        try (SlowSmsVendor sms = new SlowSmsVendor(SMS_DELAY_MILLIS);
+                ChaosCluster cluster = new ChaosCluster(root, dir, jar.toAbsolutePath(), nodes, basePort,
+                        Map.of("SOS_ESCALATE_AFTER", escalateAfter, "SOS_ONCALL_PHONE", "+919800000000",
+                                "SMS_PRIMARY_URL", sms.url(), "JOB_LEASE", "10s"))) {
             cluster.start();
             System.err.printf("# chaos %s: nginx %s in front of %d nodes (ports %s), PostgreSQL :%d, Redis :%d; work "
                     + "directory %s%n", s.name, cluster.url(), nodes, cluster.nodes.stream().map(n -> "" + n.port)
@@ -270,7 +275,15 @@ final class ChaosCommand implements Callable<Integer> {
         switch (s) {
             case KILL_NODE -> {
                 ChaosCluster.Node victim = cluster.nodes.get(cluster.nodes.size() - 1);
-                o.leasedJobs.addAll(ChaosVerdict.leasedBy(cluster.jdbcUrl(), victim.id));
+                // kill it while it holds a job (an escalation SMS to the slow vendor), if it gets one soon enough
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEASE_WAIT_MILLIS);
+                List<String> leased = ChaosVerdict.leasedBy(cluster.jdbcUrl(), victim.id);
+                while (leased.isEmpty() && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                    leased = ChaosVerdict.leasedBy(cluster.jdbcUrl(), victim.id);
+                }
+                o.faultStart = System.nanoTime();
+                o.leasedJobs.addAll(leased);
                 cluster.kill(victim);
                 o.killed = victim;
                 o.fault = String.format(Locale.ROOT, "kill -9 of %s at t=%.1f s (it held %d leased jobs)", victim.id,
