@@ -5,9 +5,7 @@ import com.hushryd.sim.SioConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +94,6 @@ final class OutageCommand implements Callable<Integer> {
         }
     }
 
-    private static Path jarPath;
     private volatile long returnedAt;
     private final AtomicLong firstRemoteAfterReturn = new AtomicLong();
     private long begin;
@@ -115,47 +112,29 @@ final class OutageCommand implements Callable<Integer> {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static EmbeddedPostgres startPostgres(Path dir, int port) throws IOException {
-        return EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).setPort(port)
-                .setRegisterShutdownHook(false).setServerConfig("listen_addresses", "127.0.0.1").start();
-    }
-
-    private static RedisServer startRedis(int port) throws IOException {
-        RedisServer r = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-                .setting("appendonly no").onShutdownForceStop(true).build();
-        r.start();
-        return r;
-    }
-
     @Override
     public Integer call() throws Exception {
         if (!dependency.equals("redis") && !dependency.equals("postgres")) {
             System.err.println("--dependency must be redis or postgres, got '" + dependency + "'");
             return 2;
         }
-        jarPath = jar;
         if (!Files.isRegularFile(jar)) {
             System.err.println("no server jar at " + jar + " (build it: mvn -pl server -am -DskipTests package)");
             return 2;
         }
         Path work = Files.createTempDirectory("hushryd-outage");
-        int pgPort = freePort();
-        int redisPort = freePort();
-        EmbeddedPostgres pg = startPostgres(work.resolve("pg"), pgPort);
-        RedisServer redis = startRedis(redisPort);
+        int pgPort = OwnServers.freePort();
+        int redisPort = OwnServers.freePort();
+        EmbeddedPostgres pg = OwnServers.startPostgres(work.resolve("pg"), pgPort);
+        RedisServer redis = OwnServers.startRedis(redisPort);
         Path log = nodeLog != null ? nodeLog : work.resolve("node.log");
-        String secret = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(32));
-        int nodePort = freePort();
-        int otherPort = freePort();
-        Process node = startNode("outage-a", nodePort, work.resolve("data-a"), pgPort, redisPort, secret, log);
-        Process other = startNode("outage-b", otherPort, work.resolve("data-b"), pgPort, redisPort, secret,
-                work.resolve("node-b.log"));
+        String secret = OwnServers.newSecret();
+        int nodePort = OwnServers.freePort();
+        int otherPort = OwnServers.freePort();
+        Process node = OwnServers.startNode(jar, "outage-a", nodePort, work.resolve("data-a"), pgPort, redisPort, secret,
+                log, Map.of());
+        Process other = OwnServers.startNode(jar, "outage-b", otherPort, work.resolve("data-b"), pgPort, redisPort,
+                secret, work.resolve("node-b.log"), Map.of());
         URI url = URI.create("http://127.0.0.1:" + nodePort);
         URI otherUrl = URI.create("http://127.0.0.1:" + otherPort);
         Vertx vertx = null;
@@ -163,7 +142,7 @@ final class OutageCommand implements Callable<Integer> {
         ExecutorService senders = Executors.newFixedThreadPool(64);
         try {
             Api api = new Api(url);
-            if (!waitReady(url, node) || !waitReady(otherUrl, other)) {
+            if (!OwnServers.waitReady(url, node) || !OwnServers.waitReady(otherUrl, other)) {
                 System.err.println("a node did not become ready; node A's log:");
                 System.err.println(Files.readString(log));
                 return 1;
@@ -326,9 +305,9 @@ final class OutageCommand implements Callable<Integer> {
             System.err.printf("  t=%ds %s stopped%n", second(downAt), dependency);
             sleepUntil(begin + (before + down) * 1_000_000_000L);
             if (dependency.equals("redis")) {
-                redis = startRedis(redisPort);
+                redis = OwnServers.startRedis(redisPort);
             } else {
-                pg = startPostgres(work.resolve("pg"), pgPort);
+                pg = OwnServers.startPostgres(work.resolve("pg"), pgPort);
             }
             long upAt = System.nanoTime();
             returnedAt = upAt;
@@ -387,14 +366,14 @@ final class OutageCommand implements Callable<Integer> {
                     p.destroyForcibly();
                 }
             }
-            printWarnings(log);
+            OwnServers.printWarnings("node A", log);
             try {
                 redis.stop();
             } catch (IOException | RuntimeException e) {
                 // already stopped
             }
             pg.close();
-            deleteTree(work.toFile());
+            OwnServers.deleteTree(work.toFile());
         }
     }
 
@@ -492,76 +471,5 @@ final class OutageCommand implements Callable<Integer> {
         System.out.printf("  SOS answered 201: %d; found in PostgreSQL: %d%s%n", wanted.size(), found,
                 found == wanted.size() ? "" : "  <-- LOST");
         return found == wanted.size();
-    }
-
-    private static Process startNode(String id, int port, Path dataDir, int pgPort, int redisPort, String secret,
-            Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseParallelGC", "-jar", jarPath.toString(),
-                "serve");
-        Map<String, String> env = pb.environment();
-        env.put("PORT", String.valueOf(port));
-        env.put("HOST", "127.0.0.1");
-        env.put("NODE_ID", id);
-        env.put("DATA_DIR", dataDir.toString());
-        env.put("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres");
-        env.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
-        env.put("JWT_SECRET", secret);
-        env.put("BCRYPT_COST", "4");
-        env.put("LOG_LEVEL", "info");
-        for (String limit : List.of("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_AUTHENTICATED", "RATE_LIMIT_CRITICAL")) {
-            env.put(limit, "1000000/1m");
-        }
-        env.put("RATE_LIMIT_SOCKET_EVENTS", "1000000/1s");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        return pb.start();
-    }
-
-    private static boolean waitReady(URI url, Process node) throws InterruptedException {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        while (System.nanoTime() < deadline && node.isAlive()) {
-            try {
-                java.net.http.HttpResponse<Void> r = http.send(
-                        java.net.http.HttpRequest.newBuilder(url.resolve("/health/ready")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        return false;
-    }
-
-    /** The node's warnings and errors, one line per logger and message start, with how often each came. */
-    private static void printWarnings(Path log) {
-        try {
-            Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-            for (String l : Files.readAllLines(log)) {
-                int level = Math.max(l.indexOf(" WARN "), l.indexOf(" ERROR "));
-                if (level < 0) {
-                    continue;
-                }
-                String rest = l.substring(level).replaceAll("\\[[^]]*\\]", "").replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "<id>")
-                        .replaceAll("\\b[0-9a-f]{12,16}\\b", "<request>").replaceAll("[0-9]+", "N");
-                counts.merge(rest.substring(0, Math.min(140, rest.length())), 1, Integer::sum);
-            }
-            System.err.println("# the node's warnings and errors, by kind:");
-            counts.forEach((k, v) -> System.err.printf("  %5d x %s%n", v, k.trim()));
-        } catch (IOException e) {
-            // no log
-        }
-    }
-
-    private static void deleteTree(File f) {
-        File[] children = f.listFiles();
-        if (children != null) {
-            for (File c : children) {
-                deleteTree(c);
-            }
-        }
-        f.delete();
     }
 }

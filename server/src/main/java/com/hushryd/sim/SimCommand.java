@@ -8,19 +8,23 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code hushryd sim}: a simulated city against running nodes, with a live progress line and a final report. */
 @Command(name = "sim", mixinStandardHelpOptions = true, usageHelpWidth = 110, sortOptions = false,
         description = {
             "Simulate a city against running nodes: drivers publish trips, go online and send locations over "
                     + "Socket.IO; passengers search, book, track their trip, chat with their driver and now and then "
-                    + "raise an SOS (resolved at once). Prints a progress line every second (stderr) and a report "
+                    + "raise an SOS (resolved at once unless --sos-open). Prints a progress line every second (stderr) and a report "
                     + "with latency percentiles per operation and every error counted (stdout, and --report-json).",
             "Users are registered over HTTP (accounts must exist in the database anyway), so the run also "
                     + "measures register and login; start the node with a low BCRYPT_COST (e.g. 4) to keep "
@@ -29,8 +33,9 @@ import picocli.CommandLine.Option;
                     + "limits answers most of a city 429 (counted as errors: they are real answers). For load runs "
                     + "start the node with higher RATE_LIMIT_ANONYMOUS, RATE_LIMIT_AUTHENTICATED, "
                     + "RATE_LIMIT_CRITICAL (e.g. 1000000/1m)."},
-        footer = {"", "Exit status: 0 no errors, 1 errors or unfinished calls counted (see the report), "
-                + "2 bad options or a target refused."})
+        footer = {"", "SIGTERM or Ctrl-C ends the run before --duration: calls in flight get the drain, then the "
+                + "report is printed as usual.", "Exit status: 0 no errors, 1 errors or unfinished calls counted "
+                + "(see the report), 2 bad options or a target refused."})
 public final class SimCommand implements Callable<Integer> {
     static final int MAX_DRIVERS = 20_000;
     static final int MAX_PASSENGERS = 100_000;
@@ -108,6 +113,20 @@ public final class SimCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int eventLoops;
 
+    @Option(names = "--reconnect", description = "Open a socket again when it closes during the run (through "
+            + "the same URL, so that a load balancer picks a live node) and restore its subscription; the time from "
+            + "the close to the restored socket is the socket.reconnect operation. Without it a close is an error.")
+    boolean reconnect;
+
+    @Option(names = "--sos-open", description = "Leave SOS alerts open instead of resolving them, so that their "
+            + "escalation falls due (each passenger raises at most one).")
+    boolean sosOpen;
+
+    @Option(names = "--ack-log", paramLabel = "FILE", description = "Write one line per create the nodes "
+            + "acknowledged (trip, booking, SOS with its Idempotency-Key, chat message with its clientMessageId), "
+            + "tab-separated, for checking against the database afterwards (bench/chaos.sh).")
+    Path ackLog;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -132,7 +151,18 @@ public final class SimCommand implements Callable<Integer> {
         err.printf("sim: %d drivers (%d seats each), %d passengers against %s for %s (ramp %s)%n", drivers,
                 settings.seatsPerTrip(), passengers, settings.nodes(), duration, ramp);
         err.flush();
-        SimReport report = new Simulation(settings, err).run();
+        Simulation simulation = new Simulation(settings, err);
+        // SIGTERM or Ctrl-C ends the run early with its report (a chaos run stops it a set time after its fault)
+        Map<String, SignalHandler> previous = new LinkedHashMap<>();
+        for (String name : List.of("TERM", "INT")) {
+            previous.put(name, Signal.handle(new Signal(name), sig -> simulation.requestStop()));
+        }
+        SimReport report;
+        try {
+            report = simulation.run();
+        } finally {
+            previous.forEach((name, handler) -> Signal.handle(new Signal(name), handler));
+        }
         out.print(report.text());
         out.flush();
         if (reportJson != null) {
@@ -172,12 +202,20 @@ public final class SimCommand implements Callable<Integer> {
         range("--local-addresses", localAddresses, 1, 254);
         range("--http-connections", httpConnections, 1, 10_000);
         range("--event-loops", eventLoops, 1, 64);
+        if (ackLog != null) {
+            // found out now rather than after the users have signed up
+            try {
+                AckLog.open(ackLog).close();
+            } catch (IOException | RuntimeException e) {
+                throw usage("--ack-log: cannot write " + ackLog + " (" + e + ")");
+            }
+        }
         List<URI> nodes = Targets.check(urls, allowRemote);
         if (localAddresses > 1 && nodes.stream().anyMatch(u -> !Targets.isLoopback(u.getHost()))) {
             throw usage("--local-addresses: source addresses 127.0.0.x reach loopback nodes only");
         }
         return new Simulation.Settings(nodes, drivers, passengers, duration, ramp, locationInterval, chatInterval,
-                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops);
+                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops, reconnect, sosOpen, ackLog);
     }
 
     private CommandLine.ParameterException usage(String message) {

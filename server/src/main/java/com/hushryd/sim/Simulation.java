@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.VertxInternal;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -68,6 +69,11 @@ final class Simulation {
     static final String TRIP_COMPLETE = "trip.complete";
     static final List<String> OPERATIONS = List.of(REGISTER, LOGIN, TRIP_CREATE, ONLINE, SEARCH, BOOK, TRIP_START,
             CONNECT, SUBSCRIBE, LOCATION, FANOUT, TYPING, CHAT, DELIVERY, SOS, RESOLVE, TRIP_COMPLETE);
+    /**
+     * From a socket's unexpected close to its replacement being connected again (and re-subscribed); only with
+     * {@code --reconnect} and a close, so it is reported after {@link #OPERATIONS}.
+     */
+    static final String RECONNECT = "socket.reconnect";
     static final String PASSWORD = "sim-password-1";
     private static final String[][] ROUTES = {
         {"Bengaluru", "12.9716", "77.5946", "Mysuru", "12.2958", "76.6394"},
@@ -84,7 +90,8 @@ final class Simulation {
     /** What to simulate; validated by {@link SimCommand}. */
     record Settings(List<URI> nodes, int drivers, int passengers, Duration duration, Duration ramp,
             Duration locationInterval, Duration chatInterval, double sosPerMinute, Duration timeout, Duration drain,
-            int localAddresses, int httpConnections, int eventLoops) {
+            int localAddresses, int httpConnections, int eventLoops, boolean reconnect, boolean sosOpen,
+            Path ackLog) {
 
         int seatsPerTrip() {
             return Math.max(1, (passengers + drivers - 1) / drivers);
@@ -106,6 +113,9 @@ final class Simulation {
             m.put("localAddresses", localAddresses);
             m.put("httpConnections", httpConnections);
             m.put("eventLoops", eventLoops);
+            m.put("reconnect", reconnect);
+            m.put("sosOpen", sosOpen);
+            m.put("ackLog", ackLog == null ? null : ackLog.toString());
             return m;
         }
     }
@@ -123,9 +133,11 @@ final class Simulation {
     private final Set<SimSocket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ready = new AtomicInteger();
     private volatile boolean stopping;
+    private volatile boolean stopRequested;
     private Vertx vertx;
     private SimHttp http;
     private List<LoadClients> loads;
+    private AckLog acks;
 
     Simulation(Settings settings, PrintWriter err) {
         this.s = settings;
@@ -134,8 +146,9 @@ final class Simulation {
     }
 
     /** Runs the city for the set duration, lets calls in flight finish (at most the drain time), and reports. */
-    SimReport run() throws InterruptedException {
+    SimReport run() throws InterruptedException, java.io.IOException {
         String startedAt = Instant.now().toString();
+        acks = s.ackLog() == null ? null : AckLog.open(s.ackLog());
         long start = System.nanoTime();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(s.eventLoops()));
         http = new SimHttp(vertx, stats, s.httpConnections(), timeoutMs);
@@ -176,7 +189,7 @@ final class Simulation {
         long end = start + s.duration().toNanos();
         long lastEvents = 0;
         long lastTick = start;
-        while (System.nanoTime() < end) {
+        while (System.nanoTime() < end && !stopRequested) {
             long next = Math.min(end, lastTick + TimeUnit.SECONDS.toNanos(1));
             TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
             long now = System.nanoTime();
@@ -208,7 +221,21 @@ final class Simulation {
         } catch (Exception e) {
             err.println("sim: the client did not close in time: " + e);
         }
+        if (acks != null) {
+            acks.close();
+        }
         return stats.report(startedAt, seconds, s.describe());
+    }
+
+    private void acknowledged(String kind, String id, String detail) {
+        if (acks != null) {
+            acks.acknowledged(kind, id, detail);
+        }
+    }
+
+    /** Ends the run early (SIGTERM/SIGINT): calls in flight still get the drain, and the report is made as usual. */
+    void requestStop() {
+        stopRequested = true;
     }
 
     private long pendingReceipts() {
@@ -217,6 +244,9 @@ final class Simulation {
 
     /** Receipts overdue by the timeout are errors; with {@code end}, the rest are unfinished. */
     private void sweep(boolean end) {
+        if (acks != null && !end) {
+            acks.flush();
+        }
         long due = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         chatsInFlight.forEach((id, sent) -> {
             if ((sent - due < 0 || end) && chatsInFlight.remove(id, sent)) {
@@ -272,9 +302,13 @@ final class Simulation {
                 .map(r -> new String[] {r.path("user").path("id").asText(), r.path("accessToken").asText()});
     }
 
-    /** Opens a socket for user {@code index} with this token; {@code onClosed} runs when it closes. */
+    /**
+     * Opens a socket for user {@code index} with this token; {@code onClosed} runs whenever it closes. With
+     * {@code --reconnect}, a socket that closes before the end of the run is opened again (through the same URL, so
+     * a load balancer picks a live node), and {@code resume} then restores what the user had on it (subscriptions).
+     */
     private Future<SimSocket> connect(URI node, int index, String token, java.util.function.BiConsumer<String, Long>
-            onEvent, Runnable onClosed) {
+            onEvent, Runnable onClosed, java.util.function.Function<SimSocket, Future<?>> resume) {
         if (stopping) {
             return stopped();
         }
@@ -285,7 +319,9 @@ final class Simulation {
                 result.tryFail(new SimHttp.Failure("timeout"));
             }
         });
-        loads.get(s.nodes().indexOf(node)).connect(index, "{\"token\":\"" + token + "\"}", onEvent).onComplete(ar -> {
+        String auth = "{\"token\":\"" + token + "\"}";
+        LoadClients load = loads.get(s.nodes().indexOf(node));
+        load.connect(index, auth, onEvent).onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.failed()) {
                 String kind = connectKind(ar.cause());
@@ -298,16 +334,8 @@ final class Simulation {
                 ar.result().close();
                 return;
             }
-            SimSocket socket = new SimSocket(ar.result());
-            sockets.add(socket);
-            ar.result().onClose(() -> {
-                sockets.remove(socket);
-                socket.closed();
-                if (!stopping) {
-                    stats.error(CONNECT, "disconnected");
-                }
-                onClosed.run();
-            });
+            SimSocket socket = new SimSocket(() -> load.connect(index, auth, onEvent), onClosed, resume);
+            socket.attach(ar.result());
             result.complete(socket);
         });
         return result.future();
@@ -331,13 +359,70 @@ final class Simulation {
         }
     }
 
-    /** A connected Socket.IO client whose acknowledged calls are timed and fail on disconnect. */
+    /**
+     * A user's Socket.IO client whose acknowledged calls are timed and fail on disconnect; with {@code --reconnect}
+     * it opens a new connection when the current one closes during the run.
+     */
     private final class SimSocket {
-        final SioConnection conn;
+        private static final long FIRST_RETRY_MS = 100;
+        private static final long LAST_RETRY_MS = 1000;
+        final java.util.function.Supplier<Future<SioConnection>> opener;
+        final Runnable onClosed;
+        final java.util.function.Function<SimSocket, Future<?>> resume;
         final Set<SimStats.Call> pending = ConcurrentHashMap.newKeySet();
+        volatile SioConnection conn;
 
-        SimSocket(SioConnection conn) {
-            this.conn = conn;
+        SimSocket(java.util.function.Supplier<Future<SioConnection>> opener, Runnable onClosed,
+                java.util.function.Function<SimSocket, Future<?>> resume) {
+            this.opener = opener;
+            this.onClosed = onClosed;
+            this.resume = resume;
+        }
+
+        void attach(SioConnection connection) {
+            conn = connection;
+            sockets.add(this);
+            connection.onClose(() -> {
+                sockets.remove(this);
+                closed();
+                onClosed.run();
+                if (stopping) {
+                    return;
+                }
+                if (s.reconnect()) {
+                    reopen(System.nanoTime(), FIRST_RETRY_MS, false);
+                } else {
+                    stats.error(CONNECT, "disconnected");
+                }
+            });
+        }
+
+        /** Tries again with a doubling pause (at most a second) until connected or the run ends. */
+        private void reopen(long closedAt, long pauseMs, boolean overdueCounted) {
+            if (stopping) {
+                return;
+            }
+            boolean overdue = System.nanoTime() - closedAt > TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            if (overdue && !overdueCounted) {
+                stats.error(RECONNECT, "not reconnected within the timeout");
+            }
+            opener.get().onComplete(ar -> {
+                if (ar.failed()) {
+                    vertx.setTimer(pauseMs, id -> reopen(closedAt, Math.min(LAST_RETRY_MS, pauseMs * 2),
+                            overdue || overdueCounted));
+                    return;
+                }
+                if (stopping) {
+                    ar.result().close();
+                    return;
+                }
+                attach(ar.result());
+                resume.apply(this).onSuccess(v -> {
+                    if (!overdue && !overdueCounted) {
+                        stats.record(RECONNECT, System.nanoTime() - closedAt);
+                    }
+                });
+            });
         }
 
         /** Emits an event with one argument and waits for its acknowledgement: {@code {ok, data | error}}. */
@@ -385,7 +470,7 @@ final class Simulation {
         }
 
         /** Calls waiting for an acknowledgement fail, unless the run is over (then they are unfinished). */
-        void closed() {
+        private void closed() {
             if (!stopping) {
                 pending.forEach(c -> c.fail("disconnect"));
             }
@@ -444,6 +529,7 @@ final class Simulation {
                         "seats", s.seatsPerTrip(), "pricePerSeat", 250), Map.of());
             }).compose(t -> {
                 tripId = t.path("id").asText();
+                acknowledged(AckLog.TRIP, tripId, String.valueOf(s.seatsPerTrip()));
                 byTrip.put(tripId, this);
                 trip.complete(tripId);
                 return stopping ? stopped() : http.call(ONLINE, node, HttpMethod.POST, "/drivers/me/online", token,
@@ -453,7 +539,7 @@ final class Simulation {
             Future.all(online, boarded.future())
                     .compose(v -> stopping ? stopped() : http.call(TRIP_START, node, HttpMethod.POST,
                             "/trips/" + tripId + "/start", token, null, Map.of()))
-                    .compose(v -> connect(node, index, token, this::onEvent, () -> { }))
+                    .compose(v -> connect(node, index, token, this::onEvent, () -> { }, sock -> Future.succeededFuture()))
                     .onSuccess(sock -> {
                         socket = sock;
                         ready.incrementAndGet();
@@ -470,9 +556,12 @@ final class Simulation {
         }
 
         void sendLocation() {
-            if (stopping || !socket.connected()) {
+            if (stopping) {
                 vertx.cancelTimer(locationTimer);
                 return;
+            }
+            if (!socket.connected()) {
+                return; // reconnecting
             }
             long ts = lastTimestamp.updateAndGet(last -> Math.max(System.currentTimeMillis(), last + 1));
             double f = Math.min(1, ++step / 2000.0);
@@ -546,13 +635,12 @@ final class Simulation {
                             Map.of("seats", 1), Map.of())).map(b -> b.path("id").asText());
             Future<JsonNode> tracking = booked.compose(id -> {
                 bookingId = id;
-                return connect(node, s.drivers() + index, token, this::onEvent, this::unsubscribed);
+                acknowledged(AckLog.BOOKING, id, driver.tripId);
+                return connect(node, s.drivers() + index, token, this::onEvent, this::unsubscribed, this::subscribe);
             }).compose(sock -> {
                 socket = sock;
-                return sock.emit(SUBSCRIBE, "track:subscribe", driver.tripId);
+                return subscribe(sock);
             }).map(last -> {
-                subscribed.set(true);
-                driver.subscribers.incrementAndGet();
                 ready.incrementAndGet();
                 return last;
             });
@@ -565,6 +653,15 @@ final class Simulation {
             }
         }
 
+        Future<JsonNode> subscribe(SimSocket sock) {
+            return sock.emit(SUBSCRIBE, "track:subscribe", driver.tripId).map(last -> {
+                if (!subscribed.getAndSet(true)) {
+                    driver.subscribers.incrementAndGet();
+                }
+                return last;
+            });
+        }
+
         void unsubscribed() {
             if (subscribed.getAndSet(false)) {
                 driver.subscribers.decrementAndGet();
@@ -572,9 +669,12 @@ final class Simulation {
         }
 
         void chat(long timerId) {
-            if (stopping || !socket.connected()) {
+            if (stopping) {
                 vertx.cancelTimer(timerId);
                 return;
+            }
+            if (!socket.connected()) {
+                return; // reconnecting
             }
             String id = "sim-" + index + "-" + (++sequence);
             socket.emit(TYPING, "chat:typing", Map.of("conversationId", bookingId));
@@ -583,7 +683,9 @@ final class Simulation {
                 chatsInFlight.put(id, System.nanoTime());
             }
             socket.emit(CHAT, "chat:send", Map.of("conversationId", bookingId, "text", "on my way, message "
-                    + sequence, "clientMessageId", id)).onFailure(e -> chatsInFlight.remove(id));
+                    + sequence, "clientMessageId", id))
+                    .onSuccess(m -> acknowledged(AckLog.CHAT, bookingId, id))
+                    .onFailure(e -> chatsInFlight.remove(id));
         }
 
         void onEvent(String text, long now) {
@@ -611,7 +713,7 @@ final class Simulation {
         }
     }
 
-    /** A random passenger on a running trip, not in an SOS already, raises one and resolves it. */
+    /** A random passenger on a running trip, not in an SOS already, raises one and resolves it (unless --sos-open). */
     private void sos() {
         if (passengers.isEmpty()) {
             return;
@@ -621,10 +723,17 @@ final class Simulation {
             if (p.socket == null || !p.driver.running.future().succeeded() || !p.inSos.compareAndSet(false, true)) {
                 continue;
             }
-            http.call(SOS, p.node, HttpMethod.POST, "/sos", p.token, Map.of("tripId", p.driver.tripId,
-                            "lat", Double.parseDouble(p.driver.route[1]), "lng", Double.parseDouble(p.driver.route[2]),
-                            "message", "simulated SOS"), Map.of("Idempotency-Key", UUID.randomUUID().toString()))
-                    .compose(a -> http.call(RESOLVE, p.node, HttpMethod.POST, "/sos/" + a.path("alertId").asText()
+            String key = UUID.randomUUID().toString();
+            Future<JsonNode> alert = http.call(SOS, p.node, HttpMethod.POST, "/sos", p.token, Map.of("tripId",
+                            p.driver.tripId, "lat", Double.parseDouble(p.driver.route[1]), "lng",
+                            Double.parseDouble(p.driver.route[2]), "message", "simulated SOS"),
+                    Map.of("Idempotency-Key", key))
+                    .onSuccess(a -> acknowledged(AckLog.SOS, a.path("alertId").asText(), key));
+            if (s.sosOpen()) {
+                alert.onFailure(e -> p.inSos.set(false)); // kept open otherwise: its escalation falls due
+                return;
+            }
+            alert.compose(a -> http.call(RESOLVE, p.node, HttpMethod.POST, "/sos/" + a.path("alertId").asText()
                             + "/resolve", p.token, Map.of("resolution", "simulated: resolved by the load simulator"),
                             Map.of()))
                     .onComplete(ar -> p.inSos.set(false));

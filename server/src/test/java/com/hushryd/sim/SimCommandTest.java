@@ -75,7 +75,7 @@ class SimCommandTest {
             {"--duration", "5x"}, {"--duration", "0s"}, {"--ramp", "60s"}, {"--location-interval", "10ms"},
             {"--chat-interval", "10ms"}, {"--sos-rate", "-1"}, {"--sos-rate", "NaN"}, {"--timeout", "1h"},
             {"--local-addresses", "0"}, {"--http-connections", "0"}, {"--event-loops", "100"},
-            {"--url", "https://127.0.0.1:8443"}, {"--no-such-option"},
+            {"--url", "https://127.0.0.1:8443"}, {"--no-such-option"}, {"--ack-log", "/dev/null/acks.tsv"},
         };
         for (String[] c : cases) {
             Run r = run(c);

@@ -63,8 +63,10 @@ class SimIT {
 
     @Test
     void smallCity_everyOperationAnswered_withoutErrors_andLocationsReachPassengers() throws Exception {
+        Path acks = Files.createTempFile("sim-acks", ".tsv");
         Run r = sim(url(node), "--drivers", "5", "--passengers", "10", "--duration", "12s", "--ramp", "1s",
-                "--location-interval", "300ms", "--chat-interval", "500ms", "--sos-rate", "60", "--drain", "10s");
+                "--location-interval", "300ms", "--chat-interval", "500ms", "--sos-rate", "60", "--drain", "10s",
+                "--ack-log", acks.toString());
 
         assertThat(r.report()).as(r.err()).isNotNull();
         Map<String, JsonNode> ops = r.operations();
@@ -88,6 +90,17 @@ class SimIT {
         assertThat(r.code()).as(r.out()).isZero();
         assertThat(r.err()).contains("ready 15/15 users, 15 sockets");
         assertThat(r.out()).contains("location.fanout").contains(" 0 errors, 0 unfinished");
+        // the acknowledgement log has one line per acknowledged create, with the id the node answered
+        Map<String, Long> logged = new HashMap<>();
+        for (String line : Files.readAllLines(acks)) {
+            String[] f = line.split("\t");
+            assertThat(f).as(line).hasSize(3);
+            assertThat(f[1]).as(line).isNotBlank();
+            logged.merge(f[0], 1L, Long::sum);
+        }
+        assertThat(logged).containsEntry("trip", 5L).containsEntry("booking", 10L)
+                .containsEntry("sos", ops.get(Simulation.SOS).path("count").asLong())
+                .containsEntry("chat", ops.get(Simulation.CHAT).path("count").asLong());
     }
 
     @Test
