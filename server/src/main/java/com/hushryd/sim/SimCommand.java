@@ -3,6 +3,7 @@ package com.hushryd.sim;
 import com.hushryd.app.ConfigLoader;
 import com.hushryd.app.Logging;
 import com.hushryd.ops.OpenFiles;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
