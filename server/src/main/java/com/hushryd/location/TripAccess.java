@@ -22,8 +22,9 @@ import java.util.concurrent.CompletionStage;
  * database: the trip's driver and status (for {@code STATE_TTL}; dropped at once when the trip changes state on this
  * node), and confirmed passengers (for {@code PASSENGER_TTL}). An update is never refused on a cached "not active":
  * that answer is re-read from PostgreSQL when older than {@code RECHECK_AFTER}, so a trip started on any node takes
- * location updates within that time (at once on the node that started it); a trip completed on another node stops taking them within {@code STATE_TTL}. A load that
- * overlaps a transition on this node is not cached (it may predate the commit).
+ * location updates within that time (at once on the node that started it); a trip completed on another node stops
+ * taking them within {@code STATE_TTL}. A load that overlaps a transition of the same trip on this node is not kept
+ * (it may predate the commit); a transition on this node records the trip's new state at once.
  *
  * <p>While PostgreSQL is unreachable (its breaker open, connections refused), the last state and passenger answer this
  * node read within {@code LAST_KNOWN_TTL} stand in for a fresh read, so live tracking of trips already under way goes
@@ -43,8 +44,13 @@ final class TripAccess {
 
     private final Cache<UUID, Cached> states = Caffeine.newBuilder().maximumSize(200_000)
             .expireAfterWrite(STATE_TTL).build();
-    /** Transitions seen on this node so far: a load that saw this change meanwhile may be stale and is not kept. */
-    private final java.util.concurrent.atomic.AtomicLong transitions = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * When each trip last changed state on this node ({@link System#nanoTime()}): a load of that trip that began
+     * before it may be stale and is not kept. Per trip, so that a busy node (many trips starting and ending) still
+     * keeps what it reads: the last known states must stay fresh for a database outage.
+     */
+    private final Cache<UUID, Long> transitionedAt = Caffeine.newBuilder().maximumSize(200_000)
+            .expireAfterWrite(Duration.ofMinutes(1)).build();
     private final Cache<String, Boolean> passengers = Caffeine.newBuilder().maximumSize(500_000)
             .expireAfterWrite(PASSENGER_TTL).build();
     /** The last answers read, kept longer: used only while the database cannot be read. */
@@ -57,8 +63,9 @@ final class TripAccess {
         this.trips = trips;
         this.workers = workers;
         trips.onTransition(t -> {
-            transitions.incrementAndGet();
+            transitionedAt.put(t.id(), System.nanoTime());
             states.invalidate(t.id());
+            lastStates.put(t.id(), Optional.of(new TripState(t.id(), t.driverId(), t.status(), t.seatsAvailable())));
         });
     }
 
@@ -75,7 +82,6 @@ final class TripAccess {
             return CompletableFuture.completedFuture(cached.state());
         }
         return workers.executeBlocking(() -> {
-            long seen = transitions.get();
             long at = System.nanoTime();
             Optional<TripState> s;
             try {
@@ -83,7 +89,8 @@ final class TripAccess {
             } catch (Exception e) {
                 return lastKnown(lastStates.getIfPresent(tripId), e);
             }
-            if (transitions.get() == seen) {
+            Long changed = transitionedAt.getIfPresent(tripId);
+            if (changed == null || changed - at < 0) {
                 states.put(tripId, new Cached(s, at));
                 lastStates.put(tripId, s);
             }

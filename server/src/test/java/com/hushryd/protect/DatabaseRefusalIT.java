@@ -45,6 +45,13 @@ class DatabaseRefusalIT {
                     .isEqualTo(200);
             assertThat(node.api().post("/api/v1/trips/" + driving + "/location", driver.token(),
                     map("lat", 18.52, "lng", 73.85)).status()).isEqualTo(202);
+            // a trip this node read while it was scheduled, started here just before the outage, with no update yet:
+            // tracking must go on from the state the start recorded, not from the older read (409 TRIP_NOT_ACTIVE)
+            String justStarted = node.createTrip(driver, "Pune", "Lonavala", 0, 2, 100);
+            assertThat(node.api().get("/api/v1/trips/" + justStarted + "/location", driver.token()).status())
+                    .isIn(200, 204, 404);
+            assertThat(node.api().post("/api/v1/trips/" + justStarted + "/start", driver.token(), map()).status())
+                    .isEqualTo(200);
 
             List<Call> calls = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -79,6 +86,10 @@ class DatabaseRefusalIT {
                 assertThat(location.status()).as("a location update of a trip under way: " + location.text())
                         .isEqualTo(202);
                 assertThat(locationMs).as("a location update does not wait for the pool").isLessThan(1000);
+                HttpResult first = node.api().post("/api/v1/trips/" + justStarted + "/location", driver.token(),
+                        map("lat", 18.75, "lng", 73.40));
+                assertThat(first.status()).as("the first update of a trip started just before the outage: "
+                        + first.text()).isEqualTo(202);
                 HttpResult me = node.api().get("/api/v1/me", passenger.token());
                 assertThat(me.status()).as("cached profile while the database is down: " + me.text()).isEqualTo(200);
                 await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream()
