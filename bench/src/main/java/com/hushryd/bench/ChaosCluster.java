@@ -125,6 +125,33 @@ final class ChaosCluster implements AutoCloseable {
     /** SIGTERM, then waits for the node to exit (drained); returns its exit status, or -1 if it had to be killed. */
     int terminate(Node node, long timeoutSeconds) throws InterruptedException {
         node.process.destroy();
+        return awaitExit(node, timeoutSeconds);
+    }
+
+    /**
+     * A rolling restart's step, as {@code deploy/local-cluster.sh stop-node} takes it: SIGTERM (the node answers
+     * {@code /health/ready} 503 for SHUTDOWN_READY_GRACE and keeps serving), then GETs to nginx's drain probe, where a
+     * 503 counts as a failure, so that nginx leaves the node before it stops accepting (decision 0047). Returns the
+     * exit status, or -1 if the node had to be killed.
+     */
+    int drain(Node node, long timeoutSeconds) throws InterruptedException {
+        node.process.destroy();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        java.net.http.HttpRequest probe = java.net.http.HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + nginxPort + "/.hushryd/drain-probe"))
+                .timeout(java.time.Duration.ofSeconds(2)).build();
+        for (int i = 0; i < 4 * nodes.size() + 4; i++) {
+            try {
+                http.send(probe, java.net.http.HttpResponse.BodyHandlers.discarding());
+            } catch (IOException e) {
+                // the probe's answers do not matter, only that nginx counted them
+            }
+        }
+        return awaitExit(node, timeoutSeconds);
+    }
+
+    private int awaitExit(Node node, long timeoutSeconds) throws InterruptedException {
         if (!node.process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             node.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             return -1;

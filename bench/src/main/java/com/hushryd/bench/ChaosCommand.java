@@ -291,7 +291,7 @@ final class ChaosCommand implements Callable<Integer> {
             }
             case ROLLING_RESTART -> {
                 for (ChaosCluster.Node node : cluster.nodes) {
-                    o.exitCodes.put(node.id, cluster.terminate(node, 60));
+                    o.exitCodes.put(node.id, cluster.drain(node, 60));
                     cluster.restart(node);
                     Thread.sleep(restartPause * 1000L);
                 }
