@@ -28,7 +28,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>While PostgreSQL is unreachable (its breaker open, connections refused), the last state and passenger answer this
  * node read within {@code LAST_KNOWN_TTL} stand in for a fresh read, so live tracking of trips already under way goes
- * on through a database outage (issue 13); a trip never seen by this node is refused as before (503).
+ * on through a database outage (issue 13), including a trip last seen scheduled (it may have started on another node);
+ * a trip never seen by this node is refused as before (503).
  */
 final class TripAccess {
     static final Duration STATE_TTL = Duration.ofSeconds(5);
@@ -87,7 +88,7 @@ final class TripAccess {
             try {
                 s = trips.state(tripId);
             } catch (Exception e) {
-                return lastKnown(lastStates.getIfPresent(tripId), e);
+                return maybeStarted(lastKnown(lastStates.getIfPresent(tripId), e));
             }
             Long changed = transitionedAt.getIfPresent(tripId);
             if (changed == null || changed - at < 0) {
@@ -104,6 +105,16 @@ final class TripAccess {
             return last;
         }
         throw failure;
+    }
+
+    /**
+     * A last known "scheduled" while the database cannot be read: the trip may have been started on another node
+     * since (its driver's socket is here, the start went elsewhere), so its driver's updates are taken rather than
+     * refused 409; a completed or cancelled trip stays refused. Only for access: nothing of it is cached.
+     */
+    private static Optional<TripState> maybeStarted(Optional<TripState> last) {
+        return last.map(t -> t.status() != TripStatus.SCHEDULED ? t
+                : new TripState(t.id(), t.driverId(), TripStatus.ACTIVE, t.seatsAvailable()));
     }
 
     private static boolean active(Optional<TripState> s) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.hushryd.testing.HttpResult;
 import com.hushryd.testing.OwnPostgres;
+import com.hushryd.testing.Sql;
 import com.hushryd.testing.TestNode;
 import com.hushryd.testing.TestNode.Account;
 import java.time.Duration;
@@ -52,6 +53,12 @@ class DatabaseRefusalIT {
                     .isIn(200, 204, 404);
             assertThat(node.api().post("/api/v1/trips/" + justStarted + "/start", driver.token(), map()).status())
                     .isEqualTo(200);
+            // and one this node read while scheduled that another node started (here: straight in the database)
+            String startedElsewhere = node.createTrip(driver, "Pune", "Karjat", 0, 2, 100);
+            assertThat(node.api().get("/api/v1/trips/" + startedElsewhere + "/location", driver.token()).status())
+                    .isIn(200, 204, 404);
+            Sql.rows(pg.url(), "UPDATE trips SET status = 'active', started_at = now() WHERE id = ?::uuid RETURNING id",
+                    startedElsewhere);
 
             List<Call> calls = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -90,6 +97,10 @@ class DatabaseRefusalIT {
                         map("lat", 18.75, "lng", 73.40));
                 assertThat(first.status()).as("the first update of a trip started just before the outage: "
                         + first.text()).isEqualTo(202);
+                HttpResult elsewhere = node.api().post("/api/v1/trips/" + startedElsewhere + "/location",
+                        driver.token(), map("lat", 18.80, "lng", 73.30));
+                assertThat(elsewhere.status()).as("the first update of a trip another node started: "
+                        + elsewhere.text()).isEqualTo(202);
                 HttpResult me = node.api().get("/api/v1/me", passenger.token());
                 assertThat(me.status()).as("cached profile while the database is down: " + me.text()).isEqualTo(200);
                 await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream()
