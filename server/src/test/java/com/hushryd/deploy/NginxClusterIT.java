@@ -102,7 +102,9 @@ class NginxClusterIT {
         assertThat(ws.connectReply().path("transport").asText()).isEqualTo("websocket");
         Client upgrading = agent.connect(name("up"), nginx.url(), Map.of("token", user.token()), Map.of());
         // polling first, then the upgrade: its WebSocket request carries the sid, so it must reach the same node
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        // (a probe sent to another node is refused and the client stays on polling). Generous: once, in the full
+        // suite on the busy machine, the upgrade took longer than 30 s
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
                 assertThat(upgrading.state().path("transport").asText()).isEqualTo("websocket"));
         for (Client c : List.of(polling, ws, upgrading)) {
             JsonNode ack = c.emitWithAck("no:such:event", Map.of()).get(0);
