@@ -55,29 +55,36 @@ class LocalClusterScriptIT {
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
-    /** A port p such that p..p+count-1 are free on loopback. */
-    private static int freePorts(int count) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base;
-            try (ServerSocket s = new ServerSocket(0)) {
-                base = s.getLocalPort();
-            }
-            if (base + count > 65000) {
-                continue;
-            }
+    /**
+     * A port p such that p..p+count-1 can be bound on loopback, below the kernel's ephemeral range (32768 and up on
+     * Linux): a port picked there can be taken meanwhile by any outgoing connection of the suite, and the script's
+     * node then fails with "port in use" (seen once in the full suite).
+     */
+    private static int freePorts(int count) {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = 20_000 + random.nextInt(12_000 - count);
             boolean free = true;
             for (int p = base; p < base + count && free; p++) {
-                free = !accepts(p);
+                free = bindable(p);
             }
             if (free) {
                 return base;
             }
         }
-        throw new IllegalStateException("no " + count + " consecutive free ports");
+        throw new IllegalStateException("no " + count + " consecutive free ports between 20000 and 32000");
     }
 
     private static boolean accepts(int port) {
         try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
             return true;
         } catch (IOException e) {
             return false;
