@@ -3,8 +3,12 @@ package com.hushryd.bench;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -136,14 +140,14 @@ final class ChaosCluster implements AutoCloseable {
      */
     int drain(Node node, long timeoutSeconds) throws InterruptedException {
         node.process.destroy();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .connectTimeout(java.time.Duration.ofSeconds(2)).build();
-        java.net.http.HttpRequest probe = java.net.http.HttpRequest.newBuilder(
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest probe = HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + nginxPort + "/.hushryd/drain-probe"))
-                .timeout(java.time.Duration.ofSeconds(2)).build();
+                .timeout(Duration.ofSeconds(2)).build();
         for (int i = 0; i < 4 * nodes.size() + 4; i++) {
             try {
-                http.send(probe, java.net.http.HttpResponse.BodyHandlers.discarding());
+                http.send(probe, HttpResponse.BodyHandlers.discarding());
             } catch (IOException e) {
                 // the probe's answers do not matter, only that nginx counted them
             }

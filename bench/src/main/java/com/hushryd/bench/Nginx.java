@@ -43,8 +43,7 @@ final class Nginx implements AutoCloseable {
             throw new IOException("nginx is not installed; install it with: " + INSTALL);
         }
         Files.createDirectories(prefix.resolve("logs"));
-        Path site = prefix.resolve("hushryd.conf");
-        Files.writeString(site, site(Files.readString(root.resolve("deploy/nginx/hushryd.conf")), port, nodePorts));
+        Path site = render(root, prefix, port, nodePorts);
         Path conf = prefix.resolve("nginx.conf");
         Files.writeString(conf, main(prefix, site));
         Process p = new ProcessBuilder(bin.toString(), "-e", prefix.resolve("logs/error.log").toString(), "-p",
@@ -66,36 +65,23 @@ final class Nginx implements AutoCloseable {
     }
 
     /**
-     * The project's site configuration for these nodes, rewritten as the file itself says to (and as
-     * {@code deploy/local-cluster.sh} does): the block between the "nodes" markers, one line per node in each of its
-     * three parts, and the {@code listen} line.
+     * The project's site configuration for these nodes, as {@code deploy/local-cluster.sh render} writes it (the one
+     * renderer of {@code deploy/nginx/hushryd.conf}'s nodes block).
      */
-    static String site(String template, int port, List<Integer> nodePorts) throws IOException {
-        int begin = template.indexOf("# --- nodes: begin");
-        int end = template.indexOf("# --- nodes: end ---");
-        if (begin < 0 || end < 0 || !LISTEN.matcher(template).find()) {
-            throw new IOException("deploy/nginx/hushryd.conf has no '# --- nodes: begin/end' markers or no "
-                    + "'listen 127.0.0.1:PORT;' line to rewrite");
+    private static Path render(Path root, Path prefix, int port, List<Integer> nodePorts) throws IOException,
+            InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("bash",
+                root.resolve("deploy/local-cluster.sh").toString(), "render", "--port", String.valueOf(port)));
+        nodePorts.forEach(p -> command.addAll(List.of("--node", "127.0.0.1:" + p)));
+        Path site = prefix.resolve("hushryd.conf");
+        Path err = prefix.resolve("logs/render.err");
+        Process r = new ProcessBuilder(command).redirectOutput(site.toFile()).redirectError(err.toFile()).start();
+        if (!r.waitFor(30, TimeUnit.SECONDS) || r.exitValue() != 0) {
+            r.destroyForcibly();
+            throw new IOException("deploy/local-cluster.sh render failed: " + Files.readString(err));
         }
-        StringBuilder b = new StringBuilder("# --- nodes: begin (rendered by the chaos bench for "
-                + nodePorts.size() + " nodes) ---\nupstream hushryd {\n");
-        nodePorts.forEach(p -> b.append("    server 127.0.0.1:").append(p).append(" max_fails=3 fail_timeout=10s;\n"));
-        b.append("    keepalive 64;\n    keepalive_timeout 3s;\n}\n");
-        for (int i = 0; i < nodePorts.size(); i++) {
-            b.append("upstream hushryd_n").append(i + 1).append(" { server 127.0.0.1:").append(nodePorts.get(i))
-                    .append("; keepalive 16; keepalive_timeout 3s; }\n");
-        }
-        b.append("map $arg_sid $hushryd_upstream {\n    default   hushryd;\n");
-        for (int i = 1; i <= nodePorts.size(); i++) {
-            b.append("    ~^n").append(i).append("\\.    hushryd_n").append(i).append(";\n");
-        }
-        b.append("}\n");
-        String nodes = template.substring(0, begin) + b + template.substring(end);
-        return LISTEN.matcher(nodes).replaceFirst("    listen 127.0.0.1:" + port + ";");
+        return site;
     }
-
-    private static final java.util.regex.Pattern LISTEN = java.util.regex.Pattern.compile(
-            "(?m)^    listen 127\\.0\\.0\\.1:[0-9]+;");
 
     /** The main file: this instance's pid, logs and temporary files under its prefix, then the site. */
     private static String main(Path prefix, Path site) {
