@@ -247,9 +247,14 @@ public final class EngineServer {
         onContext(session, () -> session.close("payload too large"));
     }
 
+    /**
+     * A WebSocket with the sid of an open session. Only the first, during a polling session, may probe and upgrade;
+     * one arriving while an upgrade is under way or after it is accepted and then closed at once, as the reference
+     * server does ({@link EngineSession#attachProbe}), so the session's own transport is never disturbed.
+     */
     private void upgrade(HttpServerRequest req, EngineSession session) {
-        if (session.transport() != EngineSession.Transport.POLLING || session.upgrading() || session.isClosed()) {
-            error(req, EngineError.BAD_REQUEST);
+        if (session.isClosed()) {
+            error(req, EngineError.UNKNOWN_SID);
             return;
         }
         req.toWebSocket().onSuccess(ws -> onContext(session, () -> session.attachProbe(ws)))

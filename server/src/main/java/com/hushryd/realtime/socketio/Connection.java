@@ -25,6 +25,14 @@ final class Connection {
     Connection(EngineSession session, SocketIoServer server) {
         this.session = session;
         this.server = server;
+        startConnectTimer();
+    }
+
+    /** Closes the session unless a namespace is connected within the connect timeout. */
+    private void startConnectTimer() {
+        if (connectTimer >= 0) {
+            session.context().owner().cancelTimer(connectTimer);
+        }
         connectTimer = session.context().owner().setTimer(server.connectTimeout().toMillis(), t -> {
             connectTimer = -1;
             if (sockets.isEmpty()) {
@@ -87,10 +95,9 @@ final class Connection {
             case DISCONNECT -> {
                 SioSocket s = sockets.get(p.namespace());
                 if (s != null) {
+                    // the Engine.IO session stays open (the client may connect a namespace again), as with the
+                    // reference server; one left without any namespace is closed after the connect timeout
                     remove(s, "client namespace disconnect");
-                    if (sockets.isEmpty()) {
-                        session.close("client namespace disconnect");
-                    }
                 }
             }
             case EVENT, BINARY_EVENT -> {
@@ -161,6 +168,9 @@ final class Connection {
         if (sockets.remove(socket.namespace().name(), socket)) {
             server.unregistered(socket);
             socket.onClose(reason);
+            if (sockets.isEmpty() && !session.isClosed()) {
+                startConnectTimer();
+            }
         }
     }
 
