@@ -34,8 +34,10 @@ function connect(msg) {
   let answered = false;
   socket.on("connect", () => {
     const transport = socket.io.engine.transport.name;
-    out({ type: "connect", client: msg.client, id: socket.id, transport });
-    if (!answered) { answered = true; out({ rid: msg.rid, ok: true, id: socket.id, transport }); }
+    // recovered and the private session id: connection state recovery (pid is private to the client library)
+    const recovered = socket.recovered === true;
+    out({ type: "connect", client: msg.client, id: socket.id, transport, recovered, pid: socket._pid ?? null });
+    if (!answered) { answered = true; out({ rid: msg.rid, ok: true, id: socket.id, transport, recovered, pid: socket._pid ?? null }); }
   });
   socket.on("connect_error", (err) => {
     out({ type: "connect_error", client: msg.client, message: err.message, data: err.data ?? null });

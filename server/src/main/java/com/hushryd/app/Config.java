@@ -59,6 +59,8 @@ public record Config(
         int realtimeMaxBuffered,
         List<String> realtimeCorsOrigins,
         int realtimeOutageHold,
+        Duration realtimeRecoveryWindow,
+        int realtimeRecoveryHistory,
         Duration presenceTtl,
         Duration locationTtl,
         Duration locationHistoryFlush,

@@ -144,6 +144,8 @@ public final class ConfigLoader {
                 (int) size(Setting.REALTIME_MAX_BUFFERED, 16 * 1024, 1024L * 1024 * 1024),
                 list(Setting.REALTIME_CORS_ORIGINS),
                 integer(Setting.REALTIME_OUTAGE_HOLD, 0, 1_000_000),
+                duration(Setting.REALTIME_RECOVERY_WINDOW, Duration.ZERO, Duration.ofHours(24)),
+                integer(Setting.REALTIME_RECOVERY_HISTORY, 1, 1_000_000),
                 duration(Setting.PRESENCE_TTL, Duration.ofSeconds(3), Duration.ofHours(1)),
                 duration(Setting.LOCATION_TTL, Duration.ofSeconds(1), Duration.ofHours(24)),
                 duration(Setting.LOCATION_HISTORY_FLUSH, Duration.ofMillis(100), Duration.ofMinutes(5)),

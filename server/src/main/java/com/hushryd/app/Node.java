@@ -145,6 +145,7 @@ public final class Node implements AutoCloseable {
     private com.hushryd.location.LocationHistory locationHistory;
     private final com.hushryd.realtime.InAppDelivery inApp = new com.hushryd.realtime.InAppDelivery();
     private Broker workerBroker;
+    private com.hushryd.realtime.socketio.Recovery recovery;
     private ClusterRegistry cluster;
     private UserService users;
     private ApiRouter api;
@@ -269,6 +270,11 @@ public final class Node implements AutoCloseable {
         } else if (config.redis().isPresent()) {
             workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId(),
                     config.realtimeOutageHold());
+            if (!config.realtimeRecoveryWindow().isZero()) {
+                // notifications sent from here are numbered too, so that a reconnecting client recovers them
+                ((com.hushryd.realtime.redis.RedisBroker) workerBroker).numberBroadcasts(
+                        config.realtimeRecoveryHistory(), config.realtimeRecoveryWindow());
+            }
             inApp.attach(workerBroker);
             notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
         } else {
@@ -423,13 +429,27 @@ public final class Node implements AutoCloseable {
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
                 config.realtimeCorsOrigins(), config.httpBodyTimeout(), config.route().orElse("")), io);
+        boolean recover = !config.realtimeRecoveryWindow().isZero();
+        java.util.function.Function<Object, String> owner = user -> ((com.hushryd.auth.Principal) user).userId()
+                .toString();
         if (config.redis().isPresent()) {
-            broker = new RedisBroker(config.redis().get(), config.nodeId(), config.realtimeOutageHold());
+            RedisBroker redisBroker = new RedisBroker(config.redis().get(), config.nodeId(),
+                    config.realtimeOutageHold());
+            broker = redisBroker;
+            if (recover) {
+                recovery = new com.hushryd.realtime.redis.RedisRecovery(config.redis().get(), redisBroker, owner,
+                        config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory());
+            }
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
             recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
             log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
         } else {
-            broker = new InProcessBroker(new InProcessBroker.Hub(), config.nodeId());
+            InProcessBroker.Hub hub = new InProcessBroker.Hub();
+            broker = new InProcessBroker(hub, config.nodeId());
+            if (recover) {
+                recovery = new com.hushryd.realtime.memory.MemoryRecovery(hub, owner, config.realtimeRecoveryWindow(),
+                        config.realtimeRecoveryHistory(), clock);
+            }
             presence = new MemoryPresenceStore(config.presenceTtl(), clock);
             recentMessages = new MemoryRecentMessages(10_000);
             log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
@@ -446,6 +466,7 @@ public final class Node implements AutoCloseable {
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
         sockets = io.namespace("/");
         realtime.install(io.namespace("/"));
+        io.namespace("/").recovery(recovery);
         revocations.onChange(realtime::recheckSessions);
         if (config.protection().rateLimits() != null) {
             io.namespace("/").guardEvents(RealtimeApp.eventBudget(config.protection().rateLimits().socketEvents(),
@@ -780,6 +801,9 @@ public final class Node implements AutoCloseable {
         }
         if (broker != null) {
             quietly("realtime broker", broker::close);
+        }
+        if (recovery instanceof AutoCloseable closeable) {
+            quietly("realtime recovery", closeable::close);
         }
         if (workerBroker != null) {
             quietly("worker broker", workerBroker::close);

@@ -117,7 +117,7 @@ public final class ChatService {
         v.throwIfInvalid();
         participants(conversationId, p);
         Map<String, Object> event = Map.of("conversationId", conversationId, "userId", p.userId());
-        gateway.broadcastToRoomExcept(room(conversationId), senderSocketId, "chat:typing", event);
+        gateway.broadcastVolatile(room(conversationId), senderSocketId, "chat:typing", event);
         return event;
     }
 

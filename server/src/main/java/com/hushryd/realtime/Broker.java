@@ -20,6 +20,13 @@ public interface Broker extends AutoCloseable {
         void onBroadcast(String room, List<Frame> frames, String exceptSocketId);
 
         void onControl(Control control);
+
+        /**
+         * A broadcast numbered for connection state recovery ({@link #publishNumbered}); its frames do not carry the
+         * offset yet. Numbered broadcasts reach every subscribed node, the publisher included, in offset order.
+         */
+        default void onNumbered(String room, List<Frame> frames, String exceptSocketId, long offset) {
+        }
     }
 
     /**
@@ -42,6 +49,25 @@ public interface Broker extends AutoCloseable {
     void unsubscribe(String room);
 
     void publish(String room, List<Frame> frames, String exceptSocketId);
+
+    /**
+     * Publishes a broadcast that clients may recover after a reconnection: the engine gives it the next offset of
+     * one cluster-wide sequence, keeps it in the room's bounded history and delivers it to every node subscribed to
+     * the room, this one included, through {@link Receiver#onNumbered}, so that each node writes numbered broadcasts
+     * to its sockets in offset order. Returns false, having done nothing, when it cannot (no recovery configured, or
+     * the engine unreachable now): the caller then delivers locally and {@link #publish}es it, unnumbered.
+     */
+    default boolean publishNumbered(String room, List<Frame> frames, String exceptSocketId) {
+        return false;
+    }
+
+    /**
+     * Completes once this node receives what is published to these rooms (subscriptions confirmed by the engine);
+     * rooms this node has no member in are ignored.
+     */
+    default java.util.concurrent.CompletionStage<Void> subscribed(java.util.Collection<String> rooms) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 
     /** Sends a membership command to every other node. */
     void publishControl(Control control);

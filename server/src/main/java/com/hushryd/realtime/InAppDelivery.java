@@ -2,6 +2,8 @@ package com.hushryd.realtime;
 
 import com.hushryd.notify.InAppSink;
 import com.hushryd.realtime.socketio.Encoder;
+import com.hushryd.realtime.engineio.Frame;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -37,7 +39,10 @@ public final class InAppDelivery implements InAppSink {
         }
         Broker b = publisher;
         if (b != null) {
-            b.publish(room, Encoder.event("/", -1, event, payload), null);
+            List<Frame> frames = Encoder.event("/", -1, event, payload);
+            if (!b.publishNumbered(room, frames, null)) {
+                b.publish(room, frames, null);
+            }
             return;
         }
         throw new IllegalStateException("no realtime gateway or broker in this process");

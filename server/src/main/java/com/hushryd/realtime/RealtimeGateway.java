@@ -54,13 +54,24 @@ public final class RealtimeGateway implements Broker.Receiver {
         return broker;
     }
 
-    /** Emits {@code event} to every socket in the room (main namespace) on every node. */
+    /**
+     * Emits {@code event} to every socket in the room (main namespace) on every node. With connection state recovery
+     * on, the broadcast is numbered: a client that reconnects within the window gets it if it missed it.
+     */
     public void broadcastToRoom(String room, String event, Object... args) {
-        deliver(room, Encoder.event("/", -1, event, args), null);
+        deliverRecoverable(room, Encoder.event("/", -1, event, args), null);
     }
 
     /** Like {@link #broadcastToRoom}, skipping one socket (typically the sender). */
     public void broadcastToRoomExcept(String room, String exceptSocketId, String event, Object... args) {
+        deliverRecoverable(room, Encoder.event("/", -1, event, args), exceptSocketId);
+    }
+
+    /**
+     * Like {@link #broadcastToRoomExcept}, for what is worth nothing once missed (typing indicators): never numbered,
+     * never replayed.
+     */
+    public void broadcastVolatile(String room, String exceptSocketId, String event, Object... args) {
         deliver(room, Encoder.event("/", -1, event, args), exceptSocketId);
     }
 
@@ -100,6 +111,14 @@ public final class RealtimeGateway implements Broker.Receiver {
     public void deliverOnThisNode(Prepared p) {
         broadcasts.incrementAndGet();
         io.rooms().deliver(p.room(), p.frames(), null);
+    }
+
+    private void deliverRecoverable(String room, List<Frame> frames, String except) {
+        if (broker.publishNumbered(room, frames, except)) {
+            broadcasts.incrementAndGet(); // this node's sockets get it back from the broker, numbered
+            return;
+        }
+        deliver(room, frames, except);
     }
 
     private void deliver(String room, List<Frame> frames, String except) {
@@ -165,6 +184,13 @@ public final class RealtimeGateway implements Broker.Receiver {
     @Override
     public void onBroadcast(String room, List<Frame> frames, String exceptSocketId) {
         io.rooms().deliver(room, frames, exceptSocketId);
+    }
+
+    @Override
+    public void onNumbered(String room, List<Frame> frames, String exceptSocketId, long offset) {
+        if (io.rooms().hasLocalMembers(room)) {
+            io.rooms().deliver(room, Encoder.withOffset(frames, offset), exceptSocketId, offset);
+        }
     }
 
     @Override

@@ -19,8 +19,8 @@ public final class TcpProxy implements AutoCloseable {
     private static final Pattern HOST_PORT = Pattern.compile("//([^/:?]+):(\\d+)/");
 
     private final ServerSocket server;
-    private final String host;
-    private final int port;
+    private volatile String host;
+    private volatile int port;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     public TcpProxy(String host, int port) throws IOException {
@@ -78,6 +78,23 @@ public final class TcpProxy implements AutoCloseable {
         }, "tcp-proxy-pipe");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** New connections go to this target from now on (e.g. another node, after the first one died). */
+    public void retarget(String newHost, int newPort) {
+        this.host = newHost;
+        this.port = newPort;
+    }
+
+    /** The port clients connect to. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Drops every open connection (a network blip) and keeps accepting new ones. */
+    public void dropConnections() {
+        open.forEach(TcpProxy::closeQuietly);
+        open.clear();
     }
 
     /** Drops every connection and refuses new ones (connection refused), until the proxy is gone. */

@@ -16,6 +16,11 @@ public final class InProcessBroker implements Broker {
     /** The nodes that can hear each other. */
     public static final class Hub {
         private final CopyOnWriteArrayList<InProcessBroker> members = new CopyOnWriteArrayList<>();
+        private volatile MemoryRecovery recovery;
+
+        void recovery(MemoryRecovery r) {
+            this.recovery = r;
+        }
     }
 
     private final Hub hub;
@@ -60,6 +65,28 @@ public final class InProcessBroker implements Broker {
                 other.receiver.onBroadcast(room, frames, exceptSocketId);
             }
         }
+    }
+
+    @Override
+    public boolean publishNumbered(String room, List<Frame> frames, String exceptSocketId) {
+        MemoryRecovery recovery = hub.recovery;
+        if (recovery == null) {
+            return false;
+        }
+        // one lock for the hub: every node hears numbered broadcasts in offset order
+        synchronized (hub) {
+            long offset = recovery.append(room, frames, exceptSocketId);
+            published.incrementAndGet();
+            for (InProcessBroker node : hub.members) {
+                if (node.rooms.contains(room) && node.receiver != null) {
+                    if (node != this) {
+                        node.received.incrementAndGet();
+                    }
+                    node.receiver.onNumbered(room, frames, exceptSocketId, offset);
+                }
+            }
+        }
+        return true;
     }
 
     @Override

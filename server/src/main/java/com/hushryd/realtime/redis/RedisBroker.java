@@ -39,6 +39,25 @@ public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     static final String PREFIX = "hushryd:rt:{";
     static final byte[] CONTROL_CHANNEL = "hushryd:rt:control".getBytes(StandardCharsets.UTF_8);
+    /**
+     * Numbers a broadcast (one cluster-wide sequence; after the key is lost, e.g. Redis restarted empty, it starts again
+     * from the current time in microseconds, above every offset given before), keeps it in the room's history stream
+     * (bounded length; the stream expires after the recovery window without broadcasts) and publishes it with its
+     * offset appended, all at once. KEYS: sequence, stream; ARGV: channel, envelope, max length, window ms.
+     */
+    static final String NUMBER_AND_PUBLISH = """
+            local n = redis.call('INCR', KEYS[1])
+            if n == 1 then
+              local t = redis.call('TIME')
+              n = tonumber(t[1]) * 1000000 + tonumber(t[2])
+              redis.call('SET', KEYS[1], string.format('%.0f', n))
+            end
+            local id = string.format('%.0f', n)
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[4])
+            redis.call('PUBLISH', ARGV[1], ARGV[2] .. id)
+            return id
+            """;
     /** Messages held while Redis is unreachable, by default ({@code REALTIME_OUTAGE_HOLD}). */
     public static final int HOLD_AT_MOST = 10_000;
 
@@ -66,6 +85,11 @@ public final class RedisBroker implements Broker {
     private volatile Receiver receiver;
     private volatile boolean connected = true;
     private volatile boolean closing;
+    /** Connection state recovery: history kept per room (0: off, broadcasts are not numbered). */
+    private volatile int historyLength;
+    private volatile long windowMillis;
+    /** The highest offset received: after a reconnection, what was published meanwhile is read from the streams. */
+    private final AtomicLong lastNumbered = new AtomicLong(-1);
 
     public RedisBroker(RedisUrl url, String nodeId) {
         this(url, nodeId, HOLD_AT_MOST);
@@ -80,6 +104,22 @@ public final class RedisBroker implements Broker {
         this.client = RedisConnector.client(url, "hushryd-broker-" + nodeId);
         this.sub = client.connectPubSub(ByteArrayCodec.INSTANCE);
         this.pub = client.connect(ByteArrayCodec.INSTANCE);
+    }
+
+    /**
+     * Numbers broadcasts for connection state recovery from now on ({@link #publishNumbered}), keeping at most
+     * {@code historyLength} per room for {@code window} after the last one.
+     */
+    public void numberBroadcasts(int historyLength, java.time.Duration window) {
+        if (historyLength <= 0 || window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("history length and window must be positive");
+        }
+        this.windowMillis = window.toMillis();
+        this.historyLength = historyLength;
+    }
+
+    static byte[] stream(String room) {
+        return (RecoveryKeys.STREAM_PREFIX + room + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] channel(String room) {
@@ -111,6 +151,7 @@ public final class RedisBroker implements Broker {
                 if (connection == sub && !connected) {
                     connected = true;
                     resubscribe();
+                    catchUp();
                 } else if (connection == pub && !pubUp) {
                     pubUp = true;
                     scheduleFlush();
@@ -146,6 +187,13 @@ public final class RedisBroker implements Broker {
             d = Envelope.decode(message);
         } catch (IllegalArgumentException e) {
             log.warn("ignoring a malformed realtime broker message: {}", e.getMessage());
+            return;
+        }
+        if (d.numbered()) {
+            // numbered broadcasts come back to their publisher too: every node writes them in offset order
+            lastNumbered.accumulateAndGet(d.offset(), Math::max);
+            received.incrementAndGet();
+            receiver.onNumbered(room(channel), d.frames(), d.exceptSocketId(), d.offset());
             return;
         }
         if (nodeId.equals(d.nodeId())) {
@@ -184,6 +232,83 @@ public final class RedisBroker implements Broker {
     @Override
     public void publishedElsewhere() {
         published.incrementAndGet();
+    }
+
+    @Override
+    public boolean publishNumbered(String room, List<Frame> frames, String exceptSocketId) {
+        int length = historyLength;
+        if (length <= 0) {
+            return false;
+        }
+        byte[] envelope = Envelope.numbered(nodeId, frames, exceptSocketId);
+        synchronized (held) {
+            if (!held.isEmpty() || !pubUp) {
+                return false;
+            }
+            try {
+                pub.async().<byte[]>eval(NUMBER_AND_PUBLISH, io.lettuce.core.ScriptOutputType.VALUE,
+                        new byte[][] {RecoveryKeys.SEQUENCE, stream(room)}, channel(room), envelope,
+                        ascii(length), ascii(windowMillis)).whenComplete((id, e) -> {
+                            if (e == null) {
+                                published.incrementAndGet();
+                            } else if (unsent(e)) {
+                                // it never ran: this node's sockets get it now, the others when Redis is back
+                                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                                    receiver.onBroadcast(room, frames, exceptSocketId);
+                                    send(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId));
+                                });
+                            } else {
+                                dropped(e);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] ascii(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> subscribed(java.util.Collection<String> wanted) {
+        byte[][] channels = wanted.stream().filter(rooms::contains).map(RedisBroker::channel).toArray(byte[][]::new);
+        if (channels.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // commands on one connection run in order: once this one is confirmed, so are the earlier subscriptions
+        return sub.async().subscribe(channels).toCompletableFuture();
+    }
+
+    /**
+     * After the subscription connection came back: reads from the rooms' streams the numbered broadcasts published
+     * while it was away and delivers them (sockets drop those they already have), so that a node loses nothing of
+     * the rooms it is subscribed to across a reconnection. Broadcasts that could not be numbered meanwhile (Redis
+     * unreachable for their publishers too) are held by their publishers and published when Redis is back.
+     */
+    private void catchUp() {
+        long after = lastNumbered.get();
+        if (historyLength <= 0 || after < 0 || rooms.isEmpty()) {
+            return;
+        }
+        List<String> subscribedRooms = List.copyOf(rooms);
+        subscribed(subscribedRooms).thenCompose(v -> RecoveryKeys.read(pub.async(), subscribedRooms, after,
+                historyLength)).whenComplete((missed, e) -> {
+                    if (e != null) {
+                        log.warn("realtime broker: reading what was published during the reconnection failed: {}",
+                                e.toString());
+                        return;
+                    }
+                    for (RecoveryKeys.Entry m : missed.entries()) {
+                        receiver.onNumbered(m.room(), m.frames(), m.exceptSocketId(), m.offset());
+                    }
+                    if (!missed.entries().isEmpty()) {
+                        log.info("realtime broker: {} broadcast(s) published during the reconnection read from history",
+                                missed.entries().size());
+                    }
+                });
     }
 
     @Override

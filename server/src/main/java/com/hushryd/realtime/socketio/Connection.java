@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.hushryd.realtime.engineio.EngineSession;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -21,6 +23,8 @@ final class Connection {
     private Packet partial;
     private List<byte[]> attachments;
     private long connectTimer = -1;
+    /** Namespaces whose CONNECT waits for a recovery lookup. */
+    private Set<String> connecting;
 
     Connection(EngineSession session, SocketIoServer server) {
         this.session = session;
@@ -122,7 +126,7 @@ final class Connection {
             session.send(Encoder.connectError(name, "Invalid namespace", null));
             return;
         }
-        if (sockets.containsKey(name)) {
+        if (sockets.containsKey(name) || (connecting != null && connecting.contains(name))) {
             return;
         }
         JsonNode payload = auth == null ? JsonNodeFactory.instance.objectNode() : auth;
@@ -138,30 +142,126 @@ final class Connection {
             session.context().owner().cancelTimer(connectTimer);
             connectTimer = -1;
         }
-        SioSocket socket = new SioSocket(server.newSocketId(), nsp, this, user, payload);
+        Recovery recovery = nsp.recovery();
+        if (recovery == null) {
+            open(nsp, name, payload, user, server.newSocketId(), null, null, null, -1);
+            return;
+        }
+        String incarnation = server.newSocketId();
+        String pid = text(payload, "pid");
+        // a client that received no numbered packet yet sends no offset: everything since its session began is missed
+        boolean fromStart = payload.get("offset") == null;
+        long given = fromStart ? -1 : offset(text(payload, "offset"));
+        if (pid == null || (!fromStart && given < 0)) {
+            open(nsp, name, payload, user, server.newSocketId(), server.newSocketId(), incarnation, null, -1);
+            return;
+        }
+        if (connecting == null) {
+            connecting = new HashSet<>(2);
+        }
+        connecting.add(name);
+        recovery.claim(pid, user, incarnation, fromStart ? -1 : given).whenComplete((claimed, failure) ->
+                session.execute(() -> {
+            connecting.remove(name);
+            if (session.isClosed()) {
+                return;
+            }
+            if (failure != null) {
+                log.debug("recovering session {} failed: {}", pid, failure.toString());
+            }
+            long offset = fromStart && claimed != null ? claimed.minOffset() : given;
+            if (failure == null && claimed != null && offset >= claimed.minOffset()) {
+                server.socket(claimed.socketId()).ifPresent(old -> old.disconnect()); // a half-open earlier self
+                open(nsp, name, payload, user, claimed.socketId(), pid, incarnation, claimed, offset);
+            } else {
+                open(nsp, name, payload, user, server.newSocketId(), server.newSocketId(), incarnation, null, -1);
+            }
+        }));
+    }
+
+    /**
+     * Sets up the socket, runs the namespace's preparation and, for a recovery, fetches what the client missed once its
+     * rooms are subscribed; then tells the client it is connected and writes the missed packets before anything newer.
+     */
+    private void open(Namespace nsp, String name, JsonNode payload, Object user, String id, String pid,
+            String incarnation, Recovery.Claimed claimed, long offset) {
+        SioSocket socket = new SioSocket(id, nsp, this, user, payload, pid, incarnation);
         sockets.put(name, socket);
         server.registered(socket);
+        if (claimed != null) {
+            socket.holdForRecovery(offset);
+            for (String room : claimed.rooms()) {
+                socket.joinKey(room);
+            }
+        }
         nsp.prepare(socket).whenComplete((ok, failure) -> socket.execute(() -> {
             if (!socket.connected() || sockets.get(name) != socket) {
                 return; // the client went away meanwhile
             }
             if (failure != null) {
-                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause()
-                        != null ? failure.getCause() : failure;
-                remove(socket, "refused");
-                if (cause instanceof ConnectRefused refused) {
-                    log.debug("CONNECT to {} refused on session {}: {}", name, session.sid(), refused.getMessage());
-                    session.send(Encoder.connectError(name, refused.getMessage(), refused.data()));
-                } else {
-                    log.warn("refusing {}: preparing the connection failed: {}", socket, cause.toString());
-                    session.send(Encoder.connectError(name, "server error; retry", null));
-                }
+                refuse(socket, name, failure);
                 return;
             }
-            session.send(Encoder.connect(name, socket.id()));
-            log.debug("{} connected over session {}", socket, session.sid());
-            nsp.connected(socket);
+            if (claimed == null) {
+                announce(socket, name, pid);
+                return;
+            }
+            // the rooms joined by now (the preparation's joins ran before this task on the same loop)
+            List<String> rooms = List.copyOf(socket.rooms());
+            nsp.recovery().ready(rooms).thenCompose(v -> nsp.recovery().missed(rooms, offset))
+                    .whenComplete((missed, error) -> socket.execute(() -> {
+                        if (!socket.connected() || sockets.get(name) != socket) {
+                            return;
+                        }
+                        if (error != null) {
+                            // rooms and id stay; a new pid tells the client it did not recover and must re-sync
+                            log.debug("session {} not recovered: {}", pid, error.toString());
+                            announce(socket, name, server.newSocketId());
+                            socket.abandonRecovery();
+                            return;
+                        }
+                        announce(socket, name, pid);
+                        socket.recover(missed);
+                    }));
         }));
+    }
+
+    private void announce(SioSocket socket, String name, String pid) {
+        session.send(Encoder.connect(name, socket.id(), pid));
+        log.debug("{} connected over session {}", socket, session.sid());
+        socket.opened();
+        socket.namespace().connected(socket);
+    }
+
+    private void refuse(SioSocket socket, String name, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        remove(socket, "refused");
+        if (cause instanceof ConnectRefused refused) {
+            log.debug("CONNECT to {} refused on session {}: {}", name, session.sid(), refused.getMessage());
+            session.send(Encoder.connectError(name, refused.getMessage(), refused.data()));
+        } else {
+            log.warn("refusing {}: preparing the connection failed: {}", socket, cause.toString());
+            session.send(Encoder.connectError(name, "server error; retry", null));
+        }
+    }
+
+    private static String text(JsonNode payload, String field) {
+        JsonNode n = payload.get(field);
+        return n != null && n.isTextual() && !n.asText().isEmpty() && n.asText().length() <= 64 ? n.asText() : null;
+    }
+
+    /** The client's last offset: a decimal number as this server writes them; anything else: -1. */
+    private static long offset(String s) {
+        if (s == null || s.length() > 18) {
+            return -1;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(s);
     }
 
     void remove(SioSocket socket, String reason) {

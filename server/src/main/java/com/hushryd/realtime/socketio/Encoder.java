@@ -37,8 +37,34 @@ public final class Encoder {
     }
 
     public static List<Frame> connect(String namespace, String sid) {
-        return List.of(text(PacketType.CONNECT, 0, namespace, -1,
-                ("{\"sid\":\"" + sid + "\"}").getBytes(StandardCharsets.UTF_8)));
+        return connect(namespace, sid, null);
+    }
+
+    /** CONNECT with the private session id a client recovers with ({@code pid}; null: recovery off). */
+    public static List<Frame> connect(String namespace, String sid, String pid) {
+        String body = pid == null ? "{\"sid\":\"" + sid + "\"}" : "{\"sid\":\"" + sid + "\",\"pid\":\"" + pid + "\"}";
+        return List.of(text(PacketType.CONNECT, 0, namespace, -1, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The frames of a numbered broadcast: the event's arguments get the offset as a last string argument (where the
+     * official clients read it). Done once per broadcast and node, on the encoded bytes: the first frame is the
+     * packet's text, ending with the closing bracket of its argument array.
+     */
+    public static List<Frame> withOffset(List<Frame> frames, long offset) {
+        byte[] text = frames.get(0).bytes();
+        byte[] suffix = (",\"" + offset + "\"]").getBytes(StandardCharsets.US_ASCII);
+        if (frames.get(0).binary() || text.length == 0 || text[text.length - 1] != ']') {
+            throw new IllegalArgumentException("not an event packet");
+        }
+        byte[] out = java.util.Arrays.copyOf(text, text.length - 1 + suffix.length);
+        System.arraycopy(suffix, 0, out, text.length - 1, suffix.length);
+        if (frames.size() == 1) {
+            return List.of(new Frame(false, out));
+        }
+        List<Frame> all = new ArrayList<>(frames);
+        all.set(0, new Frame(false, out));
+        return all;
     }
 
     public static List<Frame> connectError(String namespace, String message, Object data) {

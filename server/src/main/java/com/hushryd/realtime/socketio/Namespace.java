@@ -22,6 +22,7 @@ public final class Namespace {
     private volatile EventHandler unknownEvent;
     private final Map<String, EventHandler> handlers = new ConcurrentHashMap<>();
     private volatile EventGuard eventGuard;
+    private volatile Recovery recovery;
 
     /** Decides, before the handler, whether a socket's event runs; a guard that refuses answers the client itself. */
     @FunctionalInterface
@@ -82,6 +83,16 @@ public final class Namespace {
     public Namespace guardEvents(EventGuard guard) {
         this.eventGuard = guard;
         return this;
+    }
+
+    /** Turns on connection state recovery for this namespace (null: off, the default). */
+    public Namespace recovery(Recovery r) {
+        this.recovery = r;
+        return this;
+    }
+
+    Recovery recovery() {
+        return recovery;
     }
 
     EventGuard eventGuard() {

@@ -118,9 +118,17 @@ public final class Rooms {
 
     /** Writes the frames to every member of the room on this node, except one socket id (or none). */
     public void deliver(String room, List<Frame> frames, String exceptSocketId) {
+        deliver(room, frames, exceptSocketId, -1);
+    }
+
+    /**
+     * Like {@link #deliver(String, List, String)} for a broadcast numbered {@code offset} for connection state
+     * recovery (-1: not numbered); a member writes each number once, in order.
+     */
+    public void deliver(String room, List<Frame> frames, String exceptSocketId, long offset) {
         forEach(room, s -> {
             if (exceptSocketId == null || !exceptSocketId.equals(s.id())) {
-                s.send(frames);
+                s.deliver(frames, offset);
             }
         });
     }

@@ -27,16 +27,57 @@ public final class SioSocket {
     private Map<String, Object> attributes;
     private long nextAckId;
     private boolean connected = true;
+    /** Connection state recovery: the private session id (null when recovery is off) and its incarnation. */
+    private final String pid;
+    private final String incarnation;
+    private boolean open;
+    private boolean recovered;
+    /** The offset of the last recoverable broadcast written to the client (-1: none). */
+    private long lastOffset = -1;
+    /** The offset of the first recoverable broadcast written to the client (-1: none yet). */
+    private long firstOffset = -1;
+    /** While the missed packets are fetched, what arrives waits here (offset -1: not recoverable). */
+    private List<Held> held;
+
+    private record Held(List<Frame> frames, long offset) {
+    }
 
     private record PendingAck(AckCallback callback, long timer) {
     }
 
-    SioSocket(String id, Namespace namespace, Connection connection, Object user, JsonNode handshakeAuth) {
+    /** Losses after which the client may recover (as the reference server's list, plus a slow consumer's). */
+    static final Set<String> RECOVERABLE = Set.of("transport close", "transport error", "ping timeout",
+            "server shutting down", "slow consumer");
+
+    SioSocket(String id, Namespace namespace, Connection connection, Object user, JsonNode handshakeAuth, String pid,
+            String incarnation) {
         this.id = id;
         this.namespace = namespace;
         this.connection = connection;
         this.user = user;
         this.handshakeAuth = handshakeAuth;
+        this.pid = pid;
+        this.incarnation = incarnation;
+    }
+
+    /** The private session id the client may recover with, or null when its namespace has no recovery. */
+    public String pid() {
+        return pid;
+    }
+
+    /** Which connection of the session this is: a recovered session's earlier connection can no longer update it. */
+    public String incarnation() {
+        return incarnation;
+    }
+
+    /** The offset of the first numbered broadcast this connection wrote (-1: none); on the socket's event loop. */
+    public long firstOffset() {
+        return firstOffset;
+    }
+
+    /** Whether this connection recovered an earlier one (same id, rooms and missed packets given back). */
+    public boolean recovered() {
+        return recovered;
     }
 
     public String id() {
@@ -131,13 +172,94 @@ public final class SioSocket {
         }
     }
 
+    /**
+     * A room broadcast, on the socket's event loop: numbered ones ({@code offset >= 0}) are written once each and in
+     * offset order (a number at or below the last one written is a duplicate: dropped); while a recovery fetches the
+     * missed ones, everything waits behind them.
+     */
+    void deliver(List<Frame> frames, long offset) {
+        if (!connected) {
+            return;
+        }
+        if (held != null) {
+            held.add(new Held(frames, offset));
+            return;
+        }
+        if (offset >= 0) {
+            if (offset <= lastOffset) {
+                return;
+            }
+            lastOffset = offset;
+            if (firstOffset < 0) {
+                firstOffset = offset;
+            }
+        }
+        send(frames);
+    }
+
+    /** From now until {@link #recover}, broadcasts wait. */
+    void holdForRecovery(long offset) {
+        held = new ArrayList<>();
+        lastOffset = offset;
+    }
+
+    /** Writes the missed broadcasts, then what waited meanwhile, and marks this connection recovered. */
+    void recover(List<Recovery.Missed> missed) {
+        List<Held> waiting = held;
+        held = null;
+        recovered = true;
+        for (Recovery.Missed m : missed) {
+            if (m.exceptSocketId() == null || !m.exceptSocketId().equals(id)) {
+                deliver(m.frames(), m.offset());
+            }
+        }
+        if (waiting != null) {
+            for (Held h : waiting) {
+                deliver(h.frames(), h.offset());
+            }
+        }
+    }
+
+    /** Recovery failed after the socket was set up: what waited goes out, nothing is replayed. */
+    void abandonRecovery() {
+        List<Held> waiting = held;
+        held = null;
+        lastOffset = -1;
+        if (waiting != null) {
+            for (Held h : waiting) {
+                deliver(h.frames(), h.offset());
+            }
+        }
+    }
+
+    /** The client has been told it is connected. */
+    void opened() {
+        open = true;
+        Recovery r = namespace.recovery();
+        if (r != null && pid != null) {
+            r.opened(this);
+        }
+    }
+
+    private void roomsChanged() {
+        Recovery r = namespace.recovery();
+        if (open && r != null && pid != null) {
+            r.roomsChanged(this);
+        }
+    }
+
     /** Joins a room of this socket's namespace. */
     public void join(String room) {
-        String key = Rooms.key(namespace.name(), room);
+        joinKey(Rooms.key(namespace.name(), room));
+    }
+
+    /** Joins a room given by its key ({@link Rooms#key}). */
+    void joinKey(String key) {
         execute(() -> {
             if (connected && !rooms.contains(key)) {
                 rooms.add(key);
                 connection.server().rooms().added(this, key);
+                roomsChanged();
             }
         });
     }
@@ -147,6 +269,7 @@ public final class SioSocket {
         execute(() -> {
             if (rooms.remove(key)) {
                 connection.server().rooms().removed(this, key);
+                roomsChanged();
             }
         });
     }
@@ -197,6 +320,11 @@ public final class SioSocket {
             return;
         }
         connected = false;
+        held = null;
+        Recovery r = namespace.recovery();
+        if (open && r != null && pid != null) {
+            r.closed(this, RECOVERABLE.contains(reason));
+        }
         for (String room : rooms) {
             connection.server().rooms().removed(this, room);
         }
