@@ -13,6 +13,14 @@ import java.util.List;
  * dropped and counted) and publishes them, in order, once the engine is back and the other nodes had time to
  * subscribe again; a message whose publish may have reached the engine is never published again. Subscriptions are
  * restored by the broker when the engine comes back. Thread-safe; no method blocks.
+ *
+ * <p>Numbered broadcasts ({@link #publishNumbered}, for connection state recovery) go further. They reach every node
+ * subscribed to their room, the publisher included, in offset order (one sequence for the whole cluster). A node whose
+ * connection to the engine drops and comes back while the engine keeps running loses none of them: it reads those of
+ * its rooms published meanwhile from the rooms' history and delivers them, with what arrived live during that read,
+ * once each and in offset order. If the engine itself restarts empty, nothing can be numbered while it is down (the
+ * callers deliver locally and publish plainly, held as above), and the sequence starts again above every earlier
+ * offset when it returns.
  */
 public interface Broker extends AutoCloseable {
     /** Receives what other nodes publish; called on broker threads, so it must not block. */

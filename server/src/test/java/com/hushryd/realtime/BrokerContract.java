@@ -39,6 +39,18 @@ public abstract class BrokerContract {
         public void onControl(Control c) {
             controls.add(c);
         }
+
+        /** Numbered broadcasts as {@code offset|room|frames}, in arrival order. */
+        public final List<String> numbered = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onNumbered(String room, List<Frame> frames, String except, long offset) {
+            StringBuilder sb = new StringBuilder().append(offset).append('|').append(room).append('|');
+            for (Frame f : frames) {
+                sb.append(f).append(';');
+            }
+            numbered.add(sb.toString());
+        }
     }
 
     @BeforeEach

@@ -90,6 +90,15 @@ public final class RedisBroker implements Broker {
     private volatile long windowMillis;
     /** The highest offset received: after a reconnection, what was published meanwhile is read from the streams. */
     private final AtomicLong lastNumbered = new AtomicLong(-1);
+    /**
+     * Guards {@link #waiting}: from the loss of the subscription connection until what it missed has been read back,
+     * numbered broadcasts arriving live wait, so that every socket still gets them all in offset order.
+     */
+    private final Object numberedLock = new Object();
+    private List<Numbered> waiting;
+
+    private record Numbered(String room, long offset, List<Frame> frames, String exceptSocketId) {
+    }
 
     public RedisBroker(RedisUrl url, String nodeId) {
         this(url, nodeId, HOLD_AT_MOST);
@@ -160,6 +169,13 @@ public final class RedisBroker implements Broker {
 
             @Override
             public void onRedisDisconnected(io.lettuce.core.RedisChannelHandler<?, ?> connection) {
+                if (connection == sub && lastNumbered.get() >= 0) {
+                    synchronized (numberedLock) {
+                        if (waiting == null) {
+                            waiting = new java.util.ArrayList<>();
+                        }
+                    }
+                }
                 if (connection == sub && connected && !closing) {
                     connected = false;
                     log.warn("realtime broker lost Redis; broadcasts reach this node's sockets, and the other nodes "
@@ -191,9 +207,15 @@ public final class RedisBroker implements Broker {
         }
         if (d.numbered()) {
             // numbered broadcasts come back to their publisher too: every node writes them in offset order
-            lastNumbered.accumulateAndGet(d.offset(), Math::max);
             received.incrementAndGet();
-            receiver.onNumbered(room(channel), d.frames(), d.exceptSocketId(), d.offset());
+            synchronized (numberedLock) {
+                if (waiting != null) {
+                    waiting.add(new Numbered(room(channel), d.offset(), d.frames(), d.exceptSocketId()));
+                    return;
+                }
+                lastNumbered.accumulateAndGet(d.offset(), Math::max);
+                receiver.onNumbered(room(channel), d.frames(), d.exceptSocketId(), d.offset());
+            }
             return;
         }
         if (nodeId.equals(d.nodeId())) {
@@ -290,25 +312,49 @@ public final class RedisBroker implements Broker {
      */
     private void catchUp() {
         long after = lastNumbered.get();
-        if (historyLength <= 0 || after < 0 || rooms.isEmpty()) {
+        if (after < 0 || rooms.isEmpty()) {
+            releaseWaiting(List.of());
             return;
         }
         List<String> subscribedRooms = List.copyOf(rooms);
+        int atMost = Math.max(historyLength, 1000); // the publishers' bound, if this node does not publish any
         subscribed(subscribedRooms).thenCompose(v -> RecoveryKeys.read(pub.async(), subscribedRooms, after,
-                historyLength)).whenComplete((missed, e) -> {
+                atMost)).whenComplete((missed, e) -> {
                     if (e != null) {
                         log.warn("realtime broker: reading what was published during the reconnection failed: {}",
                                 e.toString());
+                        releaseWaiting(List.of());
                         return;
                     }
-                    for (RecoveryKeys.Entry m : missed.entries()) {
-                        receiver.onNumbered(m.room(), m.frames(), m.exceptSocketId(), m.offset());
-                    }
-                    if (!missed.entries().isEmpty()) {
+                    List<Numbered> read = missed.entries().stream().map(m -> new Numbered(m.room(), m.offset(),
+                            m.frames(), m.exceptSocketId())).toList();
+                    if (!read.isEmpty()) {
                         log.info("realtime broker: {} broadcast(s) published during the reconnection read from history",
-                                missed.entries().size());
+                                read.size());
                     }
+                    releaseWaiting(read);
                 });
+    }
+
+    /** Delivers what was read back and what waited meanwhile, once each, in offset order; then live again. */
+    private void releaseWaiting(List<Numbered> read) {
+        synchronized (numberedLock) {
+            List<Numbered> all = new java.util.ArrayList<>(read);
+            if (waiting != null) {
+                all.addAll(waiting);
+            }
+            waiting = null;
+            all.sort(java.util.Comparator.comparingLong(Numbered::offset));
+            long last = -1;
+            for (Numbered n : all) {
+                if (n.offset() == last) {
+                    continue; // read back and also received live
+                }
+                last = n.offset();
+                lastNumbered.accumulateAndGet(n.offset(), Math::max);
+                receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
+            }
+        }
     }
 
     @Override
