@@ -118,14 +118,19 @@ public final class MemoryRecovery implements Recovery {
     }
 
     @Override
-    public synchronized void opened(SioSocket socket) {
-        Session s = sessions.get(socket.pid());
-        List<String> rooms = List.copyOf(socket.rooms());
+    public void opened(SioSocket socket) {
+        open(socket.pid(), owner.apply(socket.user()), socket.id(), List.copyOf(socket.rooms()), socket.incarnation(),
+                socket.firstOffset());
+    }
+
+    /** A connected socket's session: new (starting at the current offset, or below its first) or recovered. */
+    synchronized void open(String pid, String ownerId, String socketId, List<String> rooms, String incarnation,
+            long firstOffset) {
+        Session s = sessions.get(pid);
         if (s == null) {
-            long min = socket.firstOffset() >= 0 ? Math.min(sequence, socket.firstOffset() - 1) : sequence;
-            sessions.put(socket.pid(), new Session(owner.apply(socket.user()), socket.id(), min, rooms,
-                    socket.incarnation(), Long.MAX_VALUE));
-        } else if (s.incarnation.equals(socket.incarnation())) {
+            long min = firstOffset >= 0 ? Math.min(sequence, firstOffset - 1) : sequence;
+            sessions.put(pid, new Session(ownerId, socketId, min, rooms, incarnation, Long.MAX_VALUE));
+        } else if (s.incarnation.equals(incarnation)) {
             s.rooms = rooms;
         }
         long now = clock.millis();
@@ -141,15 +146,20 @@ public final class MemoryRecovery implements Recovery {
     }
 
     @Override
-    public synchronized void closed(SioSocket socket, boolean recoverable) {
-        Session s = sessions.get(socket.pid());
-        if (s == null || !s.incarnation.equals(socket.incarnation())) {
+    public void closed(SioSocket socket, boolean recoverable) {
+        close(socket.pid(), socket.incarnation(), recoverable);
+    }
+
+    /** The socket is gone: its session stays for the window after a loss, ends after a deliberate disconnection. */
+    synchronized void close(String pid, String incarnation, boolean recoverable) {
+        Session s = sessions.get(pid);
+        if (s == null || !s.incarnation.equals(incarnation)) {
             return;
         }
         if (recoverable) {
             s.expiresAt = clock.millis() + window.toMillis();
         } else {
-            sessions.remove(socket.pid());
+            sessions.remove(pid);
         }
     }
 }
