@@ -19,7 +19,9 @@ Usage:
                             deliveries/s offered, about one Node thread's ceiling with a whole core here; 200 =
                             20,000/s is below both ceilings, for latency)
       --runs N              repeat each pair N times; the table shows medians (default: 1)
-      --sides LIST          which servers to run, in order (default: hushryd,node-socketio)
+      --sides LIST          which servers to run, in order (default: hushryd,hushryd-no-recovery,node-socketio;
+                            hushryd has connection state recovery on, its default: every broadcast numbered and kept
+                            in a Redis stream; hushryd-no-recovery runs with REALTIME_RECOVERY_WINDOW=0)
       --clients N --rooms M --publishers P --payload B --warmup S --duration S --local-addresses K
                             passed to the load client (defaults: 1000, 10, 4, 100, 3, 10, 1)
   bench/compare.sh jobs [options]     P-JOBS: HushRyd's Redis queue (JobsBench --backends redis) vs BullMQ 6.7 on the
@@ -58,7 +60,7 @@ need curl "readiness checks"
 
 # ------------------------------------------------------------------------------------------------------- fan-out
 fanout() {
-  local rates="1500,200" client_args=() clients=1000 rooms=10 sides="hushryd,node-socketio" side
+  local rates="1500,200" client_args=() clients=1000 rooms=10 sides="hushryd,hushryd-no-recovery,node-socketio" side
   while [ $# -gt 0 ]; do
     case "$1" in
       --redis) REDIS="$2"; shift 2 ;;
@@ -97,8 +99,11 @@ fanout_run() {
   shift 3
   port=$(free_port)
   log="$WORK/$label.log"
-  if [ "$label" = hushryd ]; then
+  if [ "$label" = hushryd ] || [ "$label" = hushryd-no-recovery ]; then
+    local window=2m
+    [ "$label" = hushryd-no-recovery ] && window=0
     env -i PATH="$PATH" HOME="$HOME" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn REDIS_URL="$REDIS" \
+      REALTIME_RECOVERY_WINDOW="$window" \
       HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" \
       "$ROOT/hushryd" serve --fixture fanout >"$log" 2>&1 &
   else

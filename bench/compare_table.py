@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Ratio tables of bench/compare.sh: medians over runs per side, then HushRyd / peer for each metric.
 
-  compare_table.py fanout FILE.jsonl...  (the --json lines of BenchMain fanout, labels hushryd and node-socketio;
+  compare_table.py fanout FILE.jsonl...  (the --json lines of BenchMain fanout, labels hushryd, hushryd-no-recovery
+                                         and node-socketio;
                                          one file per publish rate)
   compare_table.py jobs FILE.txt       (the result lines of JobsBench --backends redis and peers/bullmq/bench.js)
 """
@@ -45,7 +46,7 @@ def fanout(*paths):
     rows = []
     for rate in order:
         sides = {}
-        for label in ("hushryd", "node-socketio"):
+        for label in ("hushryd", "hushryd-no-recovery", "node-socketio"):
             rs = runs.get((rate, label), [])
             for r in rs:
                 # what one core busy the whole time delivers: the server's efficiency whatever share of the machine
@@ -55,9 +56,13 @@ def fanout(*paths):
             if rs:
                 sides[label] = {k: statistics.median(r[k] for r in rs) * scale.get(k, 1) for _, k, _ in metrics}
                 rows.append([f"{label} (n={len(rs)})"] + [fmt.format(sides[label][k]) for _, k, fmt in metrics])
-        if len(sides) == 2:
+        if "hushryd" in sides and "node-socketio" in sides:
             h, n = sides["hushryd"], sides["node-socketio"]
             rows.append(["ratio HushRyd/Node"] + [ratio(h[k], n[k]) for _, k, _ in metrics])
+        if "hushryd" in sides and "hushryd-no-recovery" in sides:
+            # the cost of connection state recovery: CPU per delivery and latency with it on, over off
+            h, o = sides["hushryd"], sides["hushryd-no-recovery"]
+            rows.append(["ratio recovery on/off"] + [ratio(h[k], o[k]) for _, k, _ in metrics])
     table(["server"] + [m[0] for m in metrics], rows)
 
 

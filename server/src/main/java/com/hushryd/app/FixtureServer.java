@@ -40,7 +40,11 @@ public final class FixtureServer implements AutoCloseable {
     private final Broker broker;
     private final RealtimeGateway gateway;
 
-    private FixtureServer(Vertx vertx, HttpServers servers, Broker broker, RealtimeGateway gateway) {
+    private final com.hushryd.realtime.socketio.Recovery recovery;
+
+    private FixtureServer(Vertx vertx, HttpServers servers, Broker broker, RealtimeGateway gateway,
+            com.hushryd.realtime.socketio.Recovery recovery) {
+        this.recovery = recovery;
         this.vertx = vertx;
         this.servers = servers;
         this.broker = broker;
@@ -63,14 +67,31 @@ public final class FixtureServer implements AutoCloseable {
                         config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
                         config.realtimeCorsOrigins());
         EngineServer engine = new EngineServer(options, io);
-        Broker broker = config.redis().isPresent() && fixture == Fixture.FANOUT
-                ? new RedisBroker(config.redis().get(), config.nodeId())
-                : new InProcessBroker(new InProcessBroker.Hub(), config.nodeId());
+        boolean recover = fixture == Fixture.FANOUT && !config.realtimeRecoveryWindow().isZero();
+        java.util.function.Function<Object, String> anyone = user -> "fixture"; // the fixture has no accounts
+        Broker broker;
+        com.hushryd.realtime.socketio.Recovery recovery = null;
+        if (config.redis().isPresent() && fixture == Fixture.FANOUT) {
+            RedisBroker redisBroker = new RedisBroker(config.redis().get(), config.nodeId());
+            broker = redisBroker;
+            if (recover) {
+                recovery = new com.hushryd.realtime.redis.RedisRecovery(config.redis().get(), redisBroker, anyone,
+                        config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory());
+            }
+        } else {
+            InProcessBroker.Hub hub = new InProcessBroker.Hub();
+            broker = new InProcessBroker(hub, config.nodeId());
+            if (recover) {
+                recovery = new com.hushryd.realtime.memory.MemoryRecovery(hub, anyone,
+                        config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory(), java.time.Clock.systemUTC());
+            }
+        }
         RealtimeGateway gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
         if (fixture == Fixture.CONFORMANCE) {
             ConformanceFixture.install(io);
         } else {
             FanoutFixture.install(io, gateway);
+            io.namespace("/").recovery(recovery);
         }
         HttpServerOptions http = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setAcceptBacklog(8192)
@@ -92,9 +113,10 @@ public final class FixtureServer implements AutoCloseable {
                 req.response().setStatusCode(404).end();
             }
         }, HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        log.info("Socket.IO {} fixture listening on http://{}:{}/socket.io/ ({} broker, {} event loops)",
-                fixture.name().toLowerCase(), config.host(), servers.port(), broker.name(), servers.instances());
-        return new FixtureServer(vertx, servers, broker, gateway);
+        log.info("Socket.IO {} fixture listening on http://{}:{}/socket.io/ ({} broker, {} event loops, connection "
+                + "state recovery {})", fixture.name().toLowerCase(), config.host(), servers.port(), broker.name(),
+                servers.instances(), recovery == null ? "off" : "on");
+        return new FixtureServer(vertx, servers, broker, gateway, recovery);
     }
 
     public int port() {
@@ -108,6 +130,9 @@ public final class FixtureServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        if (recovery instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
         broker.close();
     }
 }
