@@ -85,7 +85,10 @@ fanout() {
   for rate in ${rates//,/ }; do
     files+=("$WORK/fanout-$rate.jsonl")
     for run in $(seq 1 "$RUNS"); do
-      for side in ${sides//,/ }; do
+      # alternate the order between runs: no side always gets the machine first (or the warmer Redis)
+      local order=${sides//,/ }
+      [ $((run % 2)) -eq 0 ] && order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
+      for side in $order; do
         fanout_run "$side" "$rate" "${files[-1]}" --clients "$clients" --rooms "$rooms" "${client_args[@]}"
       done
     done

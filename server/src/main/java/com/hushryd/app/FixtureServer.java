@@ -96,9 +96,14 @@ public final class FixtureServer implements AutoCloseable {
         HttpServerOptions http = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setAcceptBacklog(8192)
                 .setMaxWebSocketFrameSize(options.maxPayload()).setMaxWebSocketMessageSize(options.maxPayload());
+        // the conformance fixture also serves a bare Engine.IO echo server, for the Engine.IO protocol test-suite
+        EngineServer bareEngine = fixture == Fixture.CONFORMANCE ? new EngineServer(options,
+                ConformanceFixture.echo()) : null;
         HttpServers servers = HttpServers.start(vertx, config.eventLoops(), http, req -> {
             if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
                 engine.handle(req);
+            } else if (bareEngine != null && (req.path().startsWith("/engine.io/") || req.path().equals("/engine.io"))) {
+                bareEngine.handle(req);
             } else if (req.path().equals("/stats")) {
                 // for benchmarks: connection counts, and the heap after a GC when asked (?gc=1)
                 if ("1".equals(req.getParam("gc"))) {

@@ -2,6 +2,9 @@ package com.hushryd.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.hushryd.realtime.engineio.EngineListener;
+import com.hushryd.realtime.engineio.EngineSession;
+import com.hushryd.realtime.engineio.Frame;
 import com.hushryd.realtime.socketio.SocketIoServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,32 @@ public final class ConformanceFixture {
                         ack.send(elements(args));
                     }
                 });
+    }
+
+    /**
+     * The behaviour the official Engine.IO protocol test-suite expects of a bare Engine.IO server (served at
+     * {@code /engine.io/} by the conformance fixture): every message is sent back as it came.
+     */
+    public static EngineListener echo() {
+        return new EngineListener() {
+            @Override
+            public void onOpen(EngineSession session) {
+            }
+
+            @Override
+            public void onText(EngineSession session, String data) {
+                session.send(Frame.text("4" + data));
+            }
+
+            @Override
+            public void onBinary(EngineSession session, byte[] data) {
+                session.send(Frame.binary(data));
+            }
+
+            @Override
+            public void onClose(EngineSession session, String reason) {
+            }
+        };
     }
 
     private static Object[] elements(ArrayNode args) {
