@@ -103,6 +103,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Files;
@@ -508,6 +509,7 @@ public final class Node implements AutoCloseable {
             }
             uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(),
                     config.httpBodyTimeout(), metrics.uploads());
+            api.describe(HttpMethod.PUT, LocalUploadReceiver.PATH + "{key}", ApiRouter.Access.PUBLIC);
         }
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
