@@ -18,15 +18,19 @@ import com.hushryd.client.model.TripInput;
 import com.hushryd.client.model.UploadUrl;
 import com.hushryd.client.realtime.ConnectionState;
 import com.hushryd.client.realtime.RealtimeClient;
+import com.hushryd.auth.Role;
+import com.hushryd.auth.TokenService;
 import com.hushryd.testing.Sql;
 import com.hushryd.testing.TcpProxy;
 import com.hushryd.testing.TestNode;
 import com.hushryd.uploads.Samples;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -180,6 +184,26 @@ class ClientIT {
             driver(trip, 9.28, driver);
             await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(l -> l.lat() == 9.28));
             assertThat(socket.trackedTrips()).containsExactly(trip.id());
+        }
+    }
+
+    @Test
+    void expiredToken_httpCallAndSocket_logInAgainByThemselves() {
+        try (HushRydClient rider = client(new CopyOnWriteArrayList<>())) {
+            signUp(rider, "passenger"); // the credentials are kept in memory to log in again
+            // a token of this user that expired 9 minutes ago, signed with the node's secret
+            String expired = new TokenService(TestNode.JWT_SECRET, null, Duration.ofMinutes(1),
+                    Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-10)))
+                    .issue(UUID.fromString(rider.userId()), Role.PASSENGER).token();
+            rider.useToken(expired, rider.userId());
+            assertThat(rider.me().id()).isEqualTo(rider.userId());
+            assertThat(rider.token()).isNotEqualTo(expired);
+
+            rider.useToken(expired, rider.userId());
+            RealtimeClient socket = rider.realtime();
+            socket.connect(); // refused TOKEN_EXPIRED, logs in again, connects with the new token
+            await().atMost(Duration.ofSeconds(30)).until(socket::connected);
+            assertThat(rider.token()).isNotEqualTo(expired);
         }
     }
 
