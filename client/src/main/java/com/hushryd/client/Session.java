@@ -43,6 +43,16 @@ final class Session {
         signedIn(relogin.get(), null);
     }
 
+    /**
+     * Gets a new token unless another thread already replaced {@code expired} (several calls failing with one expired
+     * token log in once).
+     */
+    synchronized void reloginReplacing(String expired) {
+        if (expired == null || expired.equals(token)) {
+            relogin();
+        }
+    }
+
     void onToken(java.util.function.Consumer<String> listener) {
         tokenListeners.add(listener);
     }

@@ -48,12 +48,13 @@ final class Transport {
         for (int attempt = 1; ; attempt++) {
             HushRydException failure;
             Duration retryAfter = null;
+            String token = session.token();
             try {
-                return once(call, type, attempt);
+                return once(call, type, attempt, token);
             } catch (ApiException e) {
                 if (e.status() == 401 && "TOKEN_EXPIRED".equals(e.code()) && !reloggedIn && session.canRelogin()) {
                     reloggedIn = true;
-                    session.relogin();
+                    session.reloginReplacing(token);
                     attempt--;
                     continue;
                 }
@@ -77,10 +78,9 @@ final class Transport {
         }
     }
 
-    private <T> T once(ApiCall call, JavaType type, int attempt) {
+    private <T> T once(ApiCall call, JavaType type, int attempt, String token) {
         Request.Builder b = new Request.Builder().url(baseUrl + call.path())
                 .header("Accept", "application/json");
-        String token = session.token();
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
