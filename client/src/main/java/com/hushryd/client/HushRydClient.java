@@ -7,6 +7,7 @@ import com.hushryd.client.model.BatchResult;
 import com.hushryd.client.model.Booking;
 import com.hushryd.client.model.Conversation;
 import com.hushryd.client.model.Document;
+import com.hushryd.client.model.EmergencyContact;
 import com.hushryd.client.model.JobReceipt;
 import com.hushryd.client.model.Location;
 import com.hushryd.client.model.LocationPoint;
@@ -61,6 +62,7 @@ public final class HushRydClient implements AutoCloseable {
     private final OfflineQueue queue;
     private final Builder options;
     private volatile RealtimeClient realtime;
+    private volatile String phone;
 
     private HushRydClient(Builder b) throws IOException {
         this.options = b;
@@ -180,6 +182,7 @@ public final class HushRydClient implements AutoCloseable {
 
     private void signedIn(Auth auth, String phone, String password) {
         session.signedIn(auth.accessToken(), auth.user().id());
+        this.phone = phone;
         if (options.rememberCredentials) {
             session.reloginWith(() -> loginOnly(phone, password).accessToken());
         }
@@ -205,6 +208,49 @@ public final class HushRydClient implements AutoCloseable {
 
     public User me() {
         return transport.send(ApiCall.get(API + "/me"), User.class);
+    }
+
+    /** Changes the name and/or the email (null leaves it as it is). */
+    public User updateProfile(String name, String email) {
+        return transport.send(new ApiCall("PATCH", API + "/me", map("name", name, "email", email), null),
+                User.class);
+    }
+
+    /** Another user's profile (public fields only, unless it is yours). */
+    public User user(String userId) {
+        return transport.send(ApiCall.get(API + "/users/" + userId), User.class);
+    }
+
+    public List<EmergencyContact> emergencyContacts() {
+        return contacts(transport.send(ApiCall.get(API + "/me/emergency-contacts"), JsonNode.class));
+    }
+
+    /** Replaces the emergency contacts an SOS notifies (at most 5). */
+    public List<EmergencyContact> setEmergencyContacts(List<EmergencyContact> contacts) {
+        return contacts(transport.send(new ApiCall("PUT", API + "/me/emergency-contacts",
+                map("contacts", contacts), null), JsonNode.class));
+    }
+
+    private static List<EmergencyContact> contacts(JsonNode answer) {
+        return Json.MAPPER.convertValue(answer.path("contacts"), Json.MAPPER.getTypeFactory()
+                .constructCollectionType(List.class, EmergencyContact.class));
+    }
+
+    /** Changes the password: every older token is revoked, the SDK continues with the new one. */
+    public Auth changePassword(String currentPassword, String newPassword) {
+        Auth auth = transport.send(new ApiCall("POST", API + "/me/password", map("currentPassword", currentPassword,
+                "newPassword", newPassword), null), Auth.class);
+        if (phone != null) {
+            signedIn(auth, phone, newPassword); // a later re-login uses the new password
+        } else {
+            session.signedIn(auth.accessToken(), null);
+        }
+        return auth;
+    }
+
+    /** Deletes the caller's account (personal data erased; its tokens refused from then on). */
+    public void deleteAccount(String password) {
+        transport.send(new ApiCall("DELETE", API + "/me", map("password", password), null), Void.class);
     }
 
     /** Revokes the token on every node. */
@@ -269,6 +315,11 @@ public final class HushRydClient implements AutoCloseable {
                 "speed", speed, "heading", heading), key()), JsonNode.class);
     }
 
+    /** The trip's recorded route in time order (lags by up to the server's history flush interval). */
+    public JsonNode route(String tripId) {
+        return transport.send(ApiCall.get(API + "/trips/" + tripId + "/route"), JsonNode.class);
+    }
+
     public BatchResult reportLocations(List<LocationPoint> points) {
         return transport.send(new ApiCall("POST", API + "/locations/batch", map("updates", points), key()),
                 BatchResult.class);
@@ -321,6 +372,12 @@ public final class HushRydClient implements AutoCloseable {
 
     public JsonNode sosAlert(String alertId) {
         return transport.send(ApiCall.get(API + "/sos/" + alertId), JsonNode.class);
+    }
+
+    /** The owner's phone reports where it is while the alert is open (added to the alert's track). */
+    public JsonNode sosLocation(String alertId, double lat, double lng, Double accuracy) {
+        return transport.send(new ApiCall("POST", API + "/sos/" + alertId + "/location", map("lat", lat, "lng", lng,
+                "accuracy", accuracy), key()), JsonNode.class);
     }
 
     public JsonNode resolveSos(String alertId) {
@@ -376,7 +433,7 @@ public final class HushRydClient implements AutoCloseable {
     /** The Socket.IO connection, created on first use and connected with the current token. */
     public synchronized RealtimeClient realtime() {
         if (realtime == null) {
-            realtime = new RealtimeClient(transport.baseUrl(), session::token, this::refreshToken);
+            realtime = new RealtimeClient(transport.baseUrl(), http, session::token, this::refreshToken);
             session.onToken(realtime::tokenChanged);
             if (queue != null) {
                 // connected again: the network is back, do not wait for the queue's backoff

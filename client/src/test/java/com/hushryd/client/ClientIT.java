@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.hushryd.client.model.Auth;
 import com.hushryd.client.model.Booking;
+import com.hushryd.client.model.EmergencyContact;
 import com.hushryd.client.model.JobReceipt;
 import com.hushryd.client.model.Location;
 import com.hushryd.client.model.Message;
@@ -82,6 +83,13 @@ class ClientIT {
             signUp(driver, "driver");
             Auth me = signUp(rider, "passenger");
             assertThat(rider.me().id()).isEqualTo(me.user().id());
+            assertThat(rider.updateProfile("Pia Rao", null).name()).isEqualTo("Pia Rao");
+            assertThat(rider.setEmergencyContacts(List.of(new EmergencyContact("Asha", "+919811111111", null,
+                    "sister")))).extracting(EmergencyContact::name).containsExactly("Asha");
+            assertThat(rider.emergencyContacts()).hasSize(1);
+            assertThat(driver.user(me.user().id()).name()).isEqualTo("Pia Rao");
+            rider.changePassword("password-123", "password-456");
+            assertThat(rider.me().id()).isEqualTo(me.user().id());
             Trip trip = publish(driver, "Mangaluru", "Udupi", 3);
             String day = trip.departureTime().atZone(ZoneOffset.UTC).toLocalDate().toString();
             Page<Trip> found = rider.searchTrips("mangaluru", "udupi", day, "UTC", null);
@@ -101,6 +109,8 @@ class ClientIT {
 
             SosAlert sos = rider.sos(new SosRequest(trip.id(), 12.9, 77.6, null, "from the SDK"));
             assertThat(sos.created()).isTrue();
+            rider.sosLocation(sos.alertId(), 12.91, 77.61, 15.0);
+            assertThat(rider.sosAlert(sos.alertId()).path("track").size()).isPositive();
             rider.resolveSos(sos.alertId());
             Booking cancelled = rider.cancelBooking(booking.id());
             assertThat(cancelled.status()).isEqualTo("cancelled");

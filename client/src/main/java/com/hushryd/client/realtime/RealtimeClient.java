@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import okhttp3.OkHttpClient;
 import org.json.JSONObject;
 
 /**
@@ -36,6 +37,7 @@ import org.json.JSONObject;
  */
 public final class RealtimeClient implements AutoCloseable {
     private final String baseUrl;
+    private final OkHttpClient http;
     private final Supplier<String> token;
     private final BooleanSupplier refreshToken;
     private final Map<String, String> auth = new ConcurrentHashMap<>();
@@ -45,9 +47,13 @@ public final class RealtimeClient implements AutoCloseable {
     private volatile Socket socket;
     private volatile boolean closed;
 
-    /** {@code refreshToken} logs in again and answers whether it could (then {@code token} gives the new one). */
-    public RealtimeClient(String baseUrl, Supplier<String> token, BooleanSupplier refreshToken) {
+    /**
+     * A connection to {@code baseUrl} over {@code http}'s connection pool and threads; {@code refreshToken} logs in
+     * again and answers whether it could (then {@code token} gives the new one).
+     */
+    public RealtimeClient(String baseUrl, OkHttpClient http, Supplier<String> token, BooleanSupplier refreshToken) {
         this.baseUrl = baseUrl;
+        this.http = http;
         this.token = token;
         this.refreshToken = refreshToken;
     }
@@ -71,6 +77,8 @@ public final class RealtimeClient implements AutoCloseable {
                     // the socket reads this map at every CONNECT: a refreshed token is used by the next reconnection
                     .setAuth(auth)
                     .build();
+            options.callFactory = http;
+            options.webSocketFactory = http;
             socket = IO.socket(URI.create(baseUrl), options);
             socket.on(Socket.EVENT_CONNECT, args -> onConnect());
             socket.on(Socket.EVENT_DISCONNECT, args -> disconnected(args.length > 0 ? String.valueOf(args[0]) : ""));
