@@ -9,6 +9,7 @@ import com.hushryd.client.model.Booking;
 import com.hushryd.client.model.EmergencyContact;
 import com.hushryd.client.model.JobReceipt;
 import com.hushryd.client.model.Location;
+import com.hushryd.client.model.LocationPoint;
 import com.hushryd.client.model.Message;
 import com.hushryd.client.model.Page;
 import com.hushryd.client.model.Place;
@@ -17,6 +18,7 @@ import com.hushryd.client.model.SosRequest;
 import com.hushryd.client.model.Trip;
 import com.hushryd.client.model.TripInput;
 import com.hushryd.client.model.UploadUrl;
+import com.hushryd.client.offline.OfflineQueue;
 import com.hushryd.client.realtime.ConnectionState;
 import com.hushryd.client.realtime.RealtimeClient;
 import com.hushryd.auth.Role;
@@ -194,6 +196,27 @@ class ClientIT {
             driver(trip, 9.28, driver);
             await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(l -> l.lat() == 9.28));
             assertThat(socket.trackedTrips()).containsExactly(trip.id());
+        }
+    }
+
+    @Test
+    void locationBatch_queued_answerLost_retried_eachPointOnceInTheRoute() throws Exception {
+        try (HushRydClient driver = HushRydClient.builder("http://127.0.0.1:" + proxy.port())
+                .journal(java.nio.file.Files.createTempDirectory("sdk").resolve("q"))
+                .queueLimits(new OfflineQueue.Limits(10, Duration.ofMillis(200))).build()) {
+            signUp(driver, "driver");
+            Trip trip = publish(driver, "Nagpur", "Wardha", 2);
+            driver.startTrip(trip.id());
+            long now = System.currentTimeMillis();
+            List<LocationPoint> points = List.of(new LocationPoint(trip.id(), 21.14, 79.08, 40.0, 10.0, now - 3000),
+                    new LocationPoint(trip.id(), 21.10, 79.00, 42.0, 12.0, now - 2000),
+                    new LocationPoint(trip.id(), 21.05, 78.90, 45.0, 15.0, now - 1000));
+            proxy.dropResponses(1);
+            driver.offlineQueue().reportLocations(points);
+            await().atMost(Duration.ofSeconds(30)).until(() -> driver.offlineQueue().pending().isEmpty());
+            node.node().locationHistory().flush();
+            assertThat(Sql.number(db, "SELECT count(*) FROM trip_locations WHERE trip_id = ?::uuid", trip.id()))
+                    .isEqualTo(3);
         }
     }
 
