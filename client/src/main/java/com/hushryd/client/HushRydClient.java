@@ -72,6 +72,9 @@ public final class HushRydClient implements AutoCloseable {
                 .retryOnConnectionFailure(false).build();
         this.transport = new Transport(http, b.baseUrl, session, b.retry, b.onAttempt);
         this.queue = b.journal == null ? null : OfflineQueue.open(b.journal, queueSender(), b.queueLimits);
+        if (queue != null) {
+            session.onToken(t -> queue.flushNow()); // signed in (again): its user's actions may go now
+        }
     }
 
     /** The queue sends each action once per try (it keeps trying itself), with the action's own key. */
