@@ -19,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The {@code idempotency_keys} table: per (user, key) the operation, a fingerprint of the request and the answer it
