@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -30,6 +32,8 @@ final class ActionJournal implements AutoCloseable {
     private final Path file;
     private final ObjectMapper json;
     private FileChannel channel;
+    private FileChannel lockChannel;
+    private FileLock lock;
     private long doneSinceCompaction;
 
     private ActionJournal(Path file, ObjectMapper json) {
@@ -37,11 +41,26 @@ final class ActionJournal implements AutoCloseable {
         this.json = json;
     }
 
-    /** Opens (or creates) the journal and returns it with the actions still pending, in order. */
+    /**
+     * Opens (or creates) the journal and returns it with the actions still pending, in order. One queue at a time
+     * may hold a journal (a lock file next to it, released when the queue closes or its process dies): two senders
+     * would each send the same actions.
+     */
     static ActionJournal open(Path file, ObjectMapper json, List<QueuedAction> pending) throws IOException {
         ActionJournal j = new ActionJournal(file, json);
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
+        }
+        j.lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            j.lock = j.lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            j.lock = null;
+        }
+        if (j.lock == null) {
+            j.lockChannel.close();
+            throw new IOException(file + " is in use by another offline queue (of this or another process)");
         }
         pending.addAll(j.read());
         j.rewrite(pending);
@@ -150,6 +169,8 @@ final class ActionJournal implements AutoCloseable {
     public void close() {
         try {
             channel.close();
+            lock.release();
+            lockChannel.close();
         } catch (IOException e) {
             // closing only
         }

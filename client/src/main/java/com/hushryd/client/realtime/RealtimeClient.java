@@ -46,6 +46,7 @@ public final class RealtimeClient implements AutoCloseable {
     private final List<Consumer<ConnectionState>> stateListeners = new CopyOnWriteArrayList<>();
     private volatile Socket socket;
     private volatile boolean closed;
+    private volatile boolean expiredNotice;
 
     /**
      * A connection to {@code baseUrl} over {@code http}'s connection pool and threads; {@code refreshToken} logs in
@@ -83,7 +84,8 @@ public final class RealtimeClient implements AutoCloseable {
             socket.on(Socket.EVENT_CONNECT, args -> onConnect());
             socket.on(Socket.EVENT_DISCONNECT, args -> disconnected(args.length > 0 ? String.valueOf(args[0]) : ""));
             socket.on(Socket.EVENT_CONNECT_ERROR, this::refused);
-            socket.on("session:expired", args -> new Thread(this::reauthenticate, "hushryd-relogin").start());
+            // the server disconnects right after this notice: re-authenticate once that happened (see disconnected)
+            socket.on("session:expired", args -> expiredNotice = true);
             for (String event : List.of("location:update", "chat:message", "chat:typing", "presence:update",
                     "sos:alert", "sos:location", "notification", "session:revoked", "rate:limited")) {
                 socket.on(event, args -> dispatch(event, args));
@@ -214,9 +216,19 @@ public final class RealtimeClient implements AutoCloseable {
             state(ConnectionState.CLOSED);
             return;
         }
-        // after "io server disconnect" (token expired or revoked) the client does not reconnect by itself:
-        // session:expired re-authenticates; a revocation needs the app to sign in again
-        state("io server disconnect".equals(reason) ? ConnectionState.REFUSED : ConnectionState.RECONNECTING);
+        if (!"io server disconnect".equals(reason)) {
+            state(ConnectionState.RECONNECTING); // the client reconnects by itself
+            return;
+        }
+        // the server closed the socket on purpose and the client does not reconnect by itself: after
+        // session:expired the SDK logs in again and reconnects; a revocation needs the app to sign in again
+        if (expiredNotice) {
+            expiredNotice = false;
+            state(ConnectionState.RECONNECTING);
+            new Thread(this::reauthenticate, "hushryd-relogin").start();
+        } else {
+            state(ConnectionState.REFUSED);
+        }
     }
 
     private void refused(Object... args) {

@@ -78,6 +78,16 @@ class OfflineQueueTest {
     }
 
     @Test
+    void aJournalInUse_isRefusedToASecondQueue_untilTheFirstCloses() throws Exception {
+        Path file = dir.resolve("q");
+        OfflineQueue first = OfflineQueue.open(file, new FakeSender(), SMALL);
+        assertThatThrownBy(() -> OfflineQueue.open(file, new FakeSender(), SMALL)).isInstanceOf(IOException.class)
+                .hasMessageContaining("in use");
+        first.close();
+        OfflineQueue.open(file, new FakeSender(), SMALL).close();
+    }
+
+    @Test
     void full_refusesNewActions_butNeverAnSos() throws Exception {
         OfflineQueue q = OfflineQueue.open(dir.resolve("q"), new FakeSender(), SMALL);
         q.sendMessage("c1", "1");
