@@ -78,7 +78,8 @@ public record Config(
         NotifySettings notifications,
         SosSettings sos,
         UploadSettings uploads,
-        ProtectionSettings protection) {
+        ProtectionSettings protection,
+        Duration idempotencyTtl) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);

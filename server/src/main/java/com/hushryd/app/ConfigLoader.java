@@ -163,7 +163,8 @@ public final class ConfigLoader {
                 notifySettings(),
                 sosSettings(),
                 uploadSettings(),
-                protection());
+                protection(),
+                duration(Setting.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)));
     }
 
     private ProtectionSettings protection() {

@@ -21,6 +21,7 @@ import com.hushryd.users.AdminUserRoutes;
 import com.hushryd.users.SessionRoutes;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.hushryd.chat.ChatRoutes;
+import com.hushryd.idempotency.IdempotencyKeys;
 import com.hushryd.chat.ChatService;
 import com.hushryd.chat.RecentMessages;
 import com.hushryd.chat.memory.MemoryRecentMessages;
@@ -102,6 +103,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Files;
@@ -122,6 +124,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
+    /** How often each node deletes expired idempotency keys (any node may; a delete is harmless twice). */
+    private static final Duration IDEMPOTENCY_PURGE = Duration.ofMinutes(10);
 
     private final Config config;
     private final Clock clock = Clock.systemUTC();
@@ -161,6 +165,7 @@ public final class Node implements AutoCloseable {
     private SosJobs sosJobs;
     private SosTracker sosTracker;
     private SosService sos;
+    private IdempotencyKeys idempotencyKeys;
     private ObjectStore objectStore;
     private LocalUploadReceiver uploadReceiver;
     private final boolean serveHttp;
@@ -423,7 +428,8 @@ public final class Node implements AutoCloseable {
         UserRoutes.register(api, users);
         SessionRoutes.register(api, users, revocations);
         AdminUserRoutes.register(api, users, revocations);
-        TripRoutes.register(api, trips);
+        idempotencyKeys = new IdempotencyKeys(database, config.idempotencyTtl(), clock);
+        TripRoutes.register(api, trips, idempotencyKeys);
 
         SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
@@ -473,7 +479,7 @@ public final class Node implements AutoCloseable {
                     metrics.protect()));
         }
         ChatRoutes.register(io.namespace("/"), chat, workers);
-        ChatRoutes.register(api, chat);
+        ChatRoutes.register(api, chat, idempotencyKeys);
         if (config.redis().isPresent()) {
             // while Redis is unreachable, tracking goes on with this node's own copy (decision 0016)
             locationStore = new com.hushryd.location.FailoverLocationStore(
@@ -516,7 +522,7 @@ public final class Node implements AutoCloseable {
         });
 
         DocumentRoutes.register(api, new DocumentService(database, objectStore, jobProducer, config.uploads(),
-                metrics.uploads(), clock));
+                metrics.uploads(), clock), idempotencyKeys);
         if (objectStore instanceof LocalObjectStore local) {
             int abandoned = local.removeAbandonedParts();
             if (abandoned > 0) {
@@ -524,6 +530,7 @@ public final class Node implements AutoCloseable {
             }
             uploadReceiver = new LocalUploadReceiver(vertx, local, config.uploads().streams(),
                     config.httpBodyTimeout(), metrics.uploads());
+            api.describe(HttpMethod.PUT, LocalUploadReceiver.PATH + "{key}", ApiRouter.Access.PUBLIC);
         }
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
@@ -666,6 +673,8 @@ public final class Node implements AutoCloseable {
         OpenFiles openFiles = new OpenFiles();
         OpenFiles.Limit fileLimit = OpenFiles.Limit.read();
         vertx.setPeriodic(5_000, id -> openFiles.warnIfNear(OpenFiles.open(), fileLimit, System.currentTimeMillis()));
+        vertx.setPeriodic(IDEMPOTENCY_PURGE.toMillis(), id -> workers.executeBlocking(idempotencyKeys::purgeExpired,
+                false).onFailure(e -> log.warn("purging expired idempotency keys failed: {}", e.getMessage())));
         vertx.setPeriodic(ClusterRegistry.HEARTBEAT.toMillis(), id -> workers.executeBlocking(() -> {
             cluster.heartbeat();
             return null;

@@ -107,6 +107,7 @@ public enum Setting {
     CACHE_TRIP_TTL("--cache-trip-ttl", "30s", "How long a trip (GET /trips/{id}) stays cached."),
     CACHE_SEARCH_TTL("--cache-search-ttl", "30s", "How long a trip search page stays cached."),
     SESSION_CACHE_TTL("--session-cache-ttl", "30s", "How long a node may trust its cached view of a user's revoked tokens, role and deletion (bounds the delay if invalidations are lost or the change bypassed the API)."),
+    IDEMPOTENCY_TTL("--idempotency-ttl", "24h", "How long an Idempotency-Key is remembered with its answer: a retry with the same key within it replays the answer instead of creating again (decision 0052)."),
     SOS_ESCALATE_AFTER("--sos-escalate-after", "2m", "How long an SOS alert may stay unacknowledged by an admin before it is escalated to the on-call contact."),
     SOS_ONCALL_PHONE("--sos-oncall-phone", null, "Phone of the on-call contact (SMS on escalation). Unset: escalations reach the admins' dashboards only."),
     SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation)."),

@@ -7,7 +7,10 @@ import com.hushryd.auth.Role;
 import com.hushryd.chat.ChatStore.ConversationRow;
 import com.hushryd.chat.ChatStore.Participants;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.Reply;
 import com.hushryd.http.Validator;
+import com.hushryd.idempotency.IdempotentCall;
+import com.hushryd.idempotency.Outcome;
 import com.hushryd.realtime.PresenceStore;
 import com.hushryd.realtime.RealtimeGateway;
 import com.hushryd.store.Database;
@@ -83,31 +86,65 @@ public final class ChatService {
     public Message send(Principal p, SendInput in, String senderSocketId) throws SQLException {
         Validator v = new Validator();
         UUID conversationId = uuid(v, "conversationId", in.conversationId());
-        String text = v.text("text", in.text(), 1, MAX_TEXT, true);
-        String clientId = v.text("clientMessageId", in.clientMessageId(), 1, 64, false);
+        return send(p, conversationId, v, in.text(), in.clientMessageId(), senderSocketId, IdempotentCall.NONE)
+                .value();
+    }
+
+    /** {@code POST /conversations/{id}/messages}: the message of {@code chat:send} without the conversation id. */
+    public record MessageInput(String text, String clientMessageId) {
+    }
+
+    /**
+     * {@code POST /conversations/{id}/messages}: stores and delivers a message to every socket of the conversation;
+     * 201 with the message, 200 with the stored one for a {@code clientMessageId} sent before, and the first answer
+     * again for a retry of a keyed {@code call} (decision 0052).
+     */
+    public Outcome<Message> post(Principal p, UUID conversationId, MessageInput in, IdempotentCall call)
+            throws SQLException {
+        return send(p, conversationId, new Validator(), in.text(), in.clientMessageId(), null, call);
+    }
+
+    private Outcome<Message> send(Principal p, UUID conversationId, Validator v, String rawText, String rawClientId,
+            String senderSocketId, IdempotentCall call) throws SQLException {
+        String text = v.text("text", rawText, 1, MAX_TEXT, true);
+        String clientId = v.text("clientMessageId", rawClientId, 1, 64, false);
         v.throwIfInvalid();
         Message draft = new Message(Ids.newId(), conversationId, p.userId(), text,
                 clock.instant().truncatedTo(ChronoUnit.MICROS), clientId);
-        Optional<Message> stored = db.tx(c -> ChatStore.insert(c, draft));
-        if (stored.isEmpty()) {
-            Participants who = participants(conversationId, p);
-            if (clientId != null) {
-                Optional<Message> earlier = db.read(c -> ChatStore.byClientId(c, conversationId, p.userId(), clientId));
-                if (earlier.isPresent()) {
-                    return earlier.get();
+        boolean[] inserted = new boolean[1];
+        Outcome<Message> outcome;
+        try {
+            outcome = db.tx(x -> call.run(x, c -> {
+                Optional<Message> stored = ChatStore.insert(c, draft);
+                inserted[0] = stored.isPresent();
+                if (stored.isEmpty() && clientId != null) {
+                    stored = ChatStore.byClientId(c, conversationId, p.userId(), clientId);
                 }
-            }
+                return stored.orElseThrow(NotStored::new);
+            }, m -> inserted[0] ? Reply.created(m) : Reply.ok(m)));
+        } catch (NotStored e) {
+            Participants who = participants(conversationId, p);
             throw ApiException.conflict("CONVERSATION_CLOSED", "this conversation no longer accepts messages",
                     Map.of("conversationId", who.conversationId().toString()));
         }
-        Message m = stored.get();
+        if (outcome.replayed() || !inserted[0]) {
+            return outcome;
+        }
+        Message m = outcome.value();
         try {
             recent.appended(m);
         } catch (RuntimeException e) {
             log.warn("recent-messages cache not updated for {}: {}", conversationId, e.toString());
         }
         gateway.broadcastToRoomExcept(room(conversationId), senderSocketId, "chat:message", m);
-        return m;
+        return outcome;
+    }
+
+    /** Nothing was inserted: the caller is no participant, or the conversation is closed. */
+    private static final class NotStored extends RuntimeException {
+        NotStored() {
+            super(null, null, false, false);
+        }
     }
 
     /** Tells the other participants that the caller is typing. */

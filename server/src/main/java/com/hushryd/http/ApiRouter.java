@@ -229,6 +229,14 @@ public final class ApiRouter {
         this.criticalWorkers = criticalWorkers;
     }
 
+    /**
+     * Lists an endpoint that another handler serves before the router (e.g. the local store's upload URLs), so that
+     * the OpenAPI check covers it too.
+     */
+    public void describe(HttpMethod method, String path, Access access) {
+        endpoints.add(new Endpoint(method.name(), path, access));
+    }
+
     /** Registers an endpoint outside the API prefix that answers on the event loop (it must not block). */
     public void plain(HttpMethod method, String path, Handler<RoutingContext> handler) {
         endpoints.add(new Endpoint(method.name(), path, Access.PUBLIC));

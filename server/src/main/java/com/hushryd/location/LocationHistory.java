@@ -131,7 +131,9 @@ public final class LocationHistory implements AutoCloseable {
     private void insert(List<Location> batch) throws SQLException {
         db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO trip_locations (trip_id, driver_id, "
-                    + "recorded_at, lat, lng, speed, heading, accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "recorded_at, lat, lng, speed, heading, accuracy) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    // a point sent again (a retried batch) is the same point of the route (V11)
+                    + "ON CONFLICT (trip_id, recorded_at) DO NOTHING")) {
                 for (Location l : batch) {
                     Jdbc.bind(ps, l.tripId(), l.driverId(), l.timestamp(), l.lat(), l.lng(), l.speed(), l.heading(),
                             l.accuracy());

@@ -4,6 +4,9 @@ import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.Reply;
+import com.hushryd.idempotency.IdempotentCall;
+import com.hushryd.idempotency.Outcome;
 import com.hushryd.http.Json;
 import com.hushryd.http.Validator;
 import com.hushryd.store.Database;
@@ -129,6 +132,11 @@ public final class TripService {
     }
 
     public Trip create(Principal p, TripInput in) throws SQLException {
+        return create(p, in, IdempotentCall.NONE).value();
+    }
+
+    /** Publishes a trip; a retry of a keyed {@code call} answers the first one's reply (decision 0052). */
+    public Outcome<Trip> create(Principal p, TripInput in, IdempotentCall call) throws SQLException {
         if (p.role() != Role.DRIVER) {
             throw ApiException.forbidden("only drivers can publish trips");
         }
@@ -141,11 +149,11 @@ public final class TripService {
         v.throwIfInvalid();
         UUID id = Ids.newId();
         Instant now = now();
-        Trip created = db.tx(c -> {
-            TripStore.insert(c, id, p.userId(), from, to, departure, seats, price, now);
-            return TripStore.trip(c, id).orElseThrow();
-        });
-        if (searchCache != null) {
+        Outcome<Trip> created = db.tx(c -> call.run(c, x -> {
+            TripStore.insert(x, id, p.userId(), from, to, departure, seats, price, now);
+            return TripStore.trip(x, id).orElseThrow();
+        }, Reply::created));
+        if (searchCache != null && !created.replayed()) {
             searchCache.invalidateAll();
         }
         return created;
@@ -283,6 +291,11 @@ public final class TripService {
     }
 
     public Booking book(Principal p, UUID tripId, BookingInput in) throws SQLException {
+        return book(p, tripId, in, IdempotentCall.NONE).value();
+    }
+
+    /** Books seats; a retry of a keyed {@code call} answers the first one's reply, never a second booking. */
+    public Outcome<Booking> book(Principal p, UUID tripId, BookingInput in, IdempotentCall call) throws SQLException {
         if (p.role() != Role.PASSENGER) {
             throw ApiException.forbidden("only passengers can book trips");
         }
@@ -291,9 +304,9 @@ public final class TripService {
         v.throwIfInvalid();
         UUID id = Ids.newId();
         Instant now = now();
-        Booking booked;
+        Outcome<Booking> outcome;
         try {
-            booked = db.tx(c -> {
+            outcome = db.tx(x -> call.run(x, c -> {
                 if (!TripStore.takeSeats(c, tripId, seats, now)) {
                     Trip t = TripStore.trip(c, tripId).orElseThrow(() -> ApiException.notFound("trip"));
                     if (t.status() != TripStatus.SCHEDULED) {
@@ -305,7 +318,10 @@ public final class TripService {
                 }
                 TripStore.insertBooking(c, id, tripId, p.userId(), seats, now);
                 return TripStore.booking(c, id).orElseThrow();
-            });
+            }, Reply::created));
+            if (outcome.replayed()) {
+                return outcome;
+            }
             tripChanged(tripId);
         } catch (SQLException e) {
             if (Jdbc.isUniqueViolation(e, "bookings_one_confirmed_per_passenger")) {
@@ -313,6 +329,7 @@ public final class TripService {
             }
             throw e;
         }
+        Booking booked = outcome.value();
         for (var listener : bookedListeners) {
             try {
                 listener.accept(booked);
@@ -320,12 +337,20 @@ public final class TripService {
                 org.slf4j.LoggerFactory.getLogger(TripService.class).warn("booking listener failed: {}", e.toString());
             }
         }
-        return booked;
+        return outcome;
     }
 
     public Booking cancelBooking(Principal p, UUID bookingId) throws SQLException {
+        return cancelBooking(p, bookingId, IdempotentCall.NONE).value();
+    }
+
+    /**
+     * Cancels a booking; a retry of a keyed {@code call} answers the first cancellation's reply instead of 409
+     * {@code BOOKING_ALREADY_CANCELLED}.
+     */
+    public Outcome<Booking> cancelBooking(Principal p, UUID bookingId, IdempotentCall call) throws SQLException {
         Instant now = now();
-        Booking cancelled = db.tx(c -> {
+        Outcome<Booking> cancelled = db.tx(x -> call.run(x, c -> {
             Booking seen = TripStore.booking(c, bookingId)
                     .filter(b -> p.isAdmin() || b.passengerId().equals(p.userId()))
                     .orElseThrow(() -> ApiException.notFound("booking"));
@@ -344,8 +369,10 @@ public final class TripService {
             TripStore.cancelBooking(c, bookingId, now);
             TripStore.returnSeats(c, b.tripId(), b.seats(), now);
             return TripStore.booking(c, bookingId).orElseThrow();
-        });
-        tripChanged(cancelled.tripId());
+        }, Reply::ok));
+        if (!cancelled.replayed()) {
+            tripChanged(cancelled.value().tripId());
+        }
         return cancelled;
     }
 

@@ -8,8 +8,8 @@ import static io.vertx.core.http.HttpMethod.POST;
 import com.hushryd.http.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Reply;
 import com.hushryd.http.RouteClass;
+import com.hushryd.idempotency.IdempotencyKeys;
 import com.hushryd.uploads.DocumentService.UploadUrlInput;
 import java.net.URI;
 import java.util.regex.Pattern;
@@ -24,7 +24,8 @@ public final class DocumentRoutes {
     private DocumentRoutes() {
     }
 
-    public static void register(ApiRouter api, DocumentService documents) {
+    /** Registers the endpoints; completing an upload honours {@code Idempotency-Key} through {@code keys}. */
+    public static void register(ApiRouter api, DocumentService documents, IdempotencyKeys keys) {
         // the upload bucket (RATE_LIMIT_UPLOAD, per user, shared by the cluster through Redis) limits URL requests
         api.api(POST, "/documents/upload-url", AUTHENTICATED, RouteClass.UPLOAD, req -> {
             req.allowQuery();
@@ -32,7 +33,8 @@ public final class DocumentRoutes {
         });
         api.api(POST, "/documents/{key}/complete", AUTHENTICATED, req -> {
             req.allowQuery();
-            return Reply.accepted(documents.complete(req.principal(), req.path("key")));
+            String key = req.path("key");
+            return documents.complete(req.principal(), key, keys.call(req, "document.complete", key, null)).reply();
         });
         api.api(GET, "/documents", AUTHENTICATED, req -> {
             req.allowQuery("status", "limit", "cursor");

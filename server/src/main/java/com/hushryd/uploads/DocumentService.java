@@ -3,6 +3,9 @@ package com.hushryd.uploads;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
 import com.hushryd.http.ApiException;
+import com.hushryd.http.Reply;
+import com.hushryd.idempotency.IdempotentCall;
+import com.hushryd.idempotency.Outcome;
 import com.hushryd.http.Validator;
 import com.hushryd.jobs.JobJson;
 import com.hushryd.jobs.JobProducer;
@@ -19,6 +22,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -116,6 +120,14 @@ public final class DocumentService {
      * job (the enqueue is idempotent on the key); once it is verified or rejected, it is a 409.
      */
     public JobProducer.Receipt complete(Principal p, String rawKey) throws SQLException {
+        return complete(p, rawKey, IdempotentCall.NONE).value();
+    }
+
+    /**
+     * {@link #complete(Principal, String)} answering 202; a retry of a keyed {@code call} answers the first call's
+     * reply, also once the document was processed (decision 0052).
+     */
+    public Outcome<JobProducer.Receipt> complete(Principal p, String rawKey, IdempotentCall call) throws SQLException {
         DocumentKey key = DocumentKey.parse(rawKey);
         if (key == null) {
             throw ApiException.invalid("key", "must be a key issued by POST /api/v1/documents/upload-url "
@@ -123,6 +135,10 @@ public final class DocumentService {
         }
         if (!key.userId().equals(p.userId())) {
             throw ApiException.forbidden("this upload belongs to another user");
+        }
+        Optional<Outcome<JobProducer.Receipt>> earlier = call.replay(db);
+        if (earlier.isPresent()) {
+            return earlier.get();
         }
         Document existing = db.read(c -> DocumentStore.byKey(c, key.key())).orElse(null);
         if (existing != null && existing.status().isFinal()) {
@@ -139,7 +155,7 @@ public final class DocumentService {
             size = info.size();
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return db.tx(c -> {
+        return db.tx(x -> call.run(x, c -> {
             UUID id = Ids.newId();
             boolean inserted = DocumentStore.insertPending(c, id, p.userId(), key, size, now);
             UUID documentId = inserted ? id : DocumentStore.byKey(c, key.key()).orElseThrow().id();
@@ -148,7 +164,7 @@ public final class DocumentService {
                 DocumentStore.setJob(c, documentId, receipt.jobId());
             }
             return receipt;
-        });
+        }, Reply::accepted));
     }
 
     static JobRequest job(UUID documentId, String key) {

@@ -12,8 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A loopback TCP proxy in front of a dependency. {@link #cut()} drops every connection and refuses new ones, as if the
- * dependency went down, without touching the server behind it (which other tests share).
+ * A loopback TCP proxy in front of a dependency (or of a node, for a client). {@link #cut()} drops every connection
+ * and refuses new ones, as if the dependency went down, without touching the server behind it (which other tests
+ * share); {@link #suspend()} does the same until {@link #resume()} (new connections are closed at once);
+ * {@link #dropResponses(int)} lets requests through but swallows their answers (a response lost on the way back).
  */
 public final class TcpProxy implements AutoCloseable {
     private static final Pattern HOST_PORT = Pattern.compile("//([^/:?]+):(\\d+)/");
@@ -22,6 +24,9 @@ public final class TcpProxy implements AutoCloseable {
     private volatile String host;
     private volatile int port;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger responsesToDrop =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean suspended;
 
     public TcpProxy(String host, int port) throws IOException {
         this.host = host;
@@ -50,22 +55,29 @@ public final class TcpProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket in = server.accept();
+                if (suspended) {
+                    closeQuietly(in);
+                    continue;
+                }
                 Socket out = new Socket(host, port);
                 open.add(in);
                 open.add(out);
-                pipe(in, out);
-                pipe(out, in);
+                pipe(in, out, false);
+                pipe(out, in, true);
             } catch (IOException e) {
                 // closed by cut(), or the target refused: the client sees its connection end
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean answers) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16384];
             try (InputStream is = from.getInputStream(); OutputStream os = to.getOutputStream()) {
                 for (int n; (n = is.read(buf)) >= 0; ) {
+                    if (answers && responsesToDrop.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                        break; // the request was served; its answer is lost with the connection
+                    }
                     os.write(buf, 0, n);
                     os.flush();
                 }
@@ -95,6 +107,26 @@ public final class TcpProxy implements AutoCloseable {
     public void dropConnections() {
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
+    }
+
+    /** Drops every connection and closes new ones at once, until {@link #resume()}: a network outage. */
+    public void suspend() {
+        suspended = true;
+        open.forEach(TcpProxy::closeQuietly);
+        open.clear();
+    }
+
+    /** Lets connections through again after {@link #suspend()}. */
+    public void resume() {
+        suspended = false;
+    }
+
+    /**
+     * The next {@code n} answers from the target (the first bytes of a read) are swallowed and their connection
+     * closed: the target did the work, the client never hears of it.
+     */
+    public void dropResponses(int n) {
+        responsesToDrop.set(n);
     }
 
     /** Drops every connection and refuses new ones (connection refused), until the proxy is gone. */
