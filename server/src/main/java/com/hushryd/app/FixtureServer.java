@@ -74,7 +74,9 @@ public final class FixtureServer implements AutoCloseable {
         }
         HttpServerOptions http = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setAcceptBacklog(8192)
-                .setMaxWebSocketFrameSize(options.maxPayload()).setMaxWebSocketMessageSize(options.maxPayload());
+                .setMaxWebSocketFrameSize(options.maxPayload()).setMaxWebSocketMessageSize(options.maxPayload())
+                .setPerMessageWebSocketCompressionSupported(config.realtimePerMessageDeflate())
+                .setPerFrameWebSocketCompressionSupported(false);
         HttpServers servers = HttpServers.start(vertx, config.eventLoops(), http, req -> {
             if (req.path().startsWith(EngineOptions.PATH) || req.path().equals("/socket.io")) {
                 engine.handle(req);
