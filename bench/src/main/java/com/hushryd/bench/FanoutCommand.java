@@ -86,6 +86,9 @@ final class FanoutCommand implements Callable<Integer> {
             vertx.close();
             return 1;
         }
+        if (deflate) {
+            System.err.println("websocket extensions negotiated: '" + receivers.get(0).extensions() + "'");
+        }
         ServerProbe probe = new ServerProbe(serverPid);
         long[] seq = {0};
         double[] owed = {0};
