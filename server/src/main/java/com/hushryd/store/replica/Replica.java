@@ -25,6 +25,10 @@ public final class Replica implements AutoCloseable {
     private volatile long replayed = ReadMarks.NONE;
     private volatile double lagSeconds = Double.NaN;
 
+    /** What one check read: standby or not, replay position, seconds since the last replayed commit (or null). */
+    private record Status(boolean standby, long replayed, Double sinceLastReplay) {
+    }
+
     public Replica(String name, Database database) {
         this.name = name;
         this.database = database;
@@ -70,21 +74,24 @@ public final class Replica implements AutoCloseable {
      */
     void check(long primaryLsn, Duration maxLag) {
         try {
-            Object[] s = database.read(c -> {
+            Status s = database.read(c -> {
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS)) {
                     rs.next();
+                    boolean standby = rs.getBoolean(1);
+                    long replay = rs.getLong(2);
+                    boolean replayKnown = !rs.wasNull();
                     double since = rs.getDouble(3);
-                    return new Object[] {rs.getBoolean(1), rs.getObject(2), rs.wasNull() ? null : since};
+                    return new Status(standby, replayKnown ? replay : ReadMarks.NONE, rs.wasNull() ? null : since);
                 }
             });
-            if (!(Boolean) s[0]) {
+            if (!s.standby() || s.replayed() == ReadMarks.NONE) {
                 leave("not a standby (promoted?): its data may have diverged from the primary's");
                 return;
             }
-            long replay = ((Number) s[1]).longValue();
-            sawReplayed(replay);
+            sawReplayed(s.replayed());
             if (primaryLsn != ReadMarks.NONE) {
-                lagSeconds = replay >= primaryLsn ? 0 : s[2] == null ? Double.POSITIVE_INFINITY : (Double) s[2];
+                lagSeconds = s.replayed() >= primaryLsn ? 0
+                        : s.sinceLastReplay() == null ? Double.POSITIVE_INFINITY : s.sinceLastReplay();
             }
             if (Double.isNaN(lagSeconds) || lagSeconds * 1000 > maxLag.toMillis()) {
                 leave(Double.isNaN(lagSeconds) ? "lag unknown" : String.format(java.util.Locale.ROOT,

@@ -141,6 +141,23 @@ class ReplicaIT {
     }
 
     @Test
+    void redisDown_marksUnreadable_ownWritesStillVisible() {
+        Account passenger = strict.register("passenger");
+        String trip = strict.createTrip(driver, "Surat", "Vapi", 3, 4, 150);
+        await().atMost(WAIT).until(() -> tolerant.api().get("/api/v1/trips/" + trip, passenger.token()).status() == 200);
+        replica.pauseReplay();
+        redis.stop();
+        try {
+            // the mark cannot be shared, nor read on the other node: that node reads this user's data from the primary
+            String booking = book(strict, passenger, trip);
+            assertThat(bookingIds(tolerant, passenger)).contains(booking);
+            assertThat(bookingIds(strict, passenger)).contains(booking);
+        } finally {
+            redis.start();
+        }
+    }
+
+    @Test
     void replicaStopped_readsFallBackToThePrimary_noErrors() {
         Account passenger = tolerant.register("passenger");
         String trip = strict.createTrip(driver, "Indore", "Bhopal", 2, 4, 200);
@@ -159,6 +176,11 @@ class ReplicaIT {
         assertThat(bookingIds(strict, passenger)).containsExactly(booking);
         awaitInRotation(strict, false);
         awaitInRotation(tolerant, false);
+        // a node starting while its replica is down starts, and serves reads from the primary
+        try (TestNode late = node("replica-late", "2s")) {
+            assertThat(late.node().reads().replicas().get(0).inRotation()).isFalse();
+            assertThat(bookingIds(late, passenger)).containsExactly(booking);
+        }
         assertThat(strict.api().get("/api/v1/conversations", passenger.token()).status()).isEqualTo(200);
         // back: it rejoins rotation by itself (the @AfterEach waits for that)
     }
