@@ -75,65 +75,76 @@ final class ReplicaCommand implements Callable<Integer> {
         Path primaryDir = work.resolve("primary");
         Path replicaDir = work.resolve("replica");
         EmbeddedPostgres primary = OwnServers.startPostgres(primaryDir, pgPort);
-        EmbeddedPostgres replica = StreamingReplica.start(primaryDir, pgPort, replicaDir, replicaPort);
-        RedisServer redis = OwnServers.startRedis(redisPort);
+        EmbeddedPostgres replica = null;
+        RedisServer redis = null;
         String secret = OwnServers.newSecret();
-        System.out.printf("# %d cores shared by the load client, the node, the primary and the replica; load before: %s%n",
-                Runtime.getRuntime().availableProcessors(), loadAverage());
         try {
-            boolean seeded = false;
-            for (boolean withReplica : new boolean[] {false, true}) {
-                int port = OwnServers.freePort();
-                Path log = work.resolve("node-" + withReplica + ".log");
-                Map<String, String> extra = new java.util.HashMap<>(Map.of("RATE_LIMIT_ENABLED", "false",
-                        "SHED_EVENT_LOOP_LAG", "30s", "SHED_POOL_WAITING", "100000", "LOG_LEVEL", "warn"));
-                if (withReplica) {
-                    extra.put("DATABASE_READ_URLS", "postgresql://postgres@127.0.0.1:" + replicaPort + "/postgres");
-                }
-                Process node = OwnServers.startNode(jar, "bench-" + (withReplica ? "replica" : "primary"), port,
-                        work.resolve("data-" + withReplica), pgPort, redisPort, secret, log, extra);
-                URI base = URI.create("http://127.0.0.1:" + port);
-                try {
-                    if (!OwnServers.waitReady(base, node)) {
-                        OwnServers.printWarnings("node", log);
-                        return 1;
-                    }
-                    String driver = register(base, "driver");
-                    String passenger = register(base, "passenger");
-                    if (!seeded) {
-                        seed(base, driver);
-                        seeded = true;
-                        Thread.sleep(2000); // the replica replays the seed
-                    }
-                    String label = withReplica ? "1 replica " : "0 replicas";
-                    load(base, passenger, warmup, null, null, 0);
-                    List<Run> measured = new ArrayList<>();
-                    for (int r = 1; r <= runs; r++) {
-                        Run run = load(base, passenger, duration, primaryDir, replicaDir, node.pid());
-                        measured.add(run);
-                        print(label + " run " + r, run);
-                    }
-                    print(label + " median", median(measured));
-                    if (withReplica) {
-                        System.out.println("# " + metricLines(base, "hushryd_db_reads_total"));
-                    }
-                    if (!withReplica) {
-                        wire(base, passenger);
-                    }
-                } finally {
-                    node.destroy();
-                    node.waitFor();
-                    OwnServers.printWarnings("node", log);
-                }
-            }
-            frames();
-            gzipCost();
+            replica = StreamingReplica.start(primaryDir, pgPort, replicaDir, replicaPort);
+            redis = OwnServers.startRedis(redisPort);
+            return measure(work, pgPort, replicaPort, redisPort, primaryDir, replicaDir, secret);
         } finally {
-            redis.stop();
-            replica.close();
+            if (redis != null) {
+                redis.stop();
+            }
+            if (replica != null) {
+                replica.close();
+            }
             primary.close();
             OwnServers.deleteTree(work.toFile());
         }
+    }
+
+    private int measure(Path work, int pgPort, int replicaPort, int redisPort, Path primaryDir, Path replicaDir,
+            String secret) throws Exception {
+        System.out.printf("# %d cores shared by the load client, the node, the primary and the replica; load before: %s%n",
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        boolean seeded = false;
+        for (boolean withReplica : new boolean[] {false, true}) {
+            int port = OwnServers.freePort();
+            Path log = work.resolve("node-" + withReplica + ".log");
+            Map<String, String> extra = new java.util.HashMap<>(Map.of("RATE_LIMIT_ENABLED", "false",
+                    "SHED_EVENT_LOOP_LAG", "30s", "SHED_POOL_WAITING", "100000", "LOG_LEVEL", "warn"));
+            if (withReplica) {
+                extra.put("DATABASE_READ_URLS", "postgresql://postgres@127.0.0.1:" + replicaPort + "/postgres");
+            }
+            Process node = OwnServers.startNode(jar, "bench-" + (withReplica ? "replica" : "primary"), port,
+                    work.resolve("data-" + withReplica), pgPort, redisPort, secret, log, extra);
+            URI base = URI.create("http://127.0.0.1:" + port);
+            try {
+                if (!OwnServers.waitReady(base, node)) {
+                    OwnServers.printWarnings("node", log);
+                    return 1;
+                }
+                String driver = register(base, "driver");
+                String passenger = register(base, "passenger");
+                if (!seeded) {
+                    seed(base, driver);
+                    seeded = true;
+                    Thread.sleep(2000); // the replica replays the seed
+                }
+                String label = withReplica ? "1 replica " : "0 replicas";
+                load(base, passenger, warmup, null, null, 0);
+                List<Run> measured = new ArrayList<>();
+                for (int r = 1; r <= runs; r++) {
+                    Run run = load(base, passenger, duration, primaryDir, replicaDir, node.pid());
+                    measured.add(run);
+                    print(label + " run " + r, run);
+                }
+                print(label + " median", median(measured));
+                if (withReplica) {
+                    System.out.println("# " + metricLines(base, "hushryd_db_reads_total"));
+                }
+                if (!withReplica) {
+                    wire(base, passenger);
+                }
+            } finally {
+                node.destroy();
+                node.waitFor();
+                OwnServers.printWarnings("node", log);
+            }
+        }
+        frames();
+        gzipCost();
         return 0;
     }
 
