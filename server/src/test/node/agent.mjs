@@ -79,7 +79,7 @@ async function handle(msg) {
     }
     case "autoAck": autoAcks.set(`${msg.client}|${msg.event}`, msg.reply); return out({ rid: msg.rid, ok: true });
     case "state": return out({ rid: msg.rid, ok: true, connected: socket.connected, id: socket.id ?? null,
-      transport: socket.io.engine?.transport?.name ?? null });
+      transport: socket.io.engine?.transport?.name ?? null, extensions: socket.io.engine?.transport?.ws?.extensions ?? null });
     case "dropTransport": socket.io.engine.close(); return out({ rid: msg.rid, ok: true });
     case "disconnect": socket.disconnect(); clients.delete(msg.client); return out({ rid: msg.rid, ok: true });
     default: return out({ rid: msg.rid, ok: false, error: { message: `unknown command ${msg.cmd}` } });

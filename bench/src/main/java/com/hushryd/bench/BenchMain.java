@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hushryd-bench", mixinStandardHelpOptions = true,
         description = "Load clients for HushRyd's benchmarks; each prints one comparable line.",
         subcommands = {FanoutCommand.class, ConnectionsCommand.class, LocationCommand.class, SosCommand.class,
-            UploadsCommand.class, OutageCommand.class, ChaosCommand.class, CommandLine.HelpCommand.class})
+            UploadsCommand.class, OutageCommand.class, ChaosCommand.class, ReplicaCommand.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -61,6 +61,10 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Append the result as one JSON line to this file.")
     Path json;
 
+    @Option(names = "--deflate", description = "Offer permessage-deflate on every connection (the server uses it when "
+            + "REALTIME_PER_MESSAGE_DEFLATE=true).")
+    boolean deflate;
+
     @Option(names = "--event-loops", defaultValue = "2", description = "Client event loops (default: ${DEFAULT-VALUE}).")
     int eventLoops;
 
@@ -71,7 +75,7 @@ final class FanoutCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
-        LoadClients load = new LoadClients(vertx, url, localAddresses);
+        LoadClients load = new LoadClients(vertx, url, localAddresses, deflate);
         String pad = "x".repeat(payload);
         System.err.printf("fanout against %s: %d clients in %d rooms, %d publishes/s%n", url, clients, rooms, rate);
         List<SioConnection> receivers = load.open(clients, 256, i -> "{\"rooms\":[\"room-" + (i % rooms) + "\"]}",
@@ -81,6 +85,9 @@ final class FanoutCommand implements Callable<Integer> {
             System.err.println("not every client connected; aborting");
             vertx.close();
             return 1;
+        }
+        if (deflate) {
+            System.err.println("websocket extensions negotiated: '" + receivers.get(0).extensions() + "'");
         }
         ServerProbe probe = new ServerProbe(serverPid);
         long[] seq = {0};

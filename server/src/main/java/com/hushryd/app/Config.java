@@ -8,6 +8,7 @@ import com.hushryd.notify.NotifySettings;
 import com.hushryd.protect.ProtectionSettings;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
+import com.hushryd.store.replica.ReplicaSettings;
 import com.hushryd.uploads.UploadSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,8 @@ import java.util.Optional;
  * @param jwtSecret the signing secret, or empty to use the one generated once and kept in the database
  * @param workerQueues the queues this process works on ({@code serve} and {@code worker})
  * @param uploads  the object store of documents and the upload limits
+ * @param replicas the read replicas (none: every read on the primary)
+ * @param httpCompressionMinSize the smallest response body compressed, or -1 to never compress
  */
 public record Config(
         int port,
@@ -79,7 +82,10 @@ public record Config(
         SosSettings sos,
         UploadSettings uploads,
         ProtectionSettings protection,
-        Duration idempotencyTtl) {
+        Duration idempotencyTtl,
+        ReplicaSettings replicas,
+        int httpCompressionMinSize,
+        boolean realtimePerMessageDeflate) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -90,6 +96,8 @@ public record Config(
     public String describe() {
         return "port=" + port + " host=" + host + " nodeId=" + nodeId + route.map(r -> " route=" + r).orElse("") + " dataDir=" + dataDir
                 + " database=" + database.map(DatabaseUrl::redacted).orElse("embedded")
+                + (replicas.urls().isEmpty() ? "" : " readReplicas=" + replicas.urls().stream()
+                        .map(DatabaseUrl::redacted).toList() + " replicaMaxLag=" + replicas.maxLag())
                 + " pool=" + dbPoolMin + ".." + dbPoolMax
                 + " redis=" + redis.map(RedisUrl::redacted).orElse("none")
                 + " queue=" + queueType.name().toLowerCase()

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
+import com.hushryd.store.replica.ReplicaSettings;
 import com.hushryd.uploads.UploadSettings;
 import com.hushryd.uploads.s3.S3Settings;
 import java.net.InetAddress;
@@ -164,7 +165,22 @@ public final class ConfigLoader {
                 sosSettings(),
                 uploadSettings(),
                 protection(),
-                duration(Setting.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)));
+                duration(Setting.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
+                new ReplicaSettings(readUrls(), duration(Setting.DB_REPLICA_MAX_LAG, Duration.ofMillis(100),
+                        Duration.ofHours(1))),
+                string(Setting.HTTP_COMPRESSION_MIN_SIZE).equalsIgnoreCase("off") ? -1
+                        : (int) size(Setting.HTTP_COMPRESSION_MIN_SIZE, 0, 64L * 1024 * 1024),
+                bool(Setting.REALTIME_PER_MESSAGE_DEFLATE));
+    }
+
+    private List<DatabaseUrl> readUrls() {
+        List<DatabaseUrl> urls = new ArrayList<>();
+        for (String part : optional(Setting.DATABASE_READ_URLS).orElse("").split(",")) {
+            if (!part.isBlank()) {
+                urls.add(parse(Setting.DATABASE_READ_URLS, part.trim(), DatabaseUrl::parse));
+            }
+        }
+        return urls;
     }
 
     private ProtectionSettings protection() {

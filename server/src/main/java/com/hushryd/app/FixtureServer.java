@@ -95,7 +95,9 @@ public final class FixtureServer implements AutoCloseable {
         }
         HttpServerOptions http = new HttpServerOptions().setHost(config.host()).setPort(config.port())
                 .setAcceptBacklog(8192)
-                .setMaxWebSocketFrameSize(options.maxPayload()).setMaxWebSocketMessageSize(options.maxPayload());
+                .setMaxWebSocketFrameSize(options.maxPayload()).setMaxWebSocketMessageSize(options.maxPayload())
+                .setPerMessageWebSocketCompressionSupported(config.realtimePerMessageDeflate())
+                .setPerFrameWebSocketCompressionSupported(false);
         // the conformance fixture also serves a bare Engine.IO echo server, for the Engine.IO protocol test-suite
         EngineServer bareEngine = fixture == Fixture.CONFORMANCE ? new EngineServer(options,
                 ConformanceFixture.echo()) : null;

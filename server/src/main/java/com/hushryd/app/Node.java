@@ -84,6 +84,11 @@ import com.hushryd.store.Database;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.EmbeddedPostgresServer;
 import com.hushryd.store.PoolMonitor;
+import com.hushryd.store.replica.ReadMarks;
+import com.hushryd.store.replica.ReadRouter;
+import com.hushryd.store.replica.Replica;
+import com.hushryd.store.replica.memory.MemoryReadMarks;
+import com.hushryd.store.replica.redis.RedisReadMarks;
 import com.hushryd.trips.TripRoutes;
 import com.hushryd.trips.TripService;
 import com.hushryd.uploads.DocumentInspector;
@@ -136,6 +141,7 @@ public final class Node implements AutoCloseable {
     private EmbeddedPostgresServer embeddedPostgres;
     private Metrics metrics;
     private Database database;
+    private ReadRouter reads;
     private Vertx vertx;
     private WorkerExecutor workers;
     private HttpServers servers;
@@ -386,6 +392,7 @@ public final class Node implements AutoCloseable {
                 config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-" + config.nodeId()), metrics.pool(),
                 protection.criticalPool(), breakers.create("postgresql", protection.database(), Database::unavailable, () -> database.ping()));
         database.migrate();
+        openReadReplicas(protection);
         openProtection(protection);
 
         String secret = config.jwtSecret().orElse(null);
@@ -398,6 +405,8 @@ public final class Node implements AutoCloseable {
         users = new UserService(database, new PasswordHasher(config.bcryptCost()), tokens, clock);
         TripService trips = new TripService(database, clock);
         users.useCache(cache, protection.profileTtl());
+        users.useReplicas(reads);
+        trips.useReplicas(reads);
         trips.useCache(cache, protection.tripTtl(), protection.searchTtl());
         users.onProfileChanged(trips::driverChanged);
         users.onDeleted(trips::accountDeleted);
@@ -467,6 +476,7 @@ public final class Node implements AutoCloseable {
                 () -> broker.stats().dropped());
         inApp.attach(gateway);
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
+        chat.useReplicas(reads);
         RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
                 config.nodeId(), clock);
         realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
@@ -555,6 +565,12 @@ public final class Node implements AutoCloseable {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxWebSocketFrameSize(config.realtimeMaxPayload())
                 .setMaxWebSocketMessageSize(config.realtimeMaxPayload())
+                // gzip/deflate for clients that accept it, above a measured size (decision 0064)
+                .setCompressionSupported(config.httpCompressionMinSize() >= 0)
+                .setCompressionContentSizeThreshold(Math.max(0, config.httpCompressionMinSize()))
+                // permessage-deflate only when enabled (Vert.x offers it by default; Socket.IO 4 does not)
+                .setPerMessageWebSocketCompressionSupported(config.realtimePerMessageDeflate())
+                .setPerFrameWebSocketCompressionSupported(false)
                 // h2c upgrades break the graceful drain (GOAWAY fails the upgraded stream); see decision 0001
                 .setHttp2ClearTextEnabled(false);
         servers = await(HttpServers.start(vertx, config.eventLoops(), options, req -> {
@@ -597,6 +613,46 @@ public final class Node implements AutoCloseable {
                 // it turned half-open by itself meanwhile
             }
         }));
+    }
+
+    /**
+     * The read replicas of DATABASE_READ_URLS, each with its own pool and breaker, and the read-your-writes marks (in
+     * Redis when REDIS_URL is set, so that they hold across nodes); without replicas every read stays on the primary.
+     */
+    private void openReadReplicas(ProtectionSettings protection) {
+        if (config.replicas().urls().isEmpty()) {
+            reads = ReadRouter.primaryOnly(database);
+            return;
+        }
+        List<Replica> replicas = new ArrayList<>();
+        // a replica that cannot give a connection soon is skipped: the primary serves that read
+        Duration wait = config.dbPoolTimeout().compareTo(Duration.ofSeconds(1)) < 0 ? config.dbPoolTimeout()
+                : Duration.ofSeconds(1);
+        for (int i = 0; i < config.replicas().urls().size(); i++) {
+            String name = "replica-" + (i + 1);
+            Database[] db = new Database[1];
+            CircuitBreaker breaker = breakers.create("postgresql-" + name, protection.database(),
+                    Database::unavailable, () -> db[0].ping());
+            db[0] = Database.connectReplica(config.replicas().urls().get(i), new Database.Settings(config.dbPoolMax(),
+                    Math.min(1, config.dbPoolMin()), wait, config.dbQueryTimeout(), "hushryd-" + config.nodeId() + "-"
+                    + name), metrics.pool(), name, breaker);
+            replicas.add(new Replica(name, db[0]));
+        }
+        // a reader who wrote skips shared caches while a page filled from a replica before the write may live
+        Duration cacheTtl = protection.tripTtl().compareTo(protection.searchTtl()) > 0 ? protection.tripTtl()
+                : protection.searchTtl();
+        Duration markTtl = cacheTtl.plus(config.replicas().maxLag()).plus(ReadRouter.CHECK_EVERY)
+                .plus(config.dbPoolTimeout()).plus(config.dbQueryTimeout()).plusSeconds(1);
+        ReadMarks marks = config.redis().isPresent()
+                ? new RedisReadMarks(config.redis().get(), "hushryd:", config.nodeId(), markTtl)
+                : new MemoryReadMarks(markTtl, 1_000_000);
+        reads = ReadRouter.withReplicas(database, replicas, marks, config.replicas().maxLag(),
+                metrics.replicas(replicas));
+        log.info("storage: {} read replica(s) {} for searches, trip and booking lists, chat history; out of rotation "
+                + "beyond {} ms of lag; read-your-writes marks {} for {} s ({})",
+                replicas.size(), config.replicas().urls().stream().map(DatabaseUrl::redacted).toList(),
+                config.replicas().maxLag().toMillis(), config.redis().isPresent() ? "in Redis" : "in this process",
+                markTtl.toSeconds(), replicas.stream().map(r -> r.name() + ": " + r.state()).toList());
     }
 
     /**
@@ -703,6 +759,11 @@ public final class Node implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** Where this node's read-only queries go: read replicas when configured, else the primary. */
+    public ReadRouter reads() {
+        return reads;
     }
 
     /** The job queues of this node (for tools and tests in-process). */
@@ -822,6 +883,9 @@ public final class Node implements AutoCloseable {
         }
         if (recentMessages instanceof RedisRecentMessages r) {
             quietly("chat cache", r::close);
+        }
+        if (reads != null) {
+            quietly("read replicas", reads::close);
         }
         if (database != null) {
             quietly("database pool", database::close);

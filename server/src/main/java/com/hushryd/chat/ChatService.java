@@ -15,6 +15,7 @@ import com.hushryd.realtime.PresenceStore;
 import com.hushryd.realtime.RealtimeGateway;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
+import com.hushryd.store.replica.ReadRouter;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -40,6 +41,7 @@ public final class ChatService {
     public static final int MAX_TEXT = 2000;
 
     private final Database db;
+    private ReadRouter reads;
     private final RecentMessages recent;
     private final PresenceStore presence;
     private final RealtimeGateway gateway;
@@ -50,6 +52,7 @@ public final class ChatService {
     public ChatService(Database db, RecentMessages recent, PresenceStore presence, RealtimeGateway gateway,
             Clock clock) {
         this.db = db;
+        this.reads = ReadRouter.primaryOnly(db);
         this.recent = recent;
         this.presence = presence;
         this.gateway = gateway;
@@ -80,6 +83,11 @@ public final class ChatService {
     }
 
     public record ConversationPage(List<Conversation> items, String nextCursor) {
+    }
+
+    /** Lets older chat history and the conversation list go to read replicas (decision 0062); writes are reported so their author sees them next. */
+    public void useReplicas(ReadRouter reads) {
+        this.reads = reads;
     }
 
     /** Stores and delivers a message; a retry with the same {@code clientMessageId} returns the stored one. */
@@ -131,6 +139,7 @@ public final class ChatService {
             return outcome;
         }
         Message m = outcome.value();
+        reads.wrote(p.userId());
         try {
             recent.appended(m);
         } catch (RuntimeException e) {
@@ -168,7 +177,7 @@ public final class ChatService {
             return new MessagePage(List.copyOf(page), newest.size() >= n && !page.isEmpty()
                     ? page.get(page.size() - 1).id() : null);
         }
-        List<Message> rows = db.read(c -> ChatStore.history(c, conversationId, before, n + 1));
+        List<Message> rows = reads.read(p.userId(), c -> ChatStore.history(c, conversationId, before, n + 1));
         List<Message> page = rows.subList(0, Math.min(n, rows.size()));
         return new MessagePage(List.copyOf(page), rows.size() > n ? page.get(n - 1).id() : null);
     }
@@ -205,7 +214,7 @@ public final class ChatService {
         }
         Instant t = afterTime;
         UUID id = afterId;
-        List<ConversationRow> rows = db.read(c -> ChatStore.conversations(c, p.userId(), p.role() == Role.DRIVER,
+        List<ConversationRow> rows = reads.read(p.userId(), c -> ChatStore.conversations(c, p.userId(), p.role() == Role.DRIVER,
                 t, id, n + 1));
         List<Conversation> items = new ArrayList<>();
         for (ConversationRow r : rows.subList(0, Math.min(n, rows.size()))) {

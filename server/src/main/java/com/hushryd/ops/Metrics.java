@@ -243,6 +243,23 @@ public final class Metrics implements AutoCloseable {
         };
     }
 
+    /**
+     * Each read replica's place in rotation (1 in, 0 out) and lag in seconds, and replica-eligible reads by the server
+     * that served them and why (outcome {@code ok} on a replica; on the primary the reason a replica did not serve).
+     */
+    public com.hushryd.store.replica.ReplicaMetrics replicas(List<com.hushryd.store.replica.Replica> replicas) {
+        for (com.hushryd.store.replica.Replica r : replicas) {
+            Gauge.builder("hushryd.db.replica.in_rotation", r, x -> x.inRotation() ? 1 : 0)
+                    .description("Whether a read replica serves reads (1) or is out of rotation (0)")
+                    .tags("replica", r.name()).register(registry);
+            Gauge.builder("hushryd.db.replica.lag_seconds", r, com.hushryd.store.replica.Replica::lagSeconds)
+                    .description("How far a read replica's replay was behind the primary at its last check")
+                    .tags("replica", r.name()).register(registry);
+        }
+        return (target, outcome) -> counter("hushryd.db.reads", "Replica-eligible reads by server and outcome",
+                "target", target, "outcome", outcome).increment();
+    }
+
     /** Connection pool gauges and timers, reported by HikariCP itself. */
     public MetricsTrackerFactory pool() {
         return new MicrometerMetricsTrackerFactory(registry);

@@ -24,12 +24,18 @@ public final class LoadClients {
     private final int port;
 
     public LoadClients(Vertx vertx, URI url, int localAddresses) {
+        this(vertx, url, localAddresses, false);
+    }
+
+    /** With {@code deflate}, every connection offers permessage-deflate (used when the server accepts it). */
+    public LoadClients(Vertx vertx, URI url, int localAddresses, boolean deflate) {
         this.vertx = vertx;
         this.host = Targets.host(url);
         this.port = url.getPort() < 0 ? 80 : url.getPort();
         for (int i = 1; i <= Math.max(1, localAddresses); i++) {
             WebSocketClientOptions o = new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
-                    .setConnectTimeout(30_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22);
+                    .setConnectTimeout(30_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22)
+                    .setTryUsePerMessageCompression(deflate);
             if (localAddresses > 1) {
                 o.setLocalAddress("127.0.0." + i);
             }

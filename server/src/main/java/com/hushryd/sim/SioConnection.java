@@ -21,8 +21,18 @@ public final class SioConnection {
     private final java.util.concurrent.atomic.AtomicReference<Runnable> onClose =
             new java.util.concurrent.atomic.AtomicReference<>();
 
+    private final String extensions;
+
+    /** The WebSocket extensions the server accepted in the handshake ("" for none). */
+    public String extensions() {
+        return extensions;
+    }
+
     private SioConnection(WebSocket ws) {
         this.ws = ws;
+        // the handshake's headers are only there while the WebSocket is handed over
+        String v = ws.headers() == null ? null : ws.headers().get("sec-websocket-extensions");
+        this.extensions = v == null ? "" : v;
     }
 
     /**

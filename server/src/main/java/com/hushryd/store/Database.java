@@ -84,8 +84,24 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the pool of a read replica named {@code name} (its pool is {@code hushryd-db-<name>}) behind its own
+     * {@code breaker}. Unlike the primary's, it does not wait for the server at start: a replica that is down leaves
+     * rotation (the reads it would have served go to the primary) and joins it when it answers.
+     */
+    public static Database connectReplica(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            String name, CircuitBreaker breaker) {
+        return new Database(pool(url, settings, metrics, "hushryd-db-" + name, -1), settings.poolTimeout(), null,
+                breaker);
+    }
+
     private static HikariDataSource pool(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
             String name) {
+        return pool(url, settings, metrics, name, 30_000);
+    }
+
+    private static HikariDataSource pool(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            String name, long initializationFailTimeout) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(name);
         // the URL, user and properties stay readable on the pool (the LISTEN connection copies them); connections
@@ -103,7 +119,7 @@ public final class Database implements AutoCloseable {
         // them at once instead of after the whole pool timeout
         hc.setConnectionTimeout(Math.min(WAIT_SLICE.toMillis(), settings.poolTimeout().toMillis()));
         hc.setValidationTimeout(Math.min(settings.poolTimeout().toMillis(), 3000));
-        hc.setInitializationFailTimeout(30_000);
+        hc.setInitializationFailTimeout(initializationFailTimeout);
         hc.addDataSourceProperty("ApplicationName", settings.applicationName());
         hc.addDataSourceProperty("options", "-c statement_timeout=" + settings.queryTimeout().toMillis());
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");

@@ -27,11 +27,11 @@ public final class TripRoutes {
         // registered before /trips/{id} so that "search" is never read as an id
         api.api(GET, "/trips/search", AUTHENTICATED, req -> {
             req.allowQuery("from", "to", "date", "tz", "minSeats", "maxPrice", "limit", "cursor");
-            return trips.search(new SearchQuery(req.query("from"), req.query("to"), req.query("date"),
+            return trips.search(req.principal(), new SearchQuery(req.query("from"), req.query("to"), req.query("date"),
                     req.query("tz"), req.queryInt("minSeats", 1, TripService.MAX_SEATS), req.query("maxPrice"),
                     req.queryInt("limit", 1, 100), req.query("cursor")));
         });
-        api.api(GET, "/trips/{id}", AUTHENTICATED, req -> trips.get(req.pathUuid("id")));
+        api.api(GET, "/trips/{id}", AUTHENTICATED, req -> trips.get(req.principal(), req.pathUuid("id")));
         api.api(POST, "/trips/{id}/start", AUTHENTICATED,
                 req -> trips.transition(req.principal(), req.pathUuid("id"), Action.START));
         api.api(POST, "/trips/{id}/complete", AUTHENTICATED,

@@ -12,6 +12,7 @@ import com.hushryd.http.Validator;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
+import com.hushryd.store.replica.ReadRouter;
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -41,6 +42,7 @@ public final class TripService {
     private static final Duration DEPARTURE_GRACE = Duration.ofMinutes(1);
 
     private final Database db;
+    private ReadRouter reads;
     private final Clock clock;
     private final List<java.util.function.Consumer<Booking>> bookedListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -50,7 +52,16 @@ public final class TripService {
 
     public TripService(Database db, Clock clock) {
         this.db = db;
+        this.reads = ReadRouter.primaryOnly(db);
         this.clock = clock;
+    }
+
+    /**
+     * Lets searches, trip reads and booking lists go to read replicas (decision 0062); every write is reported to
+     * {@code reads} so that its author sees it on the next read from any node.
+     */
+    public void useReplicas(ReadRouter reads) {
+        this.reads = reads;
     }
 
     /**
@@ -153,6 +164,7 @@ public final class TripService {
             TripStore.insert(x, id, p.userId(), from, to, departure, seats, price, now);
             return TripStore.trip(x, id).orElseThrow();
         }, Reply::created));
+        reads.wrote(p.userId());
         if (searchCache != null && !created.replayed()) {
             searchCache.invalidateAll();
         }
@@ -200,6 +212,22 @@ public final class TripService {
         return t;
     }
 
+    /**
+     * A trip as {@code p} may see it: from the cache, else from a replica that has replayed {@code p}'s last write.
+     * A reader who wrote recently skips the shared cache: another reader may have filled it from a replica that had
+     * not replayed that write yet.
+     */
+    public Trip get(Principal p, UUID id) throws SQLException {
+        ReadRouter.Reader reader = reads.reader(p.userId());
+        TwoLevelCache.Namespace<Trip> cache = reader.wroteRecently() ? null : tripCache;
+        Trip t = TwoLevelCache.read(cache, id.toString(),
+                () -> reads.read(reader, c -> TripStore.trip(c, id)).orElse(null));
+        if (t == null) {
+            throw ApiException.notFound("trip");
+        }
+        return t;
+    }
+
     public Trip transition(Principal p, UUID tripId, Action action) throws SQLException {
         Instant now = now();
         Trip changed = db.tx(c -> {
@@ -219,6 +247,7 @@ public final class TripService {
             }
             return TripStore.trip(c, tripId).orElseThrow();
         });
+        reads.wrote(p.userId());
         tripChanged(tripId);
         for (var listener : transitionListeners) {
             try {
@@ -231,6 +260,11 @@ public final class TripService {
     }
 
     public Page<Trip> search(SearchQuery q) throws SQLException {
+        return search(null, q);
+    }
+
+    /** A search page for {@code p} (null: anyone); see {@link #get(Principal, UUID)} for replicas and the cache. */
+    public Page<Trip> search(Principal p, SearchQuery q) throws SQLException {
         Validator v = new Validator();
         String from = v.text("from", q.from(), 1, 100, false);
         String to = v.text("to", q.to(), 1, 100, false);
@@ -277,11 +311,12 @@ public final class TripService {
                 q.date() == null ? "-" : filter.notBefore() + "/" + filter.before(), String.valueOf(filter.minSeats()),
                 maxPrice == null ? "-" : maxPrice.toPlainString(), String.valueOf(limit),
                 q.cursor() == null ? "-" : q.cursor());
-        return TwoLevelCache.read(searchCache, key, () -> page(filter, limit));
+        ReadRouter.Reader reader = reads.reader(p == null ? null : p.userId());
+        return TwoLevelCache.read(reader.wroteRecently() ? null : searchCache, key, () -> page(reader, filter, limit));
     }
 
-    private Page<Trip> page(TripStore.SearchFilter filter, int limit) throws SQLException {
-        List<Trip> rows = db.read(c -> TripStore.search(c, filter));
+    private Page<Trip> page(ReadRouter.Reader reader, TripStore.SearchFilter filter, int limit) throws SQLException {
+        List<Trip> rows = reads.read(reader, c -> TripStore.search(c, filter));
         if (rows.size() <= limit) {
             return new Page<>(rows, null);
         }
@@ -319,6 +354,7 @@ public final class TripService {
                 TripStore.insertBooking(c, id, tripId, p.userId(), seats, now);
                 return TripStore.booking(c, id).orElseThrow();
             }, Reply::created));
+            reads.wrote(p.userId());
             if (outcome.replayed()) {
                 return outcome;
             }
@@ -370,6 +406,7 @@ public final class TripService {
             TripStore.returnSeats(c, b.tripId(), b.seats(), now);
             return TripStore.booking(c, bookingId).orElseThrow();
         }, Reply::ok));
+        reads.wrote(p.userId());
         if (!cancelled.replayed()) {
             tripChanged(cancelled.value().tripId());
         }
@@ -414,7 +451,8 @@ public final class TripService {
         int n = limit == null ? 20 : limit;
         UUID passenger = p.role() == Role.PASSENGER ? p.userId() : null;
         UUID driver = p.role() == Role.DRIVER ? p.userId() : null;
-        List<Booking> rows = db.read(c -> TripStore.bookings(c, passenger, driver, tripId, after, n + 1));
+        List<Booking> rows = reads.read(p.userId(), c -> TripStore.bookings(c, passenger, driver, tripId, after,
+                n + 1));
         if (rows.size() <= n) {
             return new Page<>(rows, null);
         }

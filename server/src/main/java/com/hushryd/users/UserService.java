@@ -13,6 +13,7 @@ import com.hushryd.http.Validator;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
+import com.hushryd.store.replica.ReadRouter;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -36,6 +37,7 @@ public final class UserService {
     public static final int MAX_EMERGENCY_CONTACTS = 5;
 
     private final Database db;
+    private ReadRouter reads;
     private final PasswordHasher hasher;
     private final TokenService tokens;
     private final Clock clock;
@@ -48,6 +50,7 @@ public final class UserService {
 
     public UserService(Database db, PasswordHasher hasher, TokenService tokens, Clock clock) {
         this.db = db;
+        this.reads = ReadRouter.primaryOnly(db);
         this.hasher = hasher;
         this.tokens = tokens;
         this.clock = clock;
@@ -224,6 +227,7 @@ public final class UserService {
                         clock.instant().truncatedTo(ChronoUnit.MICROS)).orElseThrow(() -> ApiException.notFound("user"));
                 return me(u, UserStore.contacts(c, u.id()));
             });
+            reads.wrote(p.userId());
             profileChanged(p.userId());
             return updated;
         } catch (SQLException e) {
@@ -421,9 +425,14 @@ public final class UserService {
         deletionListeners.add(listener);
     }
 
-    /** Display names of these users (absent ids are left out). */
+    /** Lets display-name lookups (nearby drivers) go to read replicas (decision 0062); writes are reported so their author sees them next. */
+    public void useReplicas(ReadRouter reads) {
+        this.reads = reads;
+    }
+
+    /** Display names of these users (absent ids are left out); may come from a replica. */
     public Map<UUID, String> names(java.util.Collection<UUID> ids) throws SQLException {
-        return db.read(c -> UserStore.names(c, ids));
+        return reads.read((UUID) null, c -> UserStore.names(c, ids));
     }
 
     public Optional<User> byId(UUID id) throws SQLException {

@@ -104,6 +104,21 @@ class ConfigLoaderTest {
         assertThat(policy.networkAllowed("not-an-ip")).isFalse();
     }
 
+    @Test
+    void readReplicas_defaultNone_listParsed_compressionDefaults() {
+        Config none = ConfigLoader.load(Map.of());
+        assertThat(none.replicas().urls()).isEmpty();
+        assertThat(none.replicas().maxLag()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(none.httpCompressionMinSize()).isEqualTo(1024);
+        assertThat(none.realtimePerMessageDeflate()).isFalse();
+        Config two = ConfigLoader.load(Map.of("DATABASE_READ_URLS", " postgresql://u:secret@r1:5432/db, "
+                + "jdbc:postgresql://r2/db ,", "HTTP_COMPRESSION_MIN_SIZE", "off"));
+        assertThat(two.replicas().urls()).hasSize(2);
+        assertThat(two.replicas().urls().get(0).password()).isEqualTo("secret");
+        assertThat(two.describe()).contains("readReplicas=").doesNotContain("secret");
+        assertThat(two.httpCompressionMinSize()).isEqualTo(-1);
+    }
+
     @ParameterizedTest(name = "{0}={1} is refused naming {0}")
     @CsvSource(delimiter = '|', value = {
         "PORT|abc|expected a whole number",
@@ -132,6 +147,12 @@ class ConfigLoaderTest {
         "RATE_LIMIT_SOCKET_EVENTS|0/1s|at least 1 request",
         "ADVERTISE_ADDRESS|http://node-1:8080|expected host or host:port",
         "ADVERTISE_ADDRESS|node-1:8080/api|expected host or host:port",
+        "DATABASE_READ_URLS|mysql://r2/db|expected postgresql://",
+        "DATABASE_READ_URLS|'postgresql://r1/db,redis://r2'|expected postgresql://",
+        "DB_REPLICA_MAX_LAG|never|expected a duration",
+        "DB_REPLICA_MAX_LAG|10ms|must be between",
+        "HTTP_COMPRESSION_MIN_SIZE|big|expected a size",
+        "REALTIME_PER_MESSAGE_DEFLATE|sometimes|expected true or false",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))

@@ -40,6 +40,15 @@ public final class OwnPostgres implements AutoCloseable {
         return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
     }
 
+    /** Its data directory (a {@link TestReplica} copies it). */
+    public Path dataDirectory() {
+        return dir;
+    }
+
+    public int port() {
+        return port;
+    }
+
     /** Starts it again on the same data directory and port. */
     public synchronized void up() {
         try {
