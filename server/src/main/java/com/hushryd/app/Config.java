@@ -75,6 +75,7 @@ public record Config(
         int queueDepthWarn,
         NotifySettings notifications,
         SosSettings sos,
+        com.hushryd.safety.SafetySettings safety,
         UploadSettings uploads,
         ProtectionSettings protection) {
 

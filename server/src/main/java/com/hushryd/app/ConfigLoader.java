@@ -160,6 +160,7 @@ public final class ConfigLoader {
                 integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
                 notifySettings(),
                 sosSettings(),
+                safetySettings(),
                 uploadSettings(),
                 protection());
     }
@@ -214,6 +215,39 @@ public final class ConfigLoader {
         }
         return new SosSettings(duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1)),
                 Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail), SosSettings.DEFAULT_ATTEMPTS);
+    }
+
+    private com.hushryd.safety.SafetySettings safetySettings() {
+        Duration tick = duration(Setting.SAFETY_TICK, Duration.ofMillis(100), Duration.ofMinutes(1));
+        Duration lease = duration(Setting.SAFETY_LEASE, Duration.ofSeconds(3), Duration.ofMinutes(10));
+        if (lease.compareTo(tick.multipliedBy(3)) < 0) {
+            throw new ConfigException(name(Setting.SAFETY_LEASE) + ": must be at least 3 x SAFETY_TICK (" + tick
+                    + "), got " + lease);
+        }
+        return new com.hushryd.safety.SafetySettings(bool(Setting.SAFETY_MONITOR),
+                duration(Setting.SAFETY_STOP_AFTER, Duration.ofSeconds(1), Duration.ofHours(2)),
+                duration(Setting.SAFETY_SILENCE_AFTER, Duration.ofSeconds(1), Duration.ofHours(2)),
+                duration(Setting.SAFETY_CHECK_DEADLINE, Duration.ofSeconds(1), Duration.ofHours(1)),
+                decimal(Setting.SAFETY_CORRIDOR_FACTOR, 0.01, 10),
+                decimal(Setting.SAFETY_CORRIDOR_MIN_KM, 0.1, 500),
+                decimal(Setting.SAFETY_AWAY_TOLERANCE_KM, 0.1, 500),
+                duration(Setting.SAFETY_DEVIATION_FOR, Duration.ZERO, Duration.ofHours(2)),
+                decimal(Setting.SAFETY_SPEED_LIMIT, 10, 400),
+                duration(Setting.SAFETY_SPEED_FOR, Duration.ZERO, Duration.ofHours(1)),
+                decimal(Setting.SAFETY_END_RADIUS_KM, 0.1, 500), tick, lease);
+    }
+
+    private double decimal(Setting s, double min, double max) {
+        String v = string(s);
+        try {
+            double n = Double.parseDouble(v);
+            if (!(n >= min && n <= max)) {
+                throw new ConfigException(name(s) + ": must be between " + min + " and " + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name(s) + ": expected a number, got '" + v + "'");
+        }
     }
 
     private NotifySettings notifySettings() {

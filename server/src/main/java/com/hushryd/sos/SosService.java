@@ -57,6 +57,7 @@ public final class SosService implements AutoCloseable {
     private final Clock clock;
     private final SosSettings settings;
     private final SosJournal journal;
+    private final SosRaiser raiser;
     private final ScheduledExecutorService replayer;
     /** When a journaled alert that failed for another reason than an unavailable database may be tried again. */
     private final Map<UUID, Instant> retryAt = new ConcurrentHashMap<>();
@@ -75,6 +76,7 @@ public final class SosService implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.journal = SosJournal.open(journalDir);
+        this.raiser = new SosRaiser(jobs, settings, clock);
         this.replayer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sos-journal");
             t.setDaemon(true);
@@ -213,18 +215,7 @@ public final class SosService implements AutoCloseable {
     /** Inserts a new alert with its first track point, its notification rows and jobs, and its escalation job. */
     private void create(Connection c, UUID id, UUID userId, UUID tripId, Double lat, Double lng, Double accuracy,
             String message, String key, Instant at, Instant escalateAt) throws SQLException {
-        SosStore.insertAlert(c, id, userId, tripId, lat, lng, accuracy, message, key, at, escalateAt);
-        if (lat != null) {
-            SosStore.track(c, id, new TrackPoint(lat, lng, null, null, accuracy, at, "trigger"));
-        }
-        List<Recipient> recipients = new ArrayList<>(SosStore.contacts(c, userId));
-        recipients.add(new Recipient("alert", "push", "user:" + userId, null));
-        recipients.add(new Recipient("alert", "in_app", SosJobs.ROOM, "admins"));
-        if (tripId != null) {
-            recipients.add(new Recipient("alert", "in_app", LocationService.room(tripId), "trip"));
-        }
-        jobs.schedule(c, id, recipients, clock.instant());
-        jobs.scheduleEscalation(c, id, escalateAt);
+        raiser.create(c, id, userId, tripId, lat, lng, accuracy, message, key, at, escalateAt, null);
     }
 
     private static Triggered existing(SosAlert a) {
@@ -258,7 +249,7 @@ public final class SosService implements AutoCloseable {
         SosAlert a = new SosAlert(id, p.userId(), null, null, v.tripId(), SosStatus.ACTIVE,
                 v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), v.accuracy(), now), v.message(), now,
                 null, null, null, null, null, "scheduled", e.escalateAt(), null,
-                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null);
+                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null, null);
         try {
             Map<String, Object> event = SosJobs.event("triggered", a, true);
             event.put("stored", false);
