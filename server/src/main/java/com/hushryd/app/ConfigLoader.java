@@ -213,8 +213,52 @@ public final class ConfigLoader {
         } catch (com.hushryd.http.ApiException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new SosSettings(duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1)),
-                Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail), SosSettings.DEFAULT_ATTEMPTS);
+        Duration deadline = optional(Setting.SOS_ESCALATE_AFTER).isPresent()
+                ? duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1))
+                : duration(Setting.SOS_ACK_DEADLINE, Duration.ofSeconds(1), Duration.ofDays(1));
+        return new SosSettings(deadline, Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail),
+                SosSettings.DEFAULT_ATTEMPTS, escalationTiers(), integer(Setting.SOS_ESCALATION_REPEATS, 0, 100));
+    }
+
+    /** SOS_ESCALATION_TIERS: {@code sms:+91...,email:a@b;sms:+91...}. */
+    private List<SosSettings.Tier> escalationTiers() {
+        List<SosSettings.Tier> tiers = new ArrayList<>();
+        String raw = optional(Setting.SOS_ESCALATION_TIERS).orElse("");
+        for (String tier : raw.split(";")) {
+            if (tier.isBlank()) {
+                continue;
+            }
+            List<SosSettings.Contact> contacts = new ArrayList<>();
+            for (String contact : tier.split(",")) {
+                String c = contact.trim();
+                int colon = c.indexOf(':');
+                String channel = colon < 0 ? "" : c.substring(0, colon).toLowerCase(Locale.ROOT);
+                String to = colon < 0 ? "" : c.substring(colon + 1).trim();
+                Validator v = new Validator();
+                switch (channel) {
+                    case "sms" -> v.phone("phone", to, true);
+                    case "email" -> v.email("email", to, true);
+                    case "push" -> v.check(to.length() == 36 && isUuid(to), "push", "must name a user id");
+                    default -> v.fail("channel", "must be sms, email or push");
+                }
+                if (!v.valid()) {
+                    throw new ConfigException(name(Setting.SOS_ESCALATION_TIERS) + ": '" + c + "' is not "
+                            + "channel:address with channel sms (a phone), email (an address) or push (a user id)");
+                }
+                contacts.add(new SosSettings.Contact(channel, to));
+            }
+            tiers.add(new SosSettings.Tier(contacts));
+        }
+        return tiers;
+    }
+
+    private static boolean isUuid(String s) {
+        try {
+            java.util.UUID.fromString(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private com.hushryd.safety.SafetySettings safetySettings() {

@@ -492,9 +492,11 @@ public final class Node implements AutoCloseable {
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
         openSafety(trips, locations, io.namespace("/"));
-        log.info("sos: escalation after {} to {}", config.sos().escalateAfter(), config.sos().onCallPhone()
+        log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
+                + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
                 .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
-                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"));
+                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"), config.sos().tiers().size(),
+                config.sos().repeats());
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);

@@ -69,6 +69,9 @@ public final class SosRaiser {
         if (tripId != null) {
             recipients.add(new Recipient("alert", "in_app", LocationService.room(tripId), "trip"));
         }
+        SosTimeline.append(c, id, "raised", safetyCheckId == null ? "user:" + userId : "safety-check:" + safetyCheckId,
+                SosTimeline.detail("userId", userId, "tripId", tripId, "lat", lat, "lng", lng, "accuracy", accuracy,
+                        "message", message, "safetyCheckId", safetyCheckId, "escalateAt", escalateAt.toString()), at);
         jobs.schedule(c, id, recipients, clock.instant());
         jobs.scheduleEscalation(c, id, escalateAt);
     }

@@ -248,7 +248,7 @@ public final class SosService implements AutoCloseable {
                 v.tripId() == null ? "" : " on trip " + v.tripId(), cause.toString(), journal.file());
         SosAlert a = new SosAlert(id, p.userId(), null, null, v.tripId(), SosStatus.ACTIVE,
                 v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), v.accuracy(), now), v.message(), now,
-                null, null, null, null, null, "scheduled", e.escalateAt(), null,
+                null, null, null, null, null, "scheduled", e.escalateAt(), null, 0,
                 v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null, null);
         try {
             Map<String, Object> event = SosJobs.event("triggered", a, true);
@@ -401,6 +401,18 @@ public final class SosService implements AutoCloseable {
 
     /** An admin takes the alert: cancels the escalation. Acknowledging again answers the alert unchanged. */
     public SosAlert acknowledge(Principal admin, UUID id) throws SQLException {
+        return acknowledge(admin, id, false);
+    }
+
+    /**
+     * {@code POST /admin/sos/{id}/ack}: as {@link #acknowledge(Principal, UUID)}, but a second acknowledgement is a
+     * 409 {@code SOS_ALREADY_ACKNOWLEDGED} (the ladder's record says who took it first).
+     */
+    public SosAlert ack(Principal admin, UUID id) throws SQLException {
+        return acknowledge(admin, id, true);
+    }
+
+    private SosAlert acknowledge(Principal admin, UUID id, boolean once) throws SQLException {
         Instant now = clock.instant();
         boolean[] changed = {false};
         SosAlert a = db.tx(c -> {
@@ -409,6 +421,14 @@ public final class SosService implements AutoCloseable {
                 throw new ApiException(409, "SOS_RESOLVED", "the alert is already resolved", Map.of(), null);
             }
             changed[0] = SosStore.acknowledge(c, id, admin.userId(), now);
+            if (!changed[0] && once) {
+                throw new ApiException(409, "SOS_ALREADY_ACKNOWLEDGED", "the alert is already acknowledged",
+                        Map.of("acknowledgedBy", String.valueOf(before.acknowledgedBy())), null);
+            }
+            if (changed[0]) {
+                SosTimeline.append(c, id, "acknowledged", "admin:" + admin.userId(), SosTimeline.detail(
+                        "escalationStep", before.escalationStep()), now);
+            }
             return SosStore.alert(c, id).orElseThrow();
         });
         if (changed[0]) {
@@ -428,6 +448,10 @@ public final class SosService implements AutoCloseable {
         SosAlert a = db.tx(c -> {
             visible(c, p, id);
             changed[0] = SosStore.resolve(c, id, p.userId(), resolution, now);
+            if (changed[0]) {
+                SosTimeline.append(c, id, "resolved", p.role().json() + ":" + p.userId(), SosTimeline.detail(
+                        "resolution", resolution), now);
+            }
             return SosStore.alert(c, id).orElseThrow();
         });
         if (changed[0]) {
@@ -436,6 +460,31 @@ public final class SosService implements AutoCloseable {
             announce("resolved", a);
         }
         return a;
+    }
+
+    /** {@code POST /admin/sos/{id}/notes}: what an operator did or learned, on the record. */
+    public record NoteInput(String text) {
+    }
+
+    /** An operator adds a note to the alert's timeline (open or resolved: notes after the fact count too). */
+    public SosTimeline.Timeline note(Principal admin, UUID id, NoteInput in) throws SQLException {
+        Validator v = new Validator();
+        String text = v.text("text", in.text(), 1, 2000, true);
+        v.throwIfInvalid();
+        Instant now = clock.instant();
+        return db.tx(c -> {
+            visible(c, admin, id);
+            SosTimeline.append(c, id, "note", "admin:" + admin.userId(), SosTimeline.detail("text", text), now);
+            return SosTimeline.read(c, id);
+        });
+    }
+
+    /** The alert's timeline, verified, for its owner or an admin. */
+    public SosTimeline.Timeline timeline(Principal p, UUID id) throws SQLException {
+        return db.read(c -> {
+            visible(c, p, id);
+            return SosTimeline.read(c, id);
+        });
     }
 
     /** The owner's phone reports a position during an open alert: added to the track and pushed to the admins. */
