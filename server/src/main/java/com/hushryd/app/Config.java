@@ -76,6 +76,7 @@ public record Config(
         NotifySettings notifications,
         SosSettings sos,
         com.hushryd.safety.SafetySettings safety,
+        com.hushryd.share.ShareSettings share,
         UploadSettings uploads,
         ProtectionSettings protection) {
 

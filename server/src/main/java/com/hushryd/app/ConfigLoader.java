@@ -161,6 +161,8 @@ public final class ConfigLoader {
                 notifySettings(),
                 sosSettings(),
                 safetySettings(),
+                new com.hushryd.share.ShareSettings(duration(Setting.SHARE_TTL_AFTER_END, Duration.ZERO,
+                        Duration.ofHours(23)), limit(Setting.SHARE_RATE_LIMIT, "share")),
                 uploadSettings(),
                 protection());
     }

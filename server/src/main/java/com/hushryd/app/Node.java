@@ -161,6 +161,7 @@ public final class Node implements AutoCloseable {
     private SosTracker sosTracker;
     private SosService sos;
     private com.hushryd.safety.SafetyChecks safetyChecks;
+    private com.hushryd.share.ShareLinks shareLinks;
     private com.hushryd.safety.SafetyMonitor safetyMonitor;
     private ObjectStore objectStore;
     private LocalUploadReceiver uploadReceiver;
@@ -286,7 +287,14 @@ public final class Node implements AutoCloseable {
         JobHandlers handlers = new JobHandlers();
         BuiltinJobs.register(handlers, database);
         notifications.register(handlers);
-        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock);
+        try {
+            shareLinks = new com.hushryd.share.ShareLinks(sharedSecret("share-secret"),
+                    config.uploads().publicUrl().map(java.net.URI::toString));
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the share-link secret: " + e.getMessage(), e);
+        }
+        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock,
+                shareLinks);
         sosJobs.register(handlers);
         safetyChecks = new com.hushryd.safety.SafetyChecks(database, jobProducer, notifications, inApp::deliverToRoom,
                 new com.hushryd.sos.SosRaiser(sosJobs, config.sos(), clock), config.safety().checkDeadline(), clock);
@@ -492,6 +500,9 @@ public final class Node implements AutoCloseable {
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
         openSafety(trips, locations, io.namespace("/"));
+        com.hushryd.share.ShareRoutes.register(api, new com.hushryd.share.ShareService(database, shareLinks,
+                locationStore::latest, rateLimiter, config.share().rateLimit(), config.share().afterEnd(), clock),
+                workers);
         log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
                 + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
                 .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")

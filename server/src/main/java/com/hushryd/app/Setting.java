@@ -109,6 +109,8 @@ public enum Setting {
     SOS_ESCALATION_REPEATS("--sos-escalation-repeats", "0", "How many more times the last tier of the ladder is alerted, one SOS_ACK_DEADLINE apart, while the alert stays unacknowledged."),
     SOS_ONCALL_PHONE("--sos-oncall-phone", null, "Phone of the on-call contact (SMS on escalation). Unset: escalations reach the admins' dashboards only."),
     SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation)."),
+    SHARE_TTL_AFTER_END("--share-ttl-after-end", "1h", "How long a share-my-trip link keeps working once its trip is completed or cancelled (a link never lives more than 24 h)."),
+    SHARE_RATE_LIMIT("--share-rate-limit", "120/1m", "Requests one share-my-trip link may serve (its page and live state together, every viewer of it); beyond it 429."),
     SAFETY_MONITOR("--safety-monitor", "true", "Run the trip safety monitor on this node (true/false): it takes its share of the active trips and watches them for unexpected stops, route deviations, GPS silence, early ends and speeding."),
     SAFETY_STOP_AFTER("--safety-stop-after", "5m", "No movement beyond 150 m for this long, away from the trip's source and destination, is an unexpected stop."),
     SAFETY_SILENCE_AFTER("--safety-silence-after", "2m", "No location for this long during an active trip is GPS silence."),

@@ -51,6 +51,7 @@ public final class SosJobs {
     private final RoomSink rooms;
     private final SosSettings settings;
     private final Clock clock;
+    private final com.hushryd.share.ShareLinks shareLinks;
 
     /** The payload of both job types; {@code step} is the escalation step (1 when absent: jobs of earlier versions). */
     record Ref(UUID alertId, UUID notificationId, Integer step) {
@@ -64,7 +65,8 @@ public final class SosJobs {
     }
 
     public SosJobs(Database db, JobProducer jobs, Notifications notifications, RoomSink rooms, SosSettings settings,
-            Clock clock) {
+            Clock clock, com.hushryd.share.ShareLinks shareLinks) {
+        this.shareLinks = shareLinks;
         this.db = db;
         this.jobs = jobs;
         this.notifications = notifications;
@@ -160,7 +162,8 @@ public final class SosJobs {
             return "realtime";
         }
         Channel channel = Channel.valueOf(n.channel().toUpperCase(Locale.ROOT));
-        String text = text(a, escalation);
+        Optional<UUID> share = db.read(c -> com.hushryd.share.ShareStore.ofAlert(c, a.id()));
+        String text = text(a, escalation, share.map(shareLinks::url).orElse(null));
         String subject = (escalation ? "ESCALATED SOS: " : "SOS: ") + a.userName() + " needs help";
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("alertId", a.id().toString());
@@ -172,6 +175,11 @@ public final class SosJobs {
 
     /** The text of an SMS or email: who, where (a map link to the latest position), when, and what to do. */
     static String text(SosAlert a, boolean escalation) {
+        return text(a, escalation, null);
+    }
+
+    /** The text, with the link to the trip's live page when the alert has one. */
+    static String text(SosAlert a, boolean escalation, String shareUrl) {
         StringBuilder b = new StringBuilder();
         b.append(escalation ? "ESCALATED (not acknowledged): " : "").append("SOS from ").append(a.userName())
                 .append(" (").append(a.userPhone()).append(") on HushRyd");
@@ -187,6 +195,9 @@ public final class SosJobs {
                 b.append(" at ").append(TIME.format(p.at()));
             }
             b.append('.');
+        }
+        if (shareUrl != null) {
+            b.append(" Follow the trip live: ").append(shareUrl).append('.');
         }
         b.append(" Call them now; if you cannot reach them, call local emergency services. Alert ").append(a.id());
         return b.toString();

@@ -60,6 +60,11 @@ public final class SosRaiser {
         if (safetyCheckId != null) {
             SosStore.attachSafetyCheck(c, id, safetyCheckId);
         }
+        if (tripId != null) {
+            // the emergency contacts get a link to the trip's live page with the alert
+            UUID share = com.hushryd.share.ShareStore.create(c, tripId, userId, "sos", at);
+            SosStore.attachShare(c, id, share);
+        }
         if (lat != null) {
             SosStore.track(c, id, new TrackPoint(lat, lng, null, null, accuracy, at, "trigger"));
         }

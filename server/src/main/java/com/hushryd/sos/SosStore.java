@@ -50,6 +50,10 @@ final class SosStore {
         Jdbc.update(c, "UPDATE sos_alerts SET safety_check_id = ? WHERE id = ?", checkId, alertId);
     }
 
+    static void attachShare(Connection c, UUID alertId, UUID shareId) throws SQLException {
+        Jdbc.update(c, "UPDATE sos_alerts SET share_id = ? WHERE id = ?", shareId, alertId);
+    }
+
     static Optional<SosAlert> alert(Connection c, UUID id) throws SQLException {
         return Jdbc.one(c, "SELECT " + COLUMNS + FROM + "WHERE a.id = ?", SosStore::alert, id);
     }
