@@ -26,7 +26,8 @@ import java.util.Map;
  * Share my trip over HTTP: {@code POST /trips/{id}/shares} and {@code DELETE /trips/{id}/shares/{shareId}} for riders,
  * the public JSON state {@code GET /api/v1/share/{token}}, and the public page {@code GET /share/{token}} with its two
  * assets, served from the jar under a strict Content-Security-Policy (own scripts and styles only, no inline code, no
- * third-party origin, not framable, no referrer: the token is in the URL).
+ * third-party origin, not framable, no referrer: the token is in the URL). A link that does not work answers a browser
+ * ({@code Accept: text/html}) with a short page, and anything else with the contract's error shape.
  */
 public final class ShareRoutes {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -59,8 +60,11 @@ public final class ShareRoutes {
                     return;
                 }
                 ApiException e = Errors.classify(ar.cause());
-                if (e == null) {
-                    e = Errors.internal();
+                String accept = ctx.request().getHeader("Accept");
+                if (e == null || accept == null || !accept.contains("text/html")) {
+                    // programs get the contract's error shape; browsers a page that says what happened
+                    ctx.fail(ar.cause());
+                    return;
                 }
                 e.headers().forEach(ctx.response()::putHeader);
                 page(ctx, e.status(), Buffer.buffer(gone(e), StandardCharsets.UTF_8.name()));

@@ -105,9 +105,14 @@ class ShareIT {
             assertThat(revoked.status()).as(revoked.text()).isEqualTo(204);
             page.await(p -> p.path("message").asText().contains("revoked"), Duration.ofSeconds(30));
         }
-        assertThat(node.api().get(s.path("url").asText(), null).status()).isEqualTo(410);
+        ErrorShape.assertClearError(node.api().get(s.path("url").asText(), null), 410, "SHARE_REVOKED", null);
         ErrorShape.assertClearError(node.api().get("/api/v1/share/" + s.path("token").asText(), null), 410,
                 "SHARE_REVOKED", null);
+        HttpResult page = node.api().send(node.api().request(s.path("url").asText(), null).header("Accept",
+                "text/html").GET().build());
+        assertThat(page.status()).isEqualTo(410);
+        assertThat(page.text()).contains("expired or was revoked");
+        assertThat(page.header("Content-Security-Policy")).contains("default-src 'none'");
     }
 
     @Test
