@@ -163,6 +163,12 @@ public final class SafetyChecks {
                         Map.of("status", row.status()), null);
             }
             if (!SafetyStore.close(c, checkId, answer, p.userId(), now, true)) {
+                // a concurrent answer or the deadline job closed it since it was read, or its deadline has passed
+                CheckRow current = SafetyStore.check(c, checkId).orElseThrow();
+                if (!current.status().equals("open")) {
+                    throw new ApiException(409, "SAFETY_CHECK_CLOSED", "the check is closed already",
+                            Map.of("status", current.status()), null);
+                }
                 throw new ApiException(409, "SAFETY_CHECK_EXPIRED", "the check's deadline has passed; an alert is "
                         + "raised for it", Map.of("deadline", row.deadline().toString()), null);
             }

@@ -216,7 +216,14 @@ class SafetyIT {
         assertThat(badSocket.path("ok").asBoolean()).isFalse();
         assertThat(node.api().get("/api/v1/safety-checks/" + id, r.passenger().token()).str("status"))
                 .as("nothing changed").isEqualTo("open");
-        assertThat(answer(id, r.passenger().token(), map("answer", "ok")).status()).isEqualTo(200);
+        // two answers at once (two phones of the rider, a retry): one wins, the other is told the check is closed
+        CompletableFuture<HttpResult> first = node.api().postAsync("/api/v1/safety-checks/" + id + "/answer",
+                r.passenger().token(), map("answer", "ok"));
+        CompletableFuture<HttpResult> second = node.api().postAsync("/api/v1/safety-checks/" + id + "/answer",
+                r.passenger().token(), map("answer", "ok"));
+        List<HttpResult> both = List.of(first.join(), second.join());
+        assertThat(both).extracting(HttpResult::status).containsExactlyInAnyOrder(200, 409);
+        both.stream().filter(h -> h.status() == 409).forEach(h -> error(h, 409, "SAFETY_CHECK_CLOSED"));
         error(answer(id, r.passenger().token(), map("answer", "help")), 409, "SAFETY_CHECK_CLOSED");
         assertThat(Sql.number(database, "SELECT count(*) FROM sos_alerts WHERE user_id = ?::uuid",
                 r.passenger().id())).as("the second answer raised nothing").isZero();
