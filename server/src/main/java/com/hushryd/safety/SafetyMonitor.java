@@ -8,7 +8,6 @@ import com.hushryd.trips.TripStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,16 +160,14 @@ public final class SafetyMonitor implements AutoCloseable {
             lastReconcile = nowMillis;
             db.tx(c -> WatchStore.reconcile(c, now));
         }
-        List<UUID> lost = new ArrayList<>();
+        Map<UUID, WatchState> states = new java.util.HashMap<>();
+        held.values().forEach(e -> states.put(e.tripId(), e.state()));
+        java.util.Set<UUID> kept = new java.util.HashSet<>();
         int share = db.tx(c -> {
-            for (TripEvaluator e : held.values()) {
-                if (!WatchStore.renew(c, e.tripId(), nodeId, e.state(), now, settings.lease())) {
-                    lost.add(e.tripId());
-                }
-            }
+            kept.addAll(WatchStore.renew(c, states, nodeId, now, settings.lease()));
             return WatchStore.share(c, now, ALIVE);
         });
-        lost.forEach(held::remove);
+        states.keySet().stream().filter(id -> !kept.contains(id)).forEach(held::remove);
         for (WatchStore.Ended ended : db.read(c -> WatchStore.ended(c, nodeId))) {
             close(ended);
         }

@@ -72,7 +72,7 @@ final class TripEvaluator {
         if (st.lat() != null && timestamp <= st.lastTs()) {
             return List.of();
         }
-        List<Detection> found = new ArrayList<>(1);
+        List<Detection> found = List.of(); // allocated only when something is found (rarely)
         Double speed = speedKmh;
         if (speed == null && st.lat() != null && timestamp - st.lastTs() >= 5_000) {
             speed = Geo.distanceKm(st.lat(), st.lng(), lat, lng) / ((timestamp - st.lastTs()) / 3_600_000.0);
@@ -89,6 +89,7 @@ final class TripEvaluator {
             stopRaised = false;
         } else if (!stopRaised && now - anchorSince >= s.stopAfter().toMillis() && awayFromEnds(anchorLat, anchorLng)) {
             stopRaised = true;
+            found = found.isEmpty() ? new ArrayList<>(1) : found;
             found.add(detection(DetectionKind.UNEXPECTED_STOP, lat, lng, Map.of("stoppedForMs", now - anchorSince,
                     "radiusKm", SafetySettings.STOP_RADIUS_KM, "thresholdMs", s.stopAfter().toMillis())));
         }
@@ -102,6 +103,7 @@ final class TripEvaluator {
         boolean deviationRaised = off && st.deviationRaised();
         if (off && !deviationRaised && lastOffAt - offSince >= s.deviationFor().toMillis()) {
             deviationRaised = true;
+            found = found.isEmpty() ? new ArrayList<>(1) : found;
             found.add(detection(DetectionKind.ROUTE_DEVIATION, lat, lng, Map.of("outsideCorridorKm", round(outside),
                     "toDestinationKm", round(toDestination), "closestToDestinationKm", round(best),
                     "awayToleranceKm", s.awayToleranceKm(), "deviatingForMs", lastOffAt - offSince,
@@ -114,6 +116,7 @@ final class TripEvaluator {
         boolean speedRaised = fast && st.speedRaised();
         if (fast && !speedRaised && lastFastAt - fastSince >= s.speedFor().toMillis()) {
             speedRaised = true;
+            found = found.isEmpty() ? new ArrayList<>(1) : found;
             found.add(detection(DetectionKind.SPEED, lat, lng, Map.of("speedKmh", round(speed), "limitKmh",
                     s.speedLimitKmh(), "speedingForMs", lastFastAt - fastSince, "thresholdMs",
                     s.speedFor().toMillis(), "reported", speedKmh != null)));

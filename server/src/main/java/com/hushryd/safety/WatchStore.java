@@ -37,11 +37,24 @@ final class WatchStore {
                 + "WHERE w.trip_id = t.id) ON CONFLICT DO NOTHING", now, now);
     }
 
-    /** Extends this node's lease and saves the state; false when the watch is no longer this node's. */
-    static boolean renew(Connection c, UUID tripId, String owner, WatchState state, Instant now, Duration lease)
-            throws SQLException {
-        return Jdbc.update(c, "UPDATE safety_watches SET lease_until = ?, state = ?, updated_at = ? WHERE trip_id = ? "
-                + "AND owner = ? AND closed_at IS NULL", now.plus(lease), Json.write(state), now, tripId, owner) == 1;
+    /**
+     * Extends this node's leases and saves their states, in one statement; returns the watches that are still this
+     * node's (the others were closed, or taken over after a lease ran out).
+     */
+    static java.util.Set<UUID> renew(Connection c, java.util.Map<UUID, WatchState> states, String owner, Instant now,
+            Duration lease) throws SQLException {
+        if (states.isEmpty()) {
+            return java.util.Set.of();
+        }
+        UUID[] ids = states.keySet().toArray(UUID[]::new);
+        String[] json = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            json[i] = Json.write(states.get(ids[i]));
+        }
+        return new java.util.HashSet<>(Jdbc.list(c, "UPDATE safety_watches w SET lease_until = ?, state = x.state, "
+                + "updated_at = ? FROM unnest(?, ?) AS x(trip_id, state) WHERE w.trip_id = x.trip_id AND w.owner = ? "
+                + "AND w.closed_at IS NULL RETURNING w.trip_id", rs -> Jdbc.uuid(rs, "trip_id"), now.plus(lease), now,
+                c.createArrayOf("uuid", ids), c.createArrayOf("text", json), owner));
     }
 
     /** Gives a watch up (the node has more than its share, or stops), keeping its state for the next holder. */
