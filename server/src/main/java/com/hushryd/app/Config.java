@@ -80,6 +80,8 @@ public record Config(
         int queueDepthWarn,
         NotifySettings notifications,
         SosSettings sos,
+        com.hushryd.safety.SafetySettings safety,
+        com.hushryd.share.ShareSettings share,
         UploadSettings uploads,
         ProtectionSettings protection,
         Duration idempotencyTtl,

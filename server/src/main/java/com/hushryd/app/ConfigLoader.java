@@ -163,6 +163,9 @@ public final class ConfigLoader {
                 integer(Setting.QUEUE_DEPTH_WARN, 1, 100_000_000),
                 notifySettings(),
                 sosSettings(),
+                safetySettings(),
+                new com.hushryd.share.ShareSettings(duration(Setting.SHARE_TTL_AFTER_END, Duration.ZERO,
+                        Duration.ofHours(23)), limit(Setting.SHARE_RATE_LIMIT, "share")),
                 uploadSettings(),
                 protection(),
                 duration(Setting.IDEMPOTENCY_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
@@ -231,8 +234,85 @@ public final class ConfigLoader {
         } catch (com.hushryd.http.ApiException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new SosSettings(duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1)),
-                Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail), SosSettings.DEFAULT_ATTEMPTS);
+        Duration deadline = optional(Setting.SOS_ESCALATE_AFTER).isPresent()
+                ? duration(Setting.SOS_ESCALATE_AFTER, Duration.ofSeconds(1), Duration.ofDays(1))
+                : duration(Setting.SOS_ACK_DEADLINE, Duration.ofSeconds(1), Duration.ofDays(1));
+        return new SosSettings(deadline, Optional.ofNullable(onCallPhone), Optional.ofNullable(onCallEmail),
+                SosSettings.DEFAULT_ATTEMPTS, escalationTiers(), integer(Setting.SOS_ESCALATION_REPEATS, 0, 100));
+    }
+
+    /** SOS_ESCALATION_TIERS: {@code sms:+91...,email:a@b;sms:+91...}. */
+    private List<SosSettings.Tier> escalationTiers() {
+        List<SosSettings.Tier> tiers = new ArrayList<>();
+        String raw = optional(Setting.SOS_ESCALATION_TIERS).orElse("");
+        for (String tier : raw.split(";")) {
+            if (tier.isBlank()) {
+                continue;
+            }
+            List<SosSettings.Contact> contacts = new ArrayList<>();
+            for (String contact : tier.split(",")) {
+                String c = contact.trim();
+                int colon = c.indexOf(':');
+                String channel = colon < 0 ? "" : c.substring(0, colon).toLowerCase(Locale.ROOT);
+                String to = colon < 0 ? "" : c.substring(colon + 1).trim();
+                Validator v = new Validator();
+                switch (channel) {
+                    case "sms" -> v.phone("phone", to, true);
+                    case "email" -> v.email("email", to, true);
+                    case "push" -> v.check(to.length() == 36 && isUuid(to), "push", "must name a user id");
+                    default -> v.fail("channel", "must be sms, email or push");
+                }
+                if (!v.valid()) {
+                    throw new ConfigException(name(Setting.SOS_ESCALATION_TIERS) + ": '" + c + "' is not "
+                            + "channel:address with channel sms (a phone), email (an address) or push (a user id)");
+                }
+                contacts.add(new SosSettings.Contact(channel, to));
+            }
+            tiers.add(new SosSettings.Tier(contacts));
+        }
+        return tiers;
+    }
+
+    private static boolean isUuid(String s) {
+        try {
+            java.util.UUID.fromString(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private com.hushryd.safety.SafetySettings safetySettings() {
+        Duration tick = duration(Setting.SAFETY_TICK, Duration.ofMillis(100), Duration.ofMinutes(1));
+        Duration lease = duration(Setting.SAFETY_LEASE, Duration.ofSeconds(3), Duration.ofMinutes(10));
+        if (lease.compareTo(tick.multipliedBy(3)) < 0) {
+            throw new ConfigException(name(Setting.SAFETY_LEASE) + ": must be at least 3 x SAFETY_TICK (" + tick
+                    + "), got " + lease);
+        }
+        return new com.hushryd.safety.SafetySettings(bool(Setting.SAFETY_MONITOR),
+                duration(Setting.SAFETY_STOP_AFTER, Duration.ofSeconds(1), Duration.ofHours(2)),
+                duration(Setting.SAFETY_SILENCE_AFTER, Duration.ofSeconds(1), Duration.ofHours(2)),
+                duration(Setting.SAFETY_CHECK_DEADLINE, Duration.ofSeconds(1), Duration.ofHours(1)),
+                decimal(Setting.SAFETY_CORRIDOR_FACTOR, 0.01, 10),
+                decimal(Setting.SAFETY_CORRIDOR_MIN_KM, 0.1, 500),
+                decimal(Setting.SAFETY_AWAY_TOLERANCE_KM, 0.1, 500),
+                duration(Setting.SAFETY_DEVIATION_FOR, Duration.ZERO, Duration.ofHours(2)),
+                decimal(Setting.SAFETY_SPEED_LIMIT, 10, 400),
+                duration(Setting.SAFETY_SPEED_FOR, Duration.ZERO, Duration.ofHours(1)),
+                decimal(Setting.SAFETY_END_RADIUS_KM, 0.1, 500), tick, lease);
+    }
+
+    private double decimal(Setting s, double min, double max) {
+        String v = string(s);
+        try {
+            double n = Double.parseDouble(v);
+            if (!(n >= min && n <= max)) {
+                throw new ConfigException(name(s) + ": must be between " + min + " and " + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name(s) + ": expected a number, got '" + v + "'");
+        }
     }
 
     private NotifySettings notifySettings() {

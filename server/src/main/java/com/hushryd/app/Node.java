@@ -172,6 +172,9 @@ public final class Node implements AutoCloseable {
     private SosTracker sosTracker;
     private SosService sos;
     private IdempotencyKeys idempotencyKeys;
+    private com.hushryd.safety.SafetyChecks safetyChecks;
+    private com.hushryd.share.ShareLinks shareLinks;
+    private com.hushryd.safety.SafetyMonitor safetyMonitor;
     private ObjectStore objectStore;
     private LocalUploadReceiver uploadReceiver;
     private final boolean serveHttp;
@@ -301,8 +304,18 @@ public final class Node implements AutoCloseable {
         JobHandlers handlers = new JobHandlers();
         BuiltinJobs.register(handlers, database);
         notifications.register(handlers);
-        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock);
+        try {
+            shareLinks = new com.hushryd.share.ShareLinks(sharedSecret("share-secret"),
+                    config.uploads().publicUrl().map(java.net.URI::toString));
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the share-link secret: " + e.getMessage(), e);
+        }
+        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock,
+                shareLinks);
         sosJobs.register(handlers);
+        safetyChecks = new com.hushryd.safety.SafetyChecks(database, jobProducer, notifications, inApp::deliverToRoom,
+                new com.hushryd.sos.SosRaiser(sosJobs, config.sos(), clock), config.safety().checkDeadline(), clock);
+        safetyChecks.register(handlers);
         objectStore = openObjectStore();
         new DocumentProcessor(database, objectStore, notifications,
                 new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
@@ -335,6 +348,7 @@ public final class Node implements AutoCloseable {
         List<String> builtIn = new ArrayList<>();
         builtIn.add(BuiltinJobs.QUEUE);
         builtIn.add(SosJobs.QUEUE);
+        builtIn.add(com.hushryd.safety.SafetyChecks.QUEUE);
         builtIn.addAll(Notifications.queues());
         builtIn.add(DocumentService.QUEUE);
         return builtIn;
@@ -522,9 +536,15 @@ public final class Node implements AutoCloseable {
         locations.onStored(sosTracker::onLocation);
         SosRoutes.register(api, sos);
         SosRoutes.register(io.namespace("/"), sos, workers);
-        log.info("sos: escalation after {} to {}", config.sos().escalateAfter(), config.sos().onCallPhone()
+        openSafety(trips, locations, io.namespace("/"));
+        com.hushryd.share.ShareRoutes.register(api, new com.hushryd.share.ShareService(database, shareLinks,
+                locationStore::latest, rateLimiter, config.share().rateLimit(), config.share().afterEnd(), clock),
+                workers);
+        log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
+                + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
                 .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
-                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"));
+                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"), config.sos().tiers().size(),
+                config.sos().repeats());
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
@@ -594,6 +614,30 @@ public final class Node implements AutoCloseable {
         lifecycle.ready();
         log.info("HushRyd node {} ready on http://{}:{} with {} event loops ({} ms)", config.nodeId(), config.host(),
                 servers.port(), servers.instances(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Check-in routes on every node; the trip safety monitor unless SAFETY_MONITOR=false, fed by the location hot path
+     * and by trips starting on this node (issue 18, decision 0054).
+     */
+    private void openSafety(TripService trips, com.hushryd.location.LocationService locations, Namespace main) {
+        com.hushryd.safety.SafetyRoutes.register(api, safetyChecks);
+        com.hushryd.safety.SafetyRoutes.register(main, safetyChecks, workers);
+        com.hushryd.safety.SafetySettings s = config.safety();
+        if (!s.enabled()) {
+            log.info("safety: the trip monitor is off on this node (SAFETY_MONITOR=false); check-ins are answered");
+            return;
+        }
+        safetyMonitor = new com.hushryd.safety.SafetyMonitor(database, safetyChecks, locationStore::latest,
+                com.hushryd.safety.StraightLineCorridor.source(s.corridorFactor(), s.corridorMinKm()), s,
+                config.nodeId(), clock).start();
+        locations.onStored(safetyMonitor::onLocation);
+        trips.onTransition(safetyMonitor::onTransition);
+        log.info("safety: trip monitor on (stop {} s, silence {} s, deviation {} s outside {} x the straight line, "
+                + "speed > {} km/h for {} s, end radius {} km); check-ins answered within {} s, else SOS",
+                s.stopAfter().toSeconds(), s.silenceAfter().toSeconds(), s.deviationFor().toSeconds(),
+                s.corridorFactor(), s.speedLimitKmh(), s.speedFor().toSeconds(), s.endRadiusKm(),
+                s.checkDeadline().toSeconds());
     }
 
     /**
@@ -856,6 +900,9 @@ public final class Node implements AutoCloseable {
         }
         if (remoteCache != null) {
             quietly("remote cache", remoteCache::close);
+        }
+        if (safetyMonitor != null) {
+            quietly("safety monitor", safetyMonitor::close);
         }
         if (sos != null) {
             quietly("SOS journal", sos::close);

@@ -240,7 +240,7 @@ public final class ApiRouter {
     /** Registers an endpoint outside the API prefix that answers on the event loop (it must not block). */
     public void plain(HttpMethod method, String path, Handler<RoutingContext> handler) {
         endpoints.add(new Endpoint(method.name(), path, Access.PUBLIC));
-        router.route(method, path).handler(ctx -> {
+        router.route(method, TEMPLATE_PARAM.matcher(path).replaceAll(":$1")).handler(ctx -> {
             ctx.put(ROUTE, path);
             handler.handle(ctx);
         });

@@ -123,6 +123,17 @@ public final class SimCommand implements Callable<Integer> {
             + "escalation falls due (each passenger raises at most one).")
     boolean sosOpen;
 
+    @Option(names = "--rogue-drivers", defaultValue = "0", description = "Share of the drivers (0-1) that "
+            + "misbehave after --rogue-after: in turn they stop half way, drive back away from the destination, go "
+            + "silent, or speed; the report times each kind's detection (safety.<kind>: misbehaviour to the "
+            + "passengers' safety:check) and counts checks on normal trips (safety.false_alarm) (default: "
+            + "${DEFAULT-VALUE}).")
+    double rogueDrivers;
+
+    @Option(names = "--rogue-after", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long a rogue driver drives normally before misbehaving (default: ${DEFAULT-VALUE}).")
+    Duration rogueAfter;
+
     @Option(names = "--ack-log", paramLabel = "FILE", description = "Write one line per create the nodes "
             + "acknowledged (trip, booking, SOS with its Idempotency-Key, chat message with its clientMessageId), "
             + "tab-separated, for checking against the database afterwards (bench/chaos.sh).")
@@ -203,6 +214,10 @@ public final class SimCommand implements Callable<Integer> {
         range("--local-addresses", localAddresses, 1, 254);
         range("--http-connections", httpConnections, 1, 10_000);
         range("--event-loops", eventLoops, 1, 64);
+        if (!(rogueDrivers >= 0 && rogueDrivers <= 1)) {
+            throw usage("--rogue-drivers: must be a share between 0 and 1, got " + rogueDrivers);
+        }
+        range("--rogue-after", rogueAfter, Duration.ZERO, Duration.ofHours(1));
         if (ackLog != null) {
             // found out now rather than after the users have signed up
             try {
@@ -216,7 +231,8 @@ public final class SimCommand implements Callable<Integer> {
             throw usage("--local-addresses: source addresses 127.0.0.x reach loopback nodes only");
         }
         return new Simulation.Settings(nodes, drivers, passengers, duration, ramp, locationInterval, chatInterval,
-                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops, reconnect, sosOpen, ackLog);
+                sosRate, timeout, drain, localAddresses, httpConnections, eventLoops, reconnect, sosOpen, ackLog,
+                rogueDrivers, rogueAfter);
     }
 
     private CommandLine.ParameterException usage(String message) {

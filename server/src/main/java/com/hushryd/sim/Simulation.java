@@ -75,6 +75,13 @@ final class Simulation {
      */
     static final String RECONNECT = "socket.reconnect";
     static final String PASSWORD = "sim-password-1";
+    /** What a rogue driver does once it misbehaves (the monitor's kinds it should provoke), in turn. */
+    static final List<String> ROGUE_KINDS = List.of("unexpected_stop", "route_deviation", "gps_silence", "speed");
+    /** From a rogue driver's misbehaviour to its passengers' {@code safety:check}: {@code safety.<kind>}. */
+    static final String SAFETY = "safety.";
+    /** A {@code safety:check} about a trip whose driver behaved: an error of this operation. */
+    static final String FALSE_ALARM = "safety.false_alarm";
+    static final String ANSWER = "safety.answer";
     private static final String[][] ROUTES = {
         {"Bengaluru", "12.9716", "77.5946", "Mysuru", "12.2958", "76.6394"},
         {"Mumbai", "19.0760", "72.8777", "Pune", "18.5204", "73.8567"},
@@ -91,7 +98,7 @@ final class Simulation {
     record Settings(List<URI> nodes, int drivers, int passengers, Duration duration, Duration ramp,
             Duration locationInterval, Duration chatInterval, double sosPerMinute, Duration timeout, Duration drain,
             int localAddresses, int httpConnections, int eventLoops, boolean reconnect, boolean sosOpen,
-            Path ackLog) {
+            Path ackLog, double rogueShare, Duration rogueAfter) {
 
         int seatsPerTrip() {
             return Math.max(1, (passengers + drivers - 1) / drivers);
@@ -116,6 +123,8 @@ final class Simulation {
             m.put("reconnect", reconnect);
             m.put("sosOpen", sosOpen);
             m.put("ackLog", ackLog == null ? null : ackLog.toString());
+            m.put("rogueDrivers", rogueShare);
+            m.put("rogueAfter", rogueAfter.toString());
             return m;
         }
     }
@@ -132,6 +141,8 @@ final class Simulation {
     private final Map<String, Long> chatsInFlight = new ConcurrentHashMap<>();
     private final Set<SimSocket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ready = new AtomicInteger();
+    /** Safety checks already counted (every rider of a trip hears the same one). */
+    private final Set<String> checksSeen = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private volatile boolean stopRequested;
     private Vertx vertx;
@@ -198,6 +209,17 @@ final class Simulation {
             lastEvents = events;
             lastTick = now;
         }
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(drivers.size());
+        for (DriverSim d : drivers) {
+            loops.get(d.index % loops.size()).runOnContext(v -> {
+                try {
+                    d.arriveAtDestination();
+                } finally {
+                    arrived.countDown();
+                }
+            });
+        }
+        arrived.await(5, TimeUnit.SECONDS);
         stopping = true;
         double seconds = (System.nanoTime() - start) / 1e9;
         if (sosTimer >= 0) {
@@ -507,11 +529,20 @@ final class Simulation {
         volatile SimSocket socket;
         volatile long locationTimer = -1;
         int step;
+        /** The kind of trouble this driver makes (null: a normal driver). */
+        final String rogue;
+        /** When it began to misbehave ({@link System#nanoTime()}), 0 before. */
+        volatile long misbehavingSince;
+        final AtomicBoolean detected = new AtomicBoolean();
+        volatile Future<?> arrival = Future.succeededFuture();
+        double lastLat;
+        double lastLng;
 
         DriverSim(int index) {
             this.index = index;
             this.node = s.nodes().get(index % s.nodes().size());
             this.route = ROUTES[index % ROUTES.length];
+            this.rogue = rogueKind(index);
         }
 
         void settle() {
@@ -547,6 +578,10 @@ final class Simulation {
                         long interval = s.locationInterval().toMillis();
                         locationTimer = vertx.setPeriodic(1 + ThreadLocalRandom.current().nextLong(interval), interval,
                                 id -> sendLocation());
+                        if (rogue != null) {
+                            vertx.setTimer(Math.max(1, s.rogueAfter().toMillis()),
+                                    id -> misbehavingSince = System.nanoTime());
+                        }
                     });
         }
 
@@ -563,16 +598,45 @@ final class Simulation {
             if (!socket.connected()) {
                 return; // reconnecting
             }
+            double speed = 42.0;
+            double lat;
+            double lng;
+            String misbehaviour = misbehavingSince == 0 ? null : rogue;
+            if ("gps_silence".equals(misbehaviour)) {
+                return;
+            } else if ("unexpected_stop".equals(misbehaviour)) {
+                // stands still half way, away from both ends
+                lat = (Double.parseDouble(route[1]) + Double.parseDouble(route[4])) / 2;
+                lng = (Double.parseDouble(route[2]) + Double.parseDouble(route[5])) / 2;
+                speed = 0;
+            } else if ("route_deviation".equals(misbehaviour)) {
+                // drives back, away from the destination, about 300 m per location
+                double dLat = Double.parseDouble(route[1]) - Double.parseDouble(route[4]);
+                double dLng = Double.parseDouble(route[2]) - Double.parseDouble(route[5]);
+                double norm = Math.hypot(dLat, dLng);
+                lat = lastLat + dLat / norm * 0.0027;
+                lng = lastLng + dLng / norm * 0.0027;
+            } else {
+                double f = Math.min(1, ++step / 2000.0);
+                lat = Double.parseDouble(route[1]) * (1 - f) + Double.parseDouble(route[4]) * f;
+                lng = Double.parseDouble(route[2]) * (1 - f) + Double.parseDouble(route[5]) * f;
+                if ("speed".equals(misbehaviour)) {
+                    speed = 160;
+                }
+            }
+            send(lat, lng, speed);
+        }
+
+        Future<JsonNode> send(double lat, double lng, double speed) {
+            lastLat = lat;
+            lastLng = lng;
             long ts = lastTimestamp.updateAndGet(last -> Math.max(System.currentTimeMillis(), last + 1));
-            double f = Math.min(1, ++step / 2000.0);
-            double lat = Double.parseDouble(route[1]) * (1 - f) + Double.parseDouble(route[4]) * f;
-            double lng = Double.parseDouble(route[2]) * (1 - f) + Double.parseDouble(route[5]) * f;
             int expected = subscribers.get();
             if (expected > 0) {
                 fanouts.put(ts, new Fanout(System.nanoTime(), expected, new AtomicInteger()));
             }
-            socket.emit(LOCATION, "location:update", Map.of("tripId", tripId, "lat", lat, "lng", lng, "speed", 42.0,
-                    "heading", 225.0, "timestamp", ts)).onFailure(e -> fanouts.remove(ts));
+            return socket.emit(LOCATION, "location:update", Map.of("tripId", tripId, "lat", lat, "lng", lng, "speed",
+                    speed, "heading", 225.0, "timestamp", ts)).onFailure(e -> fanouts.remove(ts));
         }
 
         void onEvent(String text, long now) {
@@ -587,14 +651,27 @@ final class Simulation {
             stats.event();
         }
 
-        /** At the end of the run: no more locations; a started trip is completed. */
+        /**
+         * Just before the end of the run: the trip's last location is its destination (a trip completed away from it
+         * would be an early end for the safety monitor).
+         */
+        void arriveAtDestination() {
+            if (locationTimer >= 0) {
+                vertx.cancelTimer(locationTimer);
+            }
+            if (running.future().succeeded() && socket != null && socket.connected()) {
+                arrival = send(Double.parseDouble(route[4]), Double.parseDouble(route[5]), 0).otherwiseEmpty();
+            }
+        }
+
+        /** At the end of the run: no more locations; a started trip is completed once it arrived. */
         void finish() {
             if (locationTimer >= 0) {
                 vertx.cancelTimer(locationTimer);
             }
             if (running.future().succeeded()) {
-                http.call(TRIP_COMPLETE, node, HttpMethod.POST, "/trips/" + tripId + "/complete", token, null,
-                        Map.of());
+                arrival.onComplete(ar -> http.call(TRIP_COMPLETE, node, HttpMethod.POST, "/trips/" + tripId
+                        + "/complete", token, null, Map.of()));
             }
         }
     }
@@ -689,6 +766,10 @@ final class Simulation {
         }
 
         void onEvent(String text, long now) {
+            if (text.startsWith("42[\"safety:check\"")) {
+                safetyCheck(this, eventPayload(text), now);
+                return;
+            }
             if (text.startsWith("42[\"location:update\"")) {
                 JsonNode u = eventPayload(text);
                 DriverSim d = u == null ? null : byTrip.get(u.path("tripId").asText(""));
@@ -711,6 +792,46 @@ final class Simulation {
             }
             stats.event();
         }
+    }
+
+    /**
+     * A passenger is asked "Is everything OK?": on a rogue driver's trip the first check after the misbehaviour
+     * times the detection ({@code safety.<kind>}); on a normal trip it is a false alarm. Either way the passengers
+     * answer "ok", so that no SOS follows.
+     */
+    private void safetyCheck(PassengerSim receiver, JsonNode event, long now) {
+        stats.event();
+        JsonNode check = event == null ? null : event.path("check");
+        if (check == null || !check.path("status").asText().equals("open")) {
+            return;
+        }
+        String checkId = check.path("id").asText();
+        DriverSim d = byTrip.get(check.path("tripId").asText(""));
+        if (d == null || !checksSeen.add(checkId)) {
+            return; // every rider of the trip hears it: counted and answered once
+        }
+        String kind = check.path("kind").asText();
+        long since = d.misbehavingSince;
+        if (d.rogue == null || since == 0) {
+            stats.error(FALSE_ALARM, kind + (d.rogue == null ? " on a normal trip" : " before the misbehaviour"));
+        } else if (d.detected.compareAndSet(false, true)) {
+            if (kind.equals(d.rogue)) {
+                stats.record(SAFETY + d.rogue, now - since);
+            } else {
+                stats.error(SAFETY + d.rogue, "first detected as " + kind);
+            }
+        }
+        if (event.path("canAnswer").asBoolean() && receiver.socket != null) {
+            receiver.socket.emit(ANSWER, "safety:answer", Map.of("checkId", checkId, "answer", "ok"));
+        }
+    }
+
+    /** The kind of trouble driver {@code index} makes: a share of the drivers, spread evenly, kinds in turn. */
+    private String rogueKind(int index) {
+        long rogues = Math.round(s.drivers() * s.rogueShare());
+        long before = (long) index * rogues / s.drivers();
+        long upTo = (long) (index + 1) * rogues / s.drivers();
+        return upTo > before ? ROGUE_KINDS.get((int) (before % ROGUE_KINDS.size())) : null;
     }
 
     /** A random passenger on a running trip, not in an SOS already, raises one and resolves it (unless --sos-open). */

@@ -7,12 +7,15 @@ import java.util.UUID;
 
 /**
  * An alert as its owner and admins see it ({@code GET /sos/{id}}): who raised it and where, its state, the escalation,
- * what every notification did, and the latest points of its track (newest first).
+ * what every notification did, and the latest points of its track (newest first); {@code safetyCheckId} names the
+ * safety check-in that raised it, if one did; {@code escalationStep} counts the steps of the acknowledgement
+ * ladder it went through.
  */
 public record SosAlert(UUID id, UUID userId, String userName, String userPhone, UUID tripId, SosStatus status,
         Point location, String message, Instant persistedAt, Instant acknowledgedAt, UUID acknowledgedBy,
         Instant resolvedAt, UUID resolvedBy, String resolution, String escalation, Instant escalateAt,
-        Instant escalatedAt, Point lastLocation,
+        Instant escalatedAt, int escalationStep, Point lastLocation,
+        @JsonInclude(JsonInclude.Include.NON_NULL) UUID safetyCheckId,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<NotificationResult> notifications,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<TrackPoint> track) {
 
@@ -37,12 +40,12 @@ public record SosAlert(UUID id, UUID userId, String userName, String userPhone, 
     public SosAlert summary() {
         return new SosAlert(id, userId, userName, userPhone, tripId, status, location, message, persistedAt,
                 acknowledgedAt, acknowledgedBy, resolvedAt, resolvedBy, resolution, escalation, escalateAt,
-                escalatedAt, lastLocation, null, null);
+                escalatedAt, escalationStep, lastLocation, safetyCheckId, null, null);
     }
 
     SosAlert with(List<NotificationResult> n, List<TrackPoint> t) {
         return new SosAlert(id, userId, userName, userPhone, tripId, status, location, message, persistedAt,
                 acknowledgedAt, acknowledgedBy, resolvedAt, resolvedBy, resolution, escalation, escalateAt,
-                escalatedAt, lastLocation, n, t);
+                escalatedAt, escalationStep, lastLocation, safetyCheckId, n, t);
     }
 }

@@ -51,13 +51,22 @@ public final class SosJobs {
     private final RoomSink rooms;
     private final SosSettings settings;
     private final Clock clock;
+    private final com.hushryd.share.ShareLinks shareLinks;
 
-    /** The payload of both job types. */
-    record Ref(UUID alertId, UUID notificationId) {
+    /** The payload of both job types; {@code step} is the escalation step (1 when absent: jobs of earlier versions). */
+    record Ref(UUID alertId, UUID notificationId, Integer step) {
+        Ref(UUID alertId, UUID notificationId) {
+            this(alertId, notificationId, null);
+        }
+
+        int stepOrFirst() {
+            return step == null ? 1 : step;
+        }
     }
 
     public SosJobs(Database db, JobProducer jobs, Notifications notifications, RoomSink rooms, SosSettings settings,
-            Clock clock) {
+            Clock clock, com.hushryd.share.ShareLinks shareLinks) {
+        this.shareLinks = shareLinks;
         this.db = db;
         this.jobs = jobs;
         this.notifications = notifications;
@@ -86,8 +95,12 @@ public final class SosJobs {
 
     /** The escalation job of a new alert, due at {@code escalateAt}, in the caller's transaction. */
     void scheduleEscalation(Connection c, UUID alertId, Instant escalateAt) throws SQLException {
+        scheduleEscalation(c, alertId, escalateAt, 1);
+    }
+
+    private void scheduleEscalation(Connection c, UUID alertId, Instant escalateAt, int step) throws SQLException {
         Duration delay = Duration.between(clock.instant(), escalateAt);
-        jobs.submit(c, JobRequest.of(QUEUE, ESCALATE, JobJson.write(new Ref(alertId, null)))
+        jobs.submit(c, JobRequest.of(QUEUE, ESCALATE, JobJson.write(new Ref(alertId, null, step)))
                 .withPriority(Priority.CRITICAL).withDelay(delay.isNegative() ? Duration.ZERO : delay)
                 .withAttempts(settings.attempts(), SosSettings.FIRST_BACKOFF));
     }
@@ -113,6 +126,9 @@ public final class SosJobs {
             db.tx(c -> {
                 SosStore.settle(c, n.id(), last ? "failed" : "retrying", null, ctx.attempt(),
                         error.length() > 500 ? error.substring(0, 500) : error, clock.instant());
+                if (last) {
+                    notified(c, n, "failed", null, ctx.attempt());
+                }
                 return null;
             });
             if (last) {
@@ -122,9 +138,19 @@ public final class SosJobs {
             throw e;
         }
         db.tx(c -> {
-            SosStore.settle(c, n.id(), "sent", provider, ctx.attempt(), null, clock.instant());
+            if (SosStore.pending(c, n.id()).map(p -> !p.status().equals("sent")).orElse(false)) {
+                SosStore.settle(c, n.id(), "sent", provider, ctx.attempt(), null, clock.instant());
+                notified(c, n, "sent", provider, ctx.attempt());
+            }
             return null;
         });
+    }
+
+    /** The timeline's record of what one notification did. */
+    private void notified(Connection c, Pending n, String status, String provider, int attempts) throws SQLException {
+        SosTimeline.append(c, n.alertId(), "notified", "system", SosTimeline.detail("purpose", n.purpose(),
+                "channel", n.channel(), "recipient", n.recipient(), "status", status, "provider", provider,
+                "attempts", attempts), clock.instant());
     }
 
     /** Sends one notification; returns who took it. */
@@ -136,7 +162,8 @@ public final class SosJobs {
             return "realtime";
         }
         Channel channel = Channel.valueOf(n.channel().toUpperCase(Locale.ROOT));
-        String text = text(a, escalation);
+        Optional<UUID> share = db.read(c -> com.hushryd.share.ShareStore.ofAlert(c, a.id()));
+        String text = text(a, escalation, share.map(shareLinks::url).orElse(null));
         String subject = (escalation ? "ESCALATED SOS: " : "SOS: ") + a.userName() + " needs help";
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("alertId", a.id().toString());
@@ -148,6 +175,11 @@ public final class SosJobs {
 
     /** The text of an SMS or email: who, where (a map link to the latest position), when, and what to do. */
     static String text(SosAlert a, boolean escalation) {
+        return text(a, escalation, null);
+    }
+
+    /** The text, with the link to the trip's live page when the alert has one. */
+    static String text(SosAlert a, boolean escalation, String shareUrl) {
         StringBuilder b = new StringBuilder();
         b.append(escalation ? "ESCALATED (not acknowledged): " : "").append("SOS from ").append(a.userName())
                 .append(" (").append(a.userPhone()).append(") on HushRyd");
@@ -163,6 +195,9 @@ public final class SosJobs {
                 b.append(" at ").append(TIME.format(p.at()));
             }
             b.append('.');
+        }
+        if (shareUrl != null) {
+            b.append(" Follow the trip live: ").append(shareUrl).append('.');
         }
         b.append(" Call them now; if you cannot reach them, call local emergency services. Alert ").append(a.id());
         return b.toString();
@@ -186,24 +221,53 @@ public final class SosJobs {
         return m;
     }
 
+    /**
+     * One step of the acknowledgement ladder: while the alert is still unacknowledged and this step has not run, alert
+     * the step's tier (step 1: the on-call contact and the admins; then SOS_ESCALATION_TIERS; then the last tier
+     * again SOS_ESCALATION_REPEATS times) and schedule the next step one deadline later, in one transaction.
+     */
     private void escalate(JobContext ctx) throws Exception {
         Ref ref = ctx.payload(Ref.class);
+        int step = ref.stepOrFirst();
         Instant now = clock.instant();
+        Instant next = now.plus(settings.escalateAfter());
+        boolean more = step < settings.steps();
+        List<Recipient> tier = tier(step);
         boolean escalated = db.tx(c -> {
-            if (!SosStore.escalate(c, ref.alertId(), now)) {
+            if (!SosStore.escalate(c, ref.alertId(), step, now, more ? next : null)) {
                 return false;
             }
-            List<Recipient> onCall = new ArrayList<>();
-            settings.onCallPhone().ifPresent(p -> onCall.add(new Recipient("escalation", "sms", p, "on-call")));
-            settings.onCallEmail().ifPresent(e -> onCall.add(new Recipient("escalation", "email", e, "on-call")));
-            onCall.add(new Recipient("escalation", "in_app", ROOM, "admins"));
-            schedule(c, ref.alertId(), onCall, now);
+            schedule(c, ref.alertId(), tier, now);
+            SosTimeline.append(c, ref.alertId(), "escalated", "system", SosTimeline.detail("step", step,
+                    "deadline", settings.escalateAfter().toString(), "recipients", tier.stream()
+                            .map(r -> r.channel() + ":" + r.to()).toList(), "nextStepAt", more ? next.toString() : null),
+                    now);
+            if (more) {
+                scheduleEscalation(c, ref.alertId(), next, step + 1);
+            }
             return true;
         });
         if (escalated) {
-            log.warn("SOS {} was not acknowledged within {}: escalated to {}", ref.alertId(), settings.escalateAfter(),
-                    settings.onCallPhone().isPresent() || settings.onCallEmail().isPresent() ? "the on-call contact"
-                            : "the admins only (set SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)");
+            log.warn("SOS {} was not acknowledged within {}: escalation step {} of {} to {}", ref.alertId(),
+                    settings.escalateAfter(), step, settings.steps(), tier.stream().map(Recipient::to).toList());
         }
+    }
+
+    /** Whom a step alerts. */
+    List<Recipient> tier(int step) {
+        List<Recipient> out = new ArrayList<>();
+        int index = Math.min(step - 1, settings.tiers().size());
+        if (index == 0) {
+            settings.onCallPhone().ifPresent(p -> out.add(new Recipient("escalation", "sms", p, "on-call")));
+            settings.onCallEmail().ifPresent(e -> out.add(new Recipient("escalation", "email", e, "on-call")));
+            out.add(new Recipient("escalation", "in_app", ROOM, "admins"));
+            return out;
+        }
+        for (SosSettings.Contact contact : settings.tiers().get(index - 1).contacts()) {
+            String to = contact.channel().equals("push") ? "user:" + contact.to() : contact.to();
+            out.add(new Recipient("escalation", contact.channel(), to, "tier " + (index + 1)));
+        }
+        out.add(new Recipient("escalation", "in_app", ROOM, "admins"));
+        return out;
     }
 }

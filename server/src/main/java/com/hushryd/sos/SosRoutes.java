@@ -36,6 +36,12 @@ public final class SosRoutes {
                 req.pathUuid("id"), req.optionalBody(ResolveInput.class)));
         api.api(POST, "/sos/{id}/location", AUTHENTICATED, CRITICAL, req -> Reply.accepted(sos.locate(
                 req.principal(), req.pathUuid("id"), req.body(LocationInput.class))));
+        api.api(GET, "/sos/{id}/timeline", AUTHENTICATED, CRITICAL,
+                req -> sos.timeline(req.principal(), req.pathUuid("id")));
+        // the acknowledgement ladder's "ack" (the same as /sos/{id}/acknowledge), and operators' notes
+        api.api(POST, "/admin/sos/{id}/ack", ADMIN, CRITICAL, req -> sos.ack(req.principal(), req.pathUuid("id")));
+        api.api(POST, "/admin/sos/{id}/notes", ADMIN, CRITICAL, req -> Reply.created(sos.note(req.principal(),
+                req.pathUuid("id"), req.body(SosService.NoteInput.class))));
         api.api(GET, "/admin/sos", ADMIN, CRITICAL, req -> {
             req.allowQuery("status", "limit", "cursor");
             return sos.list(req.query("status"), req.queryInt("limit", 1, 200), req.query("cursor"));

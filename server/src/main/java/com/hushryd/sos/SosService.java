@@ -57,6 +57,7 @@ public final class SosService implements AutoCloseable {
     private final Clock clock;
     private final SosSettings settings;
     private final SosJournal journal;
+    private final SosRaiser raiser;
     private final ScheduledExecutorService replayer;
     /** When a journaled alert that failed for another reason than an unavailable database may be tried again. */
     private final Map<UUID, Instant> retryAt = new ConcurrentHashMap<>();
@@ -75,6 +76,7 @@ public final class SosService implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.journal = SosJournal.open(journalDir);
+        this.raiser = new SosRaiser(jobs, settings, clock);
         this.replayer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sos-journal");
             t.setDaemon(true);
@@ -213,18 +215,7 @@ public final class SosService implements AutoCloseable {
     /** Inserts a new alert with its first track point, its notification rows and jobs, and its escalation job. */
     private void create(Connection c, UUID id, UUID userId, UUID tripId, Double lat, Double lng, Double accuracy,
             String message, String key, Instant at, Instant escalateAt) throws SQLException {
-        SosStore.insertAlert(c, id, userId, tripId, lat, lng, accuracy, message, key, at, escalateAt);
-        if (lat != null) {
-            SosStore.track(c, id, new TrackPoint(lat, lng, null, null, accuracy, at, "trigger"));
-        }
-        List<Recipient> recipients = new ArrayList<>(SosStore.contacts(c, userId));
-        recipients.add(new Recipient("alert", "push", "user:" + userId, null));
-        recipients.add(new Recipient("alert", "in_app", SosJobs.ROOM, "admins"));
-        if (tripId != null) {
-            recipients.add(new Recipient("alert", "in_app", LocationService.room(tripId), "trip"));
-        }
-        jobs.schedule(c, id, recipients, clock.instant());
-        jobs.scheduleEscalation(c, id, escalateAt);
+        raiser.create(c, id, userId, tripId, lat, lng, accuracy, message, key, at, escalateAt, null);
     }
 
     private static Triggered existing(SosAlert a) {
@@ -257,8 +248,8 @@ public final class SosService implements AutoCloseable {
                 v.tripId() == null ? "" : " on trip " + v.tripId(), cause.toString(), journal.file());
         SosAlert a = new SosAlert(id, p.userId(), null, null, v.tripId(), SosStatus.ACTIVE,
                 v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), v.accuracy(), now), v.message(), now,
-                null, null, null, null, null, "scheduled", e.escalateAt(), null,
-                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null);
+                null, null, null, null, null, "scheduled", e.escalateAt(), null, 0,
+                v.lat() == null ? null : new SosAlert.Point(v.lat(), v.lng(), null, now), null, null, null);
         try {
             Map<String, Object> event = SosJobs.event("triggered", a, true);
             event.put("stored", false);
@@ -410,6 +401,18 @@ public final class SosService implements AutoCloseable {
 
     /** An admin takes the alert: cancels the escalation. Acknowledging again answers the alert unchanged. */
     public SosAlert acknowledge(Principal admin, UUID id) throws SQLException {
+        return acknowledge(admin, id, false);
+    }
+
+    /**
+     * {@code POST /admin/sos/{id}/ack}: as {@link #acknowledge(Principal, UUID)}, but a second acknowledgement is a
+     * 409 {@code SOS_ALREADY_ACKNOWLEDGED} (the ladder's record says who took it first).
+     */
+    public SosAlert ack(Principal admin, UUID id) throws SQLException {
+        return acknowledge(admin, id, true);
+    }
+
+    private SosAlert acknowledge(Principal admin, UUID id, boolean once) throws SQLException {
         Instant now = clock.instant();
         boolean[] changed = {false};
         SosAlert a = db.tx(c -> {
@@ -418,6 +421,14 @@ public final class SosService implements AutoCloseable {
                 throw new ApiException(409, "SOS_RESOLVED", "the alert is already resolved", Map.of(), null);
             }
             changed[0] = SosStore.acknowledge(c, id, admin.userId(), now);
+            if (!changed[0] && once) {
+                throw new ApiException(409, "SOS_ALREADY_ACKNOWLEDGED", "the alert is already acknowledged",
+                        Map.of("acknowledgedBy", String.valueOf(before.acknowledgedBy())), null);
+            }
+            if (changed[0]) {
+                SosTimeline.append(c, id, "acknowledged", "admin:" + admin.userId(), SosTimeline.detail(
+                        "escalationStep", before.escalationStep()), now);
+            }
             return SosStore.alert(c, id).orElseThrow();
         });
         if (changed[0]) {
@@ -437,6 +448,10 @@ public final class SosService implements AutoCloseable {
         SosAlert a = db.tx(c -> {
             visible(c, p, id);
             changed[0] = SosStore.resolve(c, id, p.userId(), resolution, now);
+            if (changed[0]) {
+                SosTimeline.append(c, id, "resolved", p.role().json() + ":" + p.userId(), SosTimeline.detail(
+                        "resolution", resolution), now);
+            }
             return SosStore.alert(c, id).orElseThrow();
         });
         if (changed[0]) {
@@ -445,6 +460,31 @@ public final class SosService implements AutoCloseable {
             announce("resolved", a);
         }
         return a;
+    }
+
+    /** {@code POST /admin/sos/{id}/notes}: what an operator did or learned, on the record. */
+    public record NoteInput(String text) {
+    }
+
+    /** An operator adds a note to the alert's timeline (open or resolved: notes after the fact count too). */
+    public SosTimeline.Timeline note(Principal admin, UUID id, NoteInput in) throws SQLException {
+        Validator v = new Validator();
+        String text = v.text("text", in.text(), 1, 2000, true);
+        v.throwIfInvalid();
+        Instant now = clock.instant();
+        return db.tx(c -> {
+            visible(c, admin, id);
+            SosTimeline.append(c, id, "note", "admin:" + admin.userId(), SosTimeline.detail("text", text), now);
+            return SosTimeline.read(c, id);
+        });
+    }
+
+    /** The alert's timeline, verified, for its owner or an admin. */
+    public SosTimeline.Timeline timeline(Principal p, UUID id) throws SQLException {
+        return db.read(c -> {
+            visible(c, p, id);
+            return SosTimeline.read(c, id);
+        });
     }
 
     /** The owner's phone reports a position during an open alert: added to the track and pushed to the admins. */

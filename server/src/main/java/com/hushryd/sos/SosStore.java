@@ -19,7 +19,7 @@ final class SosStore {
     private static final String COLUMNS = "a.id, a.user_id, u.name AS user_name, u.phone AS user_phone, a.trip_id, "
             + "a.status, a.lat, a.lng, a.accuracy, a.message, a.created_at, a.acknowledged_at, a.acknowledged_by, "
             + "a.resolved_at, a.resolved_by, a.resolution, a.escalation, a.escalate_at, a.escalated_at, a.last_lat, "
-            + "a.last_lng, a.last_located_at";
+            + "a.last_lng, a.last_located_at, a.safety_check_id, a.escalation_step";
     private static final String FROM = " FROM sos_alerts a JOIN users u ON u.id = a.user_id ";
 
     /** An open alert as the tracker keeps it: whose, and on which trip. */
@@ -44,6 +44,14 @@ final class SosStore {
                 + "idempotency_key, created_at, escalation, escalate_at, last_lat, last_lng, last_located_at) "
                 + "VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)", id, userId, tripId, lat, lng,
                 accuracy, message, idempotencyKey, now, escalateAt, lat, lng, lat == null ? null : now);
+    }
+
+    static void attachSafetyCheck(Connection c, UUID alertId, UUID checkId) throws SQLException {
+        Jdbc.update(c, "UPDATE sos_alerts SET safety_check_id = ? WHERE id = ?", checkId, alertId);
+    }
+
+    static void attachShare(Connection c, UUID alertId, UUID shareId) throws SQLException {
+        Jdbc.update(c, "UPDATE sos_alerts SET share_id = ? WHERE id = ?", shareId, alertId);
     }
 
     static Optional<SosAlert> alert(Connection c, UUID id) throws SQLException {
@@ -179,10 +187,14 @@ final class SosStore {
                 + "WHERE id = ? AND status <> 'resolved'", now, by, resolution, id) == 1;
     }
 
-    /** Scheduled → escalated, only while nobody has acknowledged or resolved the alert. */
-    static boolean escalate(Connection c, UUID id, Instant now) throws SQLException {
-        return Jdbc.update(c, "UPDATE sos_alerts SET escalation = 'escalated', escalated_at = ? "
-                + "WHERE id = ? AND escalation = 'scheduled' AND status = 'active'", now, id) == 1;
+    /**
+     * Step {@code step} of the ladder, once: only while nobody has acknowledged or resolved the alert and the step
+     * before it has run; {@code nextAt} is when the next step is due (null: none).
+     */
+    static boolean escalate(Connection c, UUID id, int step, Instant now, Instant nextAt) throws SQLException {
+        return Jdbc.update(c, "UPDATE sos_alerts SET escalation = 'escalated', escalated_at = ?, escalation_step = ?, "
+                + "escalate_at = coalesce(?, escalate_at) WHERE id = ? AND status = 'active' AND escalation_step = ? "
+                + "AND escalation IN ('scheduled', 'escalated')", now, step, nextAt, id, step - 1) == 1;
     }
 
     private static SosAlert alert(ResultSet rs) throws SQLException {
@@ -195,7 +207,7 @@ final class SosStore {
                 rs.getString("message"), created, Jdbc.instant(rs, "acknowledged_at"),
                 Jdbc.uuid(rs, "acknowledged_by"), Jdbc.instant(rs, "resolved_at"), Jdbc.uuid(rs, "resolved_by"),
                 rs.getString("resolution"), rs.getString("escalation"), Jdbc.instant(rs, "escalate_at"),
-                Jdbc.instant(rs, "escalated_at"), lastLat == null ? null : new Point(lastLat, rs.getDouble("last_lng"),
-                        null, Jdbc.instant(rs, "last_located_at")), null, null);
+                Jdbc.instant(rs, "escalated_at"), rs.getInt("escalation_step"), lastLat == null ? null : new Point(lastLat, rs.getDouble("last_lng"),
+                        null, Jdbc.instant(rs, "last_located_at")), Jdbc.uuid(rs, "safety_check_id"), null, null);
     }
 }

@@ -76,6 +76,7 @@ class SimCommandTest {
             {"--chat-interval", "10ms"}, {"--sos-rate", "-1"}, {"--sos-rate", "NaN"}, {"--timeout", "1h"},
             {"--local-addresses", "0"}, {"--http-connections", "0"}, {"--event-loops", "100"},
             {"--url", "https://127.0.0.1:8443"}, {"--no-such-option"}, {"--ack-log", "/dev/null/acks.tsv"},
+            {"--rogue-drivers", "1.5"}, {"--rogue-drivers", "-0.1"}, {"--rogue-drivers", "NaN"}, {"--rogue-after", "2h"},
         };
         for (String[] c : cases) {
             Run r = run(c);
