@@ -118,14 +118,46 @@ fanout_run() {
   wait_http "http://127.0.0.1:$port/stats" "$launcher" "$log"
   pid=$(pgrep -P "$launcher" java || echo "$launcher")
   echo "# $label: pid $pid on port $port, $rate publishes/s" >&2
+  local redis_before redis_after
+  redis_before=$(redis_cpu_seconds)
   run_bg /dev/null exec_bench_java -Xmx4g -XX:+UseParallelGC com.hushryd.bench.BenchMain fanout \
     --url "http://127.0.0.1:$port" --server-pid "$pid" --label "$label" --json "$json" --rate "$rate" "$@" \
     || echo "# $label run failed" >&2
+  redis_after=$(redis_cpu_seconds)
+  # Redis's own CPU over the whole run (connect, warm-up, window): the broker's work there, e.g. numbering and
+  # keeping broadcasts for recovery; added to the run's line for the table
+  python3 - "$json" "$redis_before" "$redis_after" <<'PY'
+import json, sys
+path, before, after = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = open(path).read().splitlines()
+if lines and before and after:
+    r = json.loads(lines[-1])
+    r["redisCpuSeconds"] = float(after) - float(before)
+    lines[-1] = json.dumps(r)
+    open(path, "w").write("\n".join(lines) + "\n")
+PY
   stop_pid "$launcher"
   if grep -qiE 'error|exception' "$log"; then
     echo "# $label server log:" >&2
     grep -iE 'error|exception' "$log" | head -5 >&2
   fi
+}
+
+# CPU seconds Redis has used since it started (INFO cpu, user + sys), or nothing when it cannot be asked.
+redis_cpu_seconds() {
+  python3 - "$REDIS" <<'PY' 2>/dev/null || true
+import socket, sys
+url = sys.argv[1][len("redis://"):] if sys.argv[1].startswith("redis://") else sys.argv[1]
+hostport = url.split("/")[0].split("@")[-1]
+host, _, port = hostport.partition(":")
+s = socket.create_connection((host, int(port or 6379)), timeout=2)
+s.sendall(b"INFO cpu\r\n")
+data = b""
+while b"used_cpu_user:" not in data or not data.endswith(b"\r\n"):
+    data += s.recv(65536)
+fields = dict(l.split(":", 1) for l in data.decode().splitlines() if ":" in l)
+print("%.3f" % (float(fields["used_cpu_sys"]) + float(fields["used_cpu_user"])))
+PY
 }
 
 # ---------------------------------------------------------------------------------------------------------- jobs

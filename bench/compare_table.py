@@ -37,7 +37,8 @@ def fanout(*paths):
     metrics = [("publish/s", "publishesPerSecond", "{:,.0f}"), ("deliveries/s", "deliveriesPerSecond", "{:,.0f}"),
                ("loss %", "lossPercent", "{:.3f}"), ("p50 ms", "p50Ms", "{:.2f}"), ("p99 ms", "p99Ms", "{:.2f}"),
                ("p99.9 ms", "p999Ms", "{:.2f}"), ("CPU cores", "serverCpuPercent", "{:.2f}"),
-               ("RSS MB", "serverRssBytes", "{:.0f}"), ("deliveries/CPU-s", "deliveriesPerCpuSecond", "{:,.0f}")]
+               ("RSS MB", "serverRssBytes", "{:.0f}"), ("deliveries/CPU-s", "deliveriesPerCpuSecond", "{:,.0f}"),
+               ("Redis CPU-s/run", "redisCpuSeconds", "{:.2f}")]
     scale = {"serverCpuPercent": 0.01, "serverRssBytes": 1 / 2**20}
     print()
     print("P-FANOUT, medians of %s run(s) per side; ratio = HushRyd / Node Socket.IO (deliveries/s: higher is better;"
@@ -53,6 +54,7 @@ def fanout(*paths):
                 # it got (a single-threaded peer never uses more than one core)
                 cores = r["serverCpuPercent"] / 100
                 r["deliveriesPerCpuSecond"] = r["deliveriesPerSecond"] / cores if cores > 0 else 0
+                r.setdefault("redisCpuSeconds", 0.0)
             if rs:
                 sides[label] = {k: statistics.median(r[k] for r in rs) * scale.get(k, 1) for _, k, _ in metrics}
                 rows.append([f"{label} (n={len(rs)})"] + [fmt.format(sides[label][k]) for _, k, fmt in metrics])
