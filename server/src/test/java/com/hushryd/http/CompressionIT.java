@@ -80,6 +80,24 @@ class CompressionIT {
     }
 
     @Test
+    void browser_getsALargeResponseCompressed_andReadsItIntact() throws Exception {
+        Process p = new ProcessBuilder("node", com.hushryd.testing.NodeTools.script("browser-get.mjs").toString(),
+                plain.api().base() + "/openapi.json").directory(com.hushryd.testing.NodeTools.DIR.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String line = out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() ->
+                new AssertionError("headless Chromium printed no result:\n" + out));
+        com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertThat(r.path("status").asInt()).isEqualTo(200);
+        assertThat(r.path("acceptEncoding").asText()).as("Chromium's own header").contains("gzip");
+        assertThat(r.path("contentEncoding").asText()).isIn("gzip", "deflate");
+        HttpResponse<byte[]> identity = get(plain, "/openapi.json", null);
+        assertThat(r.path("body").asText()).as("decoded by the browser, the same document")
+                .isEqualTo(new String(identity.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void largeResponse_noAcceptEncoding_orUnknownCoding_isIdentity() throws Exception {
         for (String accept : new String[] {null, "identity", "br;q=1, compress-nonsense"}) {
             HttpResponse<byte[]> r = get(plain, "/api/v1/trips/search?from=Mysuru&to=Kochi&limit=12", accept);

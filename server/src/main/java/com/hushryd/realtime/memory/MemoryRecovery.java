@@ -53,6 +53,7 @@ public final class MemoryRecovery implements Recovery {
     private final Map<String, Session> sessions = new HashMap<>();
     // offsets start from the time in microseconds, as on Redis (above any offset a previous run gave)
     private long sequence;
+    private long nextPrune;
 
     public MemoryRecovery(InProcessBroker.Hub hub, Function<Object, String> owner, Duration window, int historyLength,
             Clock clock) {
@@ -76,8 +77,12 @@ public final class MemoryRecovery implements Recovery {
             }
         }
         h.addLast(new Entry(offset, frames, except, now));
-        if (history.size() > 4 * historyLength) {
+        if (now >= nextPrune) {
+            // rooms idle for the window go, at most every quarter of it (a sweep per broadcast would cost O(rooms))
+            nextPrune = now + Math.max(1000, window.toMillis() / 4);
             history.values().removeIf(d -> d.isEmpty() || d.peekLast().at() < now - window.toMillis());
+            trimmedBelow.keySet().retainAll(history.keySet());
+            sessions.values().removeIf(x -> x.expiresAt < now);
         }
         return offset;
     }
@@ -133,8 +138,6 @@ public final class MemoryRecovery implements Recovery {
         } else if (s.incarnation.equals(incarnation)) {
             s.rooms = rooms;
         }
-        long now = clock.millis();
-        sessions.values().removeIf(x -> x.expiresAt < now);
     }
 
     @Override
