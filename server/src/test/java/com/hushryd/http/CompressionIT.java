@@ -81,8 +81,7 @@ class CompressionIT {
 
     @Test
     void browser_getsALargeResponseCompressed_andReadsItIntact() throws Exception {
-        Process p = new ProcessBuilder("node", com.hushryd.testing.NodeTools.script("browser-get.mjs").toString(),
-                plain.api().base() + "/openapi.json").directory(com.hushryd.testing.NodeTools.DIR.toFile())
+        Process p = com.hushryd.testing.TestChromium.script("browser-get.mjs", plain.api().base() + "/openapi.json")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();

@@ -2,7 +2,6 @@ package com.hushryd.share;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hushryd.testing.NodeTools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,8 +35,8 @@ final class SharePage implements AutoCloseable {
 
     static SharePage open(String url, Duration lifetime) {
         try {
-            return new SharePage(new ProcessBuilder("node", NodeTools.script("share-page.mjs").toString(), url,
-                    String.valueOf(lifetime.toSeconds())).directory(NodeTools.DIR.toFile()).start());
+            return new SharePage(com.hushryd.testing.TestChromium.script("share-page.mjs", url,
+                    String.valueOf(lifetime.toSeconds())).start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node (is Node.js installed?)", e);
         }
