@@ -232,4 +232,23 @@ class RecoveryIT {
                     .isZero();
         }
     }
+
+    @Test
+    @Order(6)
+    void redisDownWhenTheClientReturns_itConnectsUnrecovered_andRecoversNothing() throws Exception {
+        Ride r = ride();
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", b.port())) {
+            Client passenger = viaProxy(proxy, r.passenger().token(), 3000);
+            proxy.dropConnections();
+            passenger.awaitNotice("disconnect", WAIT);
+            redis.stop(); // the sessions and the history cannot be read
+            try {
+                JsonNode again = passenger.awaitNotice("connect", Duration.ofSeconds(30));
+                assertThat(again.path("recovered").asBoolean()).as("no recovery without its store: " + again)
+                        .isFalse();
+            } finally {
+                redis.start();
+            }
+        }
+    }
 }

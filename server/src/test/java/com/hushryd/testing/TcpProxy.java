@@ -112,8 +112,7 @@ public final class TcpProxy implements AutoCloseable {
     /** Drops every connection and closes new ones at once, until {@link #resume()}: a network outage. */
     public void suspend() {
         suspended = true;
-        open.forEach(TcpProxy::closeQuietly);
-        open.clear();
+        dropConnections();
     }
 
     /** Lets connections through again after {@link #suspend()}. */

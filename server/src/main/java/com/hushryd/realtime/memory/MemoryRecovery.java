@@ -70,11 +70,11 @@ public final class MemoryRecovery implements Recovery {
         long now = clock.millis();
         long offset = ++sequence;
         ArrayDeque<Entry> h = history.computeIfAbsent(room, r -> new ArrayDeque<>());
-        while (!h.isEmpty() && (h.size() >= historyLength || h.peekFirst().at() < now - window.toMillis())) {
-            Entry gone = h.pollFirst();
-            if (h.size() + 1 >= historyLength) {
-                trimmedBelow.put(room, gone.offset() + 1);
-            }
+        while (!h.isEmpty() && h.peekFirst().at() < now - window.toMillis()) {
+            h.pollFirst(); // older than any session that could still ask for it: no loss to record
+        }
+        while (h.size() >= historyLength) {
+            trimmedBelow.put(room, h.pollFirst().offset() + 1); // dropped for the bound: a recovery from before it fails
         }
         h.addLast(new Entry(offset, frames, except, now));
         if (now >= nextPrune) {

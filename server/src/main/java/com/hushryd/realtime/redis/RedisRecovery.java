@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisRecovery implements Recovery, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisRecovery.class);
     private static final String SESSION_PREFIX = "hushryd:rt:sess:{";
+    private static final String SEQUENCE = new String(RecoveryKeys.SEQUENCE, StandardCharsets.UTF_8);
 
     /**
      * KEYS: session; ARGV: owner, incarnation, ttl ms, offset (-1: none). Returns sid, rooms, min, or nil (changing
@@ -167,7 +168,7 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
 
     private void save(SioSocket socket) {
         redis.async().eval(SAVE, ScriptOutputType.INTEGER, new String[] {sessionKey(socket.pid()),
-                new String(RecoveryKeys.SEQUENCE, StandardCharsets.UTF_8)}, owner.apply(socket.user()),
+                SEQUENCE}, owner.apply(socket.user()),
                 socket.incarnation(), socket.id(), Json.write(List.copyOf(socket.rooms())),
                 Long.toString(connectedTtl), Long.toString(socket.firstOffset())).whenComplete((r, e) -> {
                     if (e != null) {
