@@ -1,6 +1,6 @@
 package com.hushryd.app;
 
-import com.hushryd.http.Validator;
+import com.hushryd.common.Validator;
 import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;
@@ -231,7 +231,7 @@ public final class ConfigLoader {
         String onCallEmail = v.email(name(Setting.SOS_ONCALL_EMAIL), email.orElse(null), false);
         try {
             v.throwIfInvalid();
-        } catch (com.hushryd.http.ApiException e) {
+        } catch (com.hushryd.common.ApiException e) {
             throw new ConfigException(e.getMessage());
         }
         Duration deadline = optional(Setting.SOS_ESCALATE_AFTER).isPresent()

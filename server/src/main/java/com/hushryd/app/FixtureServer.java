@@ -9,7 +9,7 @@ import com.hushryd.realtime.engineio.EngineServer;
 import com.hushryd.realtime.memory.InProcessBroker;
 import com.hushryd.realtime.redis.RedisBroker;
 import com.hushryd.realtime.socketio.SocketIoServer;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VertxOptions;

@@ -7,7 +7,7 @@ import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.cache.redis.RedisRemoteCache;
 import com.hushryd.protect.Protection;
 import com.hushryd.protect.ProtectionSettings;
-import com.hushryd.protect.breaker.BreakerHealth;
+import com.hushryd.ops.BreakerHealth;
 import com.hushryd.protect.breaker.Breakers;
 import com.hushryd.protect.ratelimit.ClientIp;
 import com.hushryd.protect.ratelimit.FailoverRateLimiter;
@@ -42,13 +42,13 @@ import com.hushryd.realtime.socketio.SocketIoServer;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.jobs.BuiltinJobs;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobMetrics;
 import com.hushryd.jobs.JobProducer;
 import com.hushryd.jobs.JobQueue;
-import com.hushryd.jobs.JobQueueHealth;
+import com.hushryd.ops.JobQueueHealth;
 import com.hushryd.jobs.JobRoutes;
 import com.hushryd.jobs.QueueMonitor;
 import com.hushryd.jobs.QueueSettings;
@@ -63,7 +63,7 @@ import com.hushryd.jobs.redis.RedisJobQueue;
 import com.hushryd.notify.Channel;
 import com.hushryd.notify.DevOutbox;
 import com.hushryd.notify.Notifications;
-import com.hushryd.notify.NotifyHealth;
+import com.hushryd.ops.NotifyHealth;
 import com.hushryd.notify.NotifyRoutes;
 import com.hushryd.notify.ProviderEndpoint;
 import com.hushryd.sos.SosJobs;
@@ -428,7 +428,7 @@ public final class Node implements AutoCloseable {
         if (config.adminPhone().isPresent()) {
             try {
                 users.ensureAdmin(config.adminPhone().get(), config.adminPassword().orElseThrow(), "Administrator");
-            } catch (com.hushryd.http.ApiException e) {
+            } catch (com.hushryd.common.ApiException e) {
                 throw new ConfigException("ADMIN_PHONE/ADMIN_PASSWORD: " + e.getMessage());
             }
         }
@@ -573,7 +573,7 @@ public final class Node implements AutoCloseable {
                         new com.hushryd.ops.LocationHealth(locationStore.name(), locationHistory),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
                         new NotifyHealth(notifications),
-                        new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver),
+                        new com.hushryd.ops.UploadsHealth(objectStore, uploadReceiver),
                         new BreakerHealth(breakers)),
                 metrics, cluster, config.nodeId(), version);
 

@@ -1,9 +1,9 @@
 package com.hushryd.auth;
 
 import com.hushryd.cache.TwoLevelCache;
-import com.hushryd.http.ApiException;
-import com.hushryd.http.RouteClass;
-import com.hushryd.http.SessionCheck;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.RouteClass;
+import com.hushryd.auth.SessionCheck;
 import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;

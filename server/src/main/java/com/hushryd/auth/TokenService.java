@@ -1,6 +1,6 @@
 package com.hushryd.auth;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;

@@ -3,7 +3,7 @@ package com.hushryd.cache;
 import com.fasterxml.jackson.databind.JavaType;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.Map;

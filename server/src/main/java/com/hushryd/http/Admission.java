@@ -1,5 +1,7 @@
 package com.hushryd.http;
 
+import com.hushryd.common.RouteClass;
+import com.hushryd.common.ApiException;
 import com.hushryd.auth.Principal;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

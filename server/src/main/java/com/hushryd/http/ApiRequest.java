@@ -1,5 +1,7 @@
 package com.hushryd.http;
 
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Json;
 import com.hushryd.auth.Principal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;

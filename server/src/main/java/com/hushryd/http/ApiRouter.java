@@ -1,5 +1,10 @@
 package com.hushryd.http;
 
+import com.hushryd.auth.SessionCheck;
+import com.hushryd.common.RouteClass;
+import com.hushryd.common.Errors;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Json;
 import com.hushryd.auth.AdminPolicy;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;

@@ -1,9 +1,9 @@
 package com.hushryd.idempotency;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRequest;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.http.Reply;
 import com.hushryd.store.Database;
 import com.hushryd.store.Jdbc;

@@ -6,11 +6,11 @@ import static io.vertx.core.http.HttpMethod.POST;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
-import com.hushryd.http.Validator;
+import com.hushryd.common.Validator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -75,7 +75,7 @@ public final class JobRoutes {
             }
             return new Retried(id, name, JobState.WAITING.label());
         });
-        api.api(POST, "/admin/queues/{name}/jobs", ADMIN, com.hushryd.http.RouteClass.BACKGROUND, req -> {
+        api.api(POST, "/admin/queues/{name}/jobs", ADMIN, com.hushryd.common.RouteClass.BACKGROUND, req -> {
             if (!JobRequest.validName(req.path("name"))) {
                 throw ApiException.invalid("name", "must be 1-63 lower-case letters, digits, '-' or '_'");
             }

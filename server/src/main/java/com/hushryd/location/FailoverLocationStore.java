@@ -1,6 +1,6 @@
 package com.hushryd.location;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.location.memory.MemoryLocationStore;
 import com.hushryd.realtime.Broker.RemoteMessage;
 import com.hushryd.store.RedisConnector;

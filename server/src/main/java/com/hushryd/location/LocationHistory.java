@@ -162,7 +162,7 @@ public final class LocationHistory implements AutoCloseable {
                 afterTime = Instant.parse(parts[0]);
                 afterId = Long.parseLong(parts[1]);
             } catch (RuntimeException e) {
-                throw new com.hushryd.http.ApiException(400, "INVALID_CURSOR", "cursor: not a cursor this server issued",
+                throw new com.hushryd.common.ApiException(400, "INVALID_CURSOR", "cursor: not a cursor this server issued",
                         java.util.Map.of("field", "cursor"), null);
             }
         }

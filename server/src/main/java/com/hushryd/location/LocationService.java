@@ -3,9 +3,9 @@ package com.hushryd.location;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
-import com.hushryd.http.ApiException;
-import com.hushryd.http.Validator;
-import com.hushryd.http.Json;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Validator;
+import com.hushryd.common.Json;
 import com.hushryd.realtime.Broker;
 import com.hushryd.realtime.RealtimeGateway;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -253,11 +253,11 @@ public final class LocationService {
     }
 
     private static BatchItem error(int index, String tripId, Throwable failure) {
-        ApiException e = com.hushryd.http.Errors.classify(failure);
+        ApiException e = com.hushryd.common.Errors.classify(failure);
         if (e == null) {
-            e = com.hushryd.http.Errors.internal();
+            e = com.hushryd.common.Errors.internal();
         }
-        return new BatchItem(index, tripId, "rejected", com.hushryd.http.Errors.body(e));
+        return new BatchItem(index, tripId, "rejected", com.hushryd.common.Errors.body(e));
     }
 
     static UUID tripId(String field, String value) {

@@ -3,7 +3,7 @@ package com.hushryd.location;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.hushryd.auth.Principal;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.store.Database;
 import com.hushryd.trips.TripService;
 import com.hushryd.trips.TripStatus;

@@ -1,6 +1,6 @@
 package com.hushryd.notify;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;

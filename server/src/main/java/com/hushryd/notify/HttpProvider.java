@@ -1,6 +1,6 @@
 package com.hushryd.notify;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

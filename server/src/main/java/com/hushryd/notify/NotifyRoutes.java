@@ -4,7 +4,7 @@ import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static io.vertx.core.http.HttpMethod.GET;
 
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Validator;
+import com.hushryd.common.Validator;
 import java.util.Arrays;
 import java.util.List;
 

@@ -65,7 +65,7 @@ public final class ClusterRegistry {
 
     private String statsJson() {
         Object s = stats.get();
-        return s == null ? null : new String(com.hushryd.http.Json.bytes(s), java.nio.charset.StandardCharsets.UTF_8);
+        return s == null ? null : new String(com.hushryd.common.Json.bytes(s), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public void leave() throws SQLException {
@@ -81,7 +81,7 @@ public final class ClusterRegistry {
                     String stats = rs.getString("stats");
                     com.fasterxml.jackson.databind.JsonNode tree;
                     try {
-                        tree = stats == null ? null : com.hushryd.http.Json.MAPPER.readTree(stats);
+                        tree = stats == null ? null : com.hushryd.common.Json.MAPPER.readTree(stats);
                     } catch (java.io.IOException e) {
                         tree = null;
                     }

@@ -4,7 +4,7 @@ import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static io.vertx.core.http.HttpMethod.GET;
 
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;

@@ -1,7 +1,7 @@
 package com.hushryd.protect;
 
 import com.hushryd.http.Admission;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.protect.ratelimit.Decision;
 import com.hushryd.protect.ratelimit.RateLimitPolicy;
 import com.hushryd.protect.ratelimit.RateLimiter;

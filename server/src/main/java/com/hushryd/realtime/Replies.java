@@ -1,9 +1,9 @@
 package com.hushryd.realtime;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.hushryd.http.ApiException;
-import com.hushryd.http.Errors;
-import com.hushryd.http.Json;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Errors;
+import com.hushryd.common.Json;
 import com.hushryd.realtime.socketio.Ack;
 import io.vertx.core.WorkerExecutor;
 import java.util.LinkedHashMap;

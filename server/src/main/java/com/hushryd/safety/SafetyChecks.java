@@ -1,8 +1,8 @@
 package com.hushryd.safety;
 
 import com.hushryd.auth.Principal;
-import com.hushryd.http.ApiException;
-import com.hushryd.http.Validator;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Validator;
 import com.hushryd.jobs.JobContext;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobJson;

@@ -1,13 +1,13 @@
 package com.hushryd.safety;
 
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
-import static com.hushryd.http.RouteClass.CRITICAL;
+import static com.hushryd.common.RouteClass.CRITICAL;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
 import com.hushryd.auth.Principal;
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Validator;
+import com.hushryd.common.Validator;
 import com.hushryd.realtime.Replies;
 import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.safety.SafetyChecks.AnswerInput;

@@ -1,7 +1,7 @@
 package com.hushryd.safety;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.store.Jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,6 +1,6 @@
 package com.hushryd.safety;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.safety.TripEvaluator.WatchState;
 import com.hushryd.store.Jdbc;
 import java.sql.Connection;

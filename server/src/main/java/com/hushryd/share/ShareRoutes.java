@@ -2,15 +2,15 @@ package com.hushryd.share;
 
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
 import static com.hushryd.http.ApiRouter.Access.PUBLIC;
-import static com.hushryd.http.RouteClass.CRITICAL;
-import static com.hushryd.http.RouteClass.NORMAL;
+import static com.hushryd.common.RouteClass.CRITICAL;
+import static com.hushryd.common.RouteClass.NORMAL;
 import static io.vertx.core.http.HttpMethod.DELETE;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.Errors;
+import com.hushryd.common.Errors;
 import com.hushryd.http.Reply;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;

@@ -1,7 +1,7 @@
 package com.hushryd.share;
 
 import com.hushryd.auth.Principal;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.location.Location;
 import com.hushryd.protect.ratelimit.Decision;
 import com.hushryd.protect.ratelimit.Limit;

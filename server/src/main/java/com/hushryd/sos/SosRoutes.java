@@ -2,7 +2,7 @@ package com.hushryd.sos;
 
 import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
-import static com.hushryd.http.RouteClass.CRITICAL;
+import static com.hushryd.common.RouteClass.CRITICAL;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
@@ -65,6 +65,6 @@ public final class SosRoutes {
     }
 
     private static UUID alertId(String value) {
-        return com.hushryd.http.Validator.requireUuid("alertId", value);
+        return com.hushryd.common.Validator.requireUuid("alertId", value);
     }
 }

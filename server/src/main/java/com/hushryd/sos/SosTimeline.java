@@ -1,6 +1,6 @@
 package com.hushryd.sos;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.store.Jdbc;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,6 @@
 package com.hushryd.trips;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;

@@ -1,6 +1,6 @@
 package com.hushryd.uploads;
 
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.jobs.JobContext;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.Priority;

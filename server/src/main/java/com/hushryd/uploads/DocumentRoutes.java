@@ -5,10 +5,10 @@ import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
-import com.hushryd.http.RouteClass;
+import com.hushryd.common.RouteClass;
 import com.hushryd.idempotency.IdempotencyKeys;
 import com.hushryd.uploads.DocumentService.UploadUrlInput;
 import java.net.URI;

@@ -2,11 +2,11 @@ package com.hushryd.uploads;
 
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.http.Reply;
 import com.hushryd.idempotency.IdempotentCall;
 import com.hushryd.idempotency.Outcome;
-import com.hushryd.http.Validator;
+import com.hushryd.common.Validator;
 import com.hushryd.jobs.JobJson;
 import com.hushryd.jobs.JobProducer;
 import com.hushryd.jobs.JobRequest;

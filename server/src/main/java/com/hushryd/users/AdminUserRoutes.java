@@ -7,7 +7,7 @@ import static io.vertx.core.http.HttpMethod.PATCH;
 import com.hushryd.auth.Revocations;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
-import com.hushryd.http.RouteClass;
+import com.hushryd.common.RouteClass;
 import com.hushryd.users.UserService.RoleInput;
 
 /**

@@ -10,7 +10,7 @@ import static io.vertx.core.http.HttpMethod.PUT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
-import com.hushryd.http.RouteClass;
+import com.hushryd.common.RouteClass;
 import com.hushryd.users.UserService.ContactsInput;
 import com.hushryd.users.UserService.LoginInput;
 import com.hushryd.users.UserService.RegisterInput;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hushryd.cache.CacheMetrics;
 import com.hushryd.cache.TwoLevelCache;
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.store.Database;
 import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.Jdbc;
@@ -88,7 +88,7 @@ class RevocationsIT {
             for (Principal p : principals) {
                 boolean one;
                 try {
-                    revocations.check(p, com.hushryd.http.RouteClass.NORMAL);
+                    revocations.check(p, com.hushryd.common.RouteClass.NORMAL);
                     one = false;
                 } catch (ApiException e) {
                     one = true;

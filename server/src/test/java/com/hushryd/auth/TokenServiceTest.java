@@ -3,7 +3,7 @@ package com.hushryd.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package com.hushryd.http;
 
+import com.hushryd.common.Errors;
+import com.hushryd.common.ApiException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisCommandExecutionException;

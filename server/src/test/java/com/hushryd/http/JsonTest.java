@@ -1,5 +1,7 @@
 package com.hushryd.http;
 
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

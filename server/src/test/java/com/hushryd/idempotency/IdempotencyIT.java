@@ -71,7 +71,7 @@ class IdempotencyIT {
         } else {
             b.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body instanceof String s ? s
-                            : com.hushryd.http.Json.write(body)));
+                            : com.hushryd.common.Json.write(body)));
         }
         return api.send(b.build());
     }

@@ -3,7 +3,7 @@ package com.hushryd.trips;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;

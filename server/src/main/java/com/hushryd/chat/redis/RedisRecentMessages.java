@@ -3,7 +3,7 @@ package com.hushryd.chat.redis;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.hushryd.chat.Message;
 import com.hushryd.chat.RecentMessages;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.store.RedisConnector;
 import com.hushryd.store.RedisUrl;
 import io.lettuce.core.RedisClient;

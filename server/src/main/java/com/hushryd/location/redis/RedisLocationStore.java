@@ -1,7 +1,7 @@
 package com.hushryd.location.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.location.Location;
 import com.hushryd.location.LocationStore;
 import com.hushryd.location.NearbyDriver;

@@ -1,7 +1,7 @@
 package com.hushryd.protect.shedding;
 
-import com.hushryd.http.ApiException;
-import com.hushryd.http.RouteClass;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.RouteClass;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package com.hushryd.realtime.redis;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.realtime.socketio.Recovery;
 import com.hushryd.realtime.socketio.SioSocket;
 import com.hushryd.realtime.socketio.Encoder;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import com.hushryd.realtime.engineio.Frame;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hushryd.http.Json;
+import com.hushryd.common.Json;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package com.hushryd.uploads.local;
 
-import com.hushryd.http.ApiException;
+import com.hushryd.common.ApiException;
 import com.hushryd.uploads.ObjectInfo;
 import com.hushryd.uploads.ObjectStore;
 import com.hushryd.uploads.ObjectStoreException;

@@ -1,8 +1,8 @@
 package com.hushryd.uploads.local;
 
-import com.hushryd.http.ApiException;
-import com.hushryd.http.Errors;
-import com.hushryd.http.Json;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.Errors;
+import com.hushryd.common.Json;
 import com.hushryd.uploads.UploadMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package com.hushryd.http;
+package com.hushryd.common;
 
 /**
  * What a route is to the node's protection: how early it is shed under overload and which rate-limit bucket it draws

@@ -1,6 +1,7 @@
-package com.hushryd.notify;
+package com.hushryd.ops;
 
-import com.hushryd.ops.HealthCheck;
+import com.hushryd.notify.Channel;
+import com.hushryd.notify.Notifications;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,7 @@
-package com.hushryd.uploads;
+package com.hushryd.ops;
 
-import com.hushryd.ops.HealthCheck;
+import com.hushryd.uploads.ObjectStore;
+import com.hushryd.uploads.ObjectStoreException;
 import com.hushryd.uploads.local.LocalObjectStore;
 import com.hushryd.uploads.local.LocalUploadReceiver;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package com.hushryd.http;
+package com.hushryd.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;

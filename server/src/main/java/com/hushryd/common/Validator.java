@@ -1,6 +1,6 @@
-package com.hushryd.http;
+package com.hushryd.common;
 
-import com.hushryd.http.ApiException.FieldError;
+import com.hushryd.common.ApiException.FieldError;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package com.hushryd.http;
+package com.hushryd.common;
 
 import java.util.LinkedHashMap;
 import java.util.List;

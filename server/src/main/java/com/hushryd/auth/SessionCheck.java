@@ -1,6 +1,7 @@
-package com.hushryd.http;
+package com.hushryd.auth;
 
-import com.hushryd.auth.Principal;
+import com.hushryd.common.ApiException;
+import com.hushryd.common.RouteClass;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;

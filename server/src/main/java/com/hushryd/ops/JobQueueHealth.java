@@ -1,6 +1,8 @@
-package com.hushryd.jobs;
+package com.hushryd.ops;
 
-import com.hushryd.ops.HealthCheck;
+import com.hushryd.jobs.JobQueue;
+import com.hushryd.jobs.QueueMonitor;
+import com.hushryd.jobs.QueueStats;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

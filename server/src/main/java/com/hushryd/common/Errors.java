@@ -1,4 +1,4 @@
-package com.hushryd.http;
+package com.hushryd.common;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
-package com.hushryd.protect.breaker;
+package com.hushryd.ops;
 
-import com.hushryd.ops.HealthCheck;
+import com.hushryd.protect.breaker.Breakers;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.LinkedHashMap;
 import java.util.Map;
