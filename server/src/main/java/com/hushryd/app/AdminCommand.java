@@ -1,5 +1,7 @@
 package com.hushryd.app;
 
+import com.hushryd.common.LogFormat;
+import com.hushryd.common.Logging;
 import com.hushryd.auth.PasswordHasher;
 import com.hushryd.auth.TokenService;
 import com.hushryd.store.DataDirLock;

@@ -1,5 +1,6 @@
 package com.hushryd.app;
 
+import com.hushryd.common.LogFormat;
 import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
 import com.hushryd.jobs.QueueType;

@@ -1,5 +1,7 @@
 package com.hushryd.app;
 
+import com.hushryd.common.LogFormat;
+import com.hushryd.common.Durations;
 import com.hushryd.common.Validator;
 import com.hushryd.sos.SosSettings;
 import com.hushryd.auth.Cidr;
@@ -41,7 +43,6 @@ import java.util.regex.Pattern;
  * The first bad value stops the load with a {@link ConfigException} naming the variable.
  */
 public final class ConfigLoader {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|k|mb|m)?");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern ROUTE = Pattern.compile("[A-Za-z0-9]{1,16}");
@@ -475,24 +476,7 @@ public final class ConfigLoader {
 
     /** Parses 500ms, 5s, 15m, 1h, 2d or a bare number of seconds; null if malformed. */
     public static Duration parseDuration(String v) {
-        Matcher m = DURATION.matcher(v.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            return null;
-        }
-        long n;
-        try {
-            n = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofSeconds(n);
-        };
+        return Durations.parse(v);
     }
 
     private long size(Setting s, long min, long max) {

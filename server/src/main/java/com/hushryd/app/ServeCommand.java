@@ -1,5 +1,6 @@
 package com.hushryd.app;
 
+import com.hushryd.common.Logging;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;

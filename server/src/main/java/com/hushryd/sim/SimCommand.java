@@ -1,7 +1,7 @@
 package com.hushryd.sim;
 
-import com.hushryd.app.ConfigLoader;
-import com.hushryd.app.Logging;
+import com.hushryd.common.Durations;
+import com.hushryd.common.Logging;
 import com.hushryd.ops.OpenFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -270,7 +270,7 @@ public final class SimCommand implements Callable<Integer> {
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            Duration d = ConfigLoader.parseDuration(value);
+            Duration d = Durations.parse(value);
             if (d == null) {
                 throw new CommandLine.TypeConversionException("expected a duration such as 500ms, 10s or 2m, got '"
                         + value + "'");

@@ -1,5 +1,6 @@
 package com.hushryd.app;
 
+import com.hushryd.common.LogFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

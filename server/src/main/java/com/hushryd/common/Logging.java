@@ -1,4 +1,4 @@
-package com.hushryd.app;
+package com.hushryd.common;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;

@@ -1,4 +1,4 @@
-package com.hushryd.app;
+package com.hushryd.common;
 
 public enum LogFormat {
     TEXT, JSON
