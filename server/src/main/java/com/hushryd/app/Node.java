@@ -1,7 +1,6 @@
 package com.hushryd.app;
 
 import com.hushryd.auth.AdminPolicy;
-import com.hushryd.auth.Revocations;
 import com.hushryd.cache.RemoteCache;
 import com.hushryd.cache.TwoLevelCache;
 import com.hushryd.cache.redis.RedisRemoteCache;
@@ -22,7 +21,6 @@ import com.hushryd.users.SessionRoutes;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.hushryd.chat.ChatRoutes;
 import com.hushryd.idempotency.IdempotencyKeys;
-import com.hushryd.chat.ChatService;
 import com.hushryd.chat.RecentMessages;
 import com.hushryd.chat.memory.MemoryRecentMessages;
 import com.hushryd.chat.redis.RedisRecentMessages;
@@ -54,6 +52,31 @@ import com.hushryd.jobs.QueueMonitor;
 import com.hushryd.jobs.QueueSettings;
 import com.hushryd.jobs.Worker;
 import com.hushryd.jobs.outbox.OutboxRelay;
+import com.hushryd.auth.Principal;
+import com.hushryd.chat.ChatService;
+import com.hushryd.location.FailoverLocationStore;
+import com.hushryd.location.LocationHistory;
+import com.hushryd.location.LocationRoutes;
+import com.hushryd.location.LocationService;
+import com.hushryd.location.LocationStore;
+import com.hushryd.location.memory.MemoryLocationStore;
+import com.hushryd.location.redis.RedisLocationStore;
+import com.hushryd.ops.LocationHealth;
+import com.hushryd.ops.UploadsHealth;
+import com.hushryd.realtime.InAppDelivery;
+import com.hushryd.realtime.memory.MemoryRecovery;
+import com.hushryd.realtime.redis.RedisRecovery;
+import com.hushryd.realtime.socketio.Recovery;
+import com.hushryd.safety.SafetyChecks;
+import com.hushryd.safety.SafetyMonitor;
+import com.hushryd.safety.SafetyRoutes;
+import com.hushryd.safety.SafetySettings;
+import com.hushryd.safety.StraightLineCorridor;
+import com.hushryd.share.ShareLinks;
+import com.hushryd.share.ShareRoutes;
+import com.hushryd.share.ShareService;
+import com.hushryd.sos.SosRaiser;
+import com.hushryd.auth.Revocations;
 import com.hushryd.jobs.postgres.PgLedger;
 import com.hushryd.jobs.postgres.PgNotifier;
 import com.hushryd.jobs.postgres.PgRateGate;
@@ -125,7 +148,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: the only place that reads the configuration, picks a backend for each port, wires the
- * capabilities together, and tears them down in reverse order on a graceful stop.
+ * capabilities together, and tears them down in reverse order of creation on a graceful stop.
+ *
+ * <p>{@link #startAll()} reads as the list of capabilities, each wired by its own function; every resource is added
+ * to {@link Resources} when it is created, so {@link #close()} closes them backwards from the HTTP servers (drained
+ * first) to the embedded database and the data directory's lock.
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -136,56 +163,58 @@ public final class Node implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final Lifecycle lifecycle = new Lifecycle();
     private final String version = Version.current();
+    private final Resources resources = new Resources();
+    private final boolean serveHttp;
+    private boolean closed;
 
-    private DataDirLock dataDirLock;
+    // storage and protection
     private EmbeddedPostgresServer embeddedPostgres;
     private Metrics metrics;
     private Database database;
     private ReadRouter reads;
-    private Vertx vertx;
-    private WorkerExecutor workers;
-    private HttpServers servers;
-    private EngineServer engine;
-    private Broker broker;
-    private PresenceStore presence;
-    private RecentMessages recentMessages;
-    private RealtimeGateway gateway;
-    private Namespace sockets;
-    private com.hushryd.location.LocationStore locationStore;
-    private com.hushryd.location.LocationHistory locationHistory;
-    private final com.hushryd.realtime.InAppDelivery inApp = new com.hushryd.realtime.InAppDelivery();
-    private Broker workerBroker;
-    private com.hushryd.realtime.socketio.Recovery recovery;
-    private ClusterRegistry cluster;
-    private UserService users;
-    private ApiRouter api;
-    private PgNotifier notifier;
-    private PgLedger ledger;
-    private JobQueue jobQueue;
-    private OutboxRelay outboxRelay;
-    private JobProducer jobProducer;
-    private QueueMonitor queueMonitor;
-    private Worker worker;
-    private Notifications notifications;
-    private JobHandlers jobHandlers;
-    private SosJobs sosJobs;
-    private SosTracker sosTracker;
-    private SosService sos;
-    private IdempotencyKeys idempotencyKeys;
-    private com.hushryd.safety.SafetyChecks safetyChecks;
-    private com.hushryd.share.ShareLinks shareLinks;
-    private com.hushryd.safety.SafetyMonitor safetyMonitor;
-    private ObjectStore objectStore;
-    private LocalUploadReceiver uploadReceiver;
-    private final boolean serveHttp;
-    private boolean closed;
     private final Breakers breakers = new Breakers();
     private CircuitBreaker redisBreaker;
     private RateLimiter rateLimiter;
-    private RemoteCache remoteCache;
     private TwoLevelCache cache;
-    private EventLoopProbe eventLoopProbe;
+    // accounts and trips
+    private TokenService tokens;
+    private UserService users;
+    private TripService trips;
+    private Revocations revocations;
+    // jobs and what runs on them
+    private JobQueue jobQueue;
+    private JobProducer jobProducer;
+    private QueueMonitor queueMonitor;
+    private JobHandlers jobHandlers;
+    private List<QueueSettings> workedQueues = List.of();
+    private Notifications notifications;
+    private final InAppDelivery inApp = new InAppDelivery();
+    private SosJobs sosJobs;
+    private SafetyChecks safetyChecks;
+    private ShareLinks shareLinks;
+    private ObjectStore objectStore;
+    // HTTP and realtime
+    private Vertx vertx;
+    private WorkerExecutor workers;
+    private WorkerExecutor criticalWorkers;
+    private ApiRouter api;
     private LoadShedder shedder;
+    private IdempotencyKeys idempotencyKeys;
+    private SocketIoServer io;
+    private EngineServer engine;
+    private Broker broker;
+    private RealtimeGateway gateway;
+    private RealtimeApp realtime;
+    private PresenceStore presence;
+    private Namespace sockets;
+    // features on the socket
+    private LocationStore locationStore;
+    private LocationHistory locationHistory;
+    private LocationService locations;
+    private SosService sos;
+    private LocalUploadReceiver uploadReceiver;
+    private ClusterRegistry cluster;
+    private HttpServers servers;
 
     private Node(Config config, boolean serveHttp) {
         this.config = config;
@@ -219,6 +248,35 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
+    /** The capabilities of a node, in the order they are wired (and, backwards, closed). */
+    private void startAll() throws Exception {
+        long t0 = System.nanoTime();
+        log.info("starting HushRyd {} node {}", version, config.nodeId());
+        log.info("configuration: {}", config.describe());
+        Files.createDirectories(config.dataDir());
+        openDatabase(openStorage(), "hushryd-");
+        openReadReplicas();
+        openProtection();
+        openAccounts();
+        openJobs();
+        openHttp();
+        openRealtime();
+        openChat();
+        openLocation();
+        openSos();
+        openSafety();
+        openShare();
+        openUploads();
+        openOps();
+        startWorkers();
+        listen();
+        startPeriodicTasks();
+        lifecycle.ready();
+        log.info("HushRyd node {} ready on http://{}:{} with {} event loops ({} ms)", config.nodeId(), config.host(),
+                servers.port(), servers.instances(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** A worker process: storage, the job queues and their workers. */
     private void startWorkerOnly() throws Exception {
         log.info("starting HushRyd {} worker {}", version, config.nodeId());
         log.info("configuration: {}", config.describe());
@@ -234,25 +292,187 @@ public final class Node implements AutoCloseable {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 });
-        metrics = new Metrics(config.nodeId());
-        database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
-                config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-worker-" + config.nodeId()), metrics.pool());
-        database.migrate();
+        openDatabase(url, "hushryd-worker-");
         openJobs();
-        if (worker == null) {
+        if (workedQueues.isEmpty()) {
             throw new ConfigException("WORKER_QUEUES: a worker needs at least one queue (--queues a,b)");
         }
+        startWorkers();
         lifecycle.ready();
         log.info("HushRyd worker {} ready", config.nodeId());
     }
 
+    // ---- storage and protection ----
+
+    /** The PostgreSQL of DATABASE_URL, or the embedded one under DATA_DIR (locked against a second node). */
+    private DatabaseUrl openStorage() throws Exception {
+        if (config.database().isPresent()) {
+            DatabaseUrl url = config.database().get();
+            log.info("storage: external PostgreSQL {}", url.redacted());
+            return url;
+        }
+        resources.add("data directory lock", DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() ->
+                new ConfigException("DATA_DIR " + config.dataDir() + " is in use by another HushRyd process (DATA_DIR "
+                        + "/ --data-dir); give each node its own DATA_DIR, or share one PostgreSQL through "
+                        + "DATABASE_URL")));
+        // watched: if its postmaster dies, it is started again on the same port (decision 0045)
+        embeddedPostgres = resources.add("embedded PostgreSQL", EmbeddedPostgresServer.start(config.dataDir()).watch());
+        log.info("storage: embedded PostgreSQL in {} on 127.0.0.1:{}, restarted if it dies (set DATABASE_URL to use a "
+                + "server of your own)", embeddedPostgres.directory(), embeddedPostgres.port());
+        return embeddedPostgres.url();
+    }
+
+    /** The metrics registry and the primary's pool (with its breaker and critical share), migrated. */
+    private void openDatabase(DatabaseUrl url, String poolPrefix) {
+        metrics = resources.add("metrics", new Metrics(config.nodeId()), () -> metrics.close());
+        ProtectionSettings protection = config.protection();
+        Database.Settings settings = new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
+                config.dbPoolTimeout(), config.dbQueryTimeout(), poolPrefix + config.nodeId());
+        database = resources.add("database pool", serveHttp
+                ? Database.connect(url, settings, metrics.pool(), protection.criticalPool(), breakers.create(
+                        "postgresql", protection.database(), Database::unavailable, () -> database.ping()))
+                : Database.connect(url, settings, metrics.pool()));
+        database.migrate();
+        resources.add("breaker probes", breakers, breakers::close);
+    }
+
     /**
-     * The job queue backend of QUEUE_TYPE, the outbox relay (Redis, RabbitMQ), the notification channels, the queue
-     * monitor and, when WORKER_QUEUES names any, this process's workers.
+     * The read replicas of DATABASE_READ_URLS, each with its own pool and breaker, and the read-your-writes marks (in
+     * Redis when REDIS_URL is set, so that they hold across nodes); without replicas every read stays on the primary.
+     */
+    private void openReadReplicas() {
+        if (config.replicas().urls().isEmpty()) {
+            reads = resources.add("read replicas", ReadRouter.primaryOnly(database), () -> reads.close());
+            return;
+        }
+        ProtectionSettings protection = config.protection();
+        List<Replica> replicas = new ArrayList<>();
+        // a replica that cannot give a connection soon is skipped: the primary serves that read
+        Duration wait = config.dbPoolTimeout().compareTo(Duration.ofSeconds(1)) < 0 ? config.dbPoolTimeout()
+                : Duration.ofSeconds(1);
+        for (int i = 0; i < config.replicas().urls().size(); i++) {
+            String name = "replica-" + (i + 1);
+            Database[] db = new Database[1];
+            CircuitBreaker breaker = breakers.create("postgresql-" + name, protection.database(),
+                    Database::unavailable, () -> db[0].ping());
+            db[0] = Database.connectReplica(config.replicas().urls().get(i), new Database.Settings(config.dbPoolMax(),
+                    Math.min(1, config.dbPoolMin()), wait, config.dbQueryTimeout(), "hushryd-" + config.nodeId() + "-"
+                    + name), metrics.pool(), name, breaker);
+            replicas.add(new Replica(name, db[0]));
+        }
+        // a reader who wrote skips shared caches while a page filled from a replica before the write may live
+        Duration cacheTtl = protection.tripTtl().compareTo(protection.searchTtl()) > 0 ? protection.tripTtl()
+                : protection.searchTtl();
+        Duration markTtl = cacheTtl.plus(config.replicas().maxLag()).plus(ReadRouter.CHECK_EVERY)
+                .plus(config.dbPoolTimeout()).plus(config.dbQueryTimeout()).plusSeconds(1);
+        ReadMarks marks = config.redis().isPresent()
+                ? new RedisReadMarks(config.redis().get(), "hushryd:", config.nodeId(), markTtl)
+                : new MemoryReadMarks(markTtl, 1_000_000);
+        reads = resources.add("read replicas", ReadRouter.withReplicas(database, replicas, marks,
+                config.replicas().maxLag(), metrics.replicas(replicas)), () -> reads.close());
+        log.info("storage: {} read replica(s) {} for searches, trip and booking lists, chat history; out of rotation "
+                + "beyond {} ms of lag; read-your-writes marks {} for {} s ({})",
+                replicas.size(), config.replicas().urls().stream().map(DatabaseUrl::redacted).toList(),
+                config.replicas().maxLag().toMillis(), config.redis().isPresent() ? "in Redis" : "in this process",
+                markTtl.toSeconds(), replicas.stream().map(r -> r.name() + ": " + r.state()).toList());
+    }
+
+    /**
+     * The Redis circuit breaker, the rate limiter (Redis with a local fallback, or local) and the two-level cache
+     * (L1 + Redis, or L1 only), by whether REDIS_URL is set.
+     */
+    private void openProtection() {
+        ProtectionSettings protection = config.protection();
+        ProtectionSettings.RateLimits limits = protection.rateLimits();
+        // an invalidated key stays unfillable longer than any load can take (pool wait + statement timeout)
+        Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
+        if (config.redis().isPresent()) {
+            RedisUrl redis = config.redis().get();
+            RemoteCache remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
+            resources.add("remote cache", remoteCache, remoteCache::close);
+            redisBreaker = breakers.create("redis", protection.redis(), e -> true, remoteCache::ping);
+            cache = resources.add("cache", new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone,
+                    Duration.ofSeconds(5)));
+            if (limits != null) {
+                rateLimiter = resources.add("rate limiter", new FailoverRateLimiter(new RedisRateLimiter(redis,
+                        "hushryd:", limits.penalties(), config.nodeId()), new LocalRateLimiter(limits.penalties(),
+                        clock, 1_000_000), redisBreaker));
+            }
+            log.info("protection: rate limits {} (this node's own while Redis is unreachable); cache L1 in "
+                    + "process + L2 in Redis {}, invalidations to every node", limits == null ? "off"
+                    : "shared in Redis (GCRA script)", redis);
+        } else {
+            cache = resources.add("cache", new TwoLevelCache(null, null, metrics.cache(), tombstone,
+                    Duration.ofSeconds(5)));
+            if (limits != null) {
+                rateLimiter = resources.add("rate limiter", new LocalRateLimiter(limits.penalties(), clock,
+                        1_000_000));
+            }
+            log.info("protection: rate limits {}; cache in process only (set REDIS_URL to share both across nodes)",
+                    limits == null ? "off" : "in process");
+        }
+        Map<String, CircuitBreaker> own = new LinkedHashMap<>();
+        breakers.all().forEach(b -> own.put(b.getName(), b));
+        metrics.breakers(own);
+    }
+
+    // ---- accounts and trips ----
+
+    /** Tokens (the shared generated secret unless JWT_SECRET), users, trips, revocations, the bootstrap admin. */
+    private void openAccounts() throws Exception {
+        ProtectionSettings protection = config.protection();
+        String secret = config.jwtSecret().orElse(null);
+        if (secret == null) {
+            secret = sharedSecret("jwt-secret");
+            log.info("JWT_SECRET is not set: tokens are signed with the secret generated once and kept in the "
+                    + "database, shared by every node on it (set JWT_SECRET to choose one)");
+        }
+        tokens = new TokenService(secret, config.jwtPreviousSecret().orElse(null), config.jwtTtl(), clock);
+        users = new UserService(database, new PasswordHasher(config.bcryptCost()), tokens, clock);
+        trips = new TripService(database, clock);
+        users.useCache(cache, protection.profileTtl());
+        users.useReplicas(reads);
+        trips.useReplicas(reads);
+        trips.useCache(cache, protection.tripTtl(), protection.searchTtl());
+        users.onProfileChanged(trips::driverChanged);
+        users.onDeleted(trips::accountDeleted);
+        revocations = new Revocations(database, cache, protection.sessionTtl(), clock);
+        if (config.adminPhone().isPresent()) {
+            try {
+                users.ensureAdmin(config.adminPhone().get(), config.adminPassword().orElseThrow(), "Administrator");
+            } catch (com.hushryd.common.ApiException e) {
+                throw new ConfigException("ADMIN_PHONE/ADMIN_PASSWORD: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A generated secret every process on this database shares (decision 0046): the one a node stored there first,
+     * or, on a database that has none yet, the one an earlier version kept in {@code DATA_DIR/name}, else a new one.
+     */
+    private String sharedSecret(String name) throws java.io.IOException, java.sql.SQLException {
+        Path legacy = config.dataDir().resolve(name);
+        String candidate = SecretFile.read(legacy).orElseGet(ClusterSecrets::random);
+        String secret = new ClusterSecrets(database).getOrStore(name, candidate);
+        if (Files.exists(legacy) && !secret.equals(candidate)) {
+            log.warn("{} differs from the {} the nodes on this database share; the shared one is used", legacy, name);
+        }
+        return secret;
+    }
+
+    // ---- jobs ----
+
+    /**
+     * The job queue backend of QUEUE_TYPE, the outbox relay (Redis, RabbitMQ), the notification channels, the job
+     * handlers of every capability and the queue monitor. The workers start last ({@link #startWorkers()}), once
+     * everything a job may reach is wired.
      */
     private void openJobs() {
-        notifier = new PgNotifier(database);
-        ledger = new PgLedger(database, config.nodeId());
+        PgLedger ledger = new PgLedger(database, config.nodeId());
+        resources.add("job counters", ledger, ledger::close);
+        PgNotifier notifier = new PgNotifier(database);
+        resources.add("LISTEN connection", notifier, notifier::close);
+        OutboxRelay outboxRelay = null;
         switch (config.queueType()) {
             case POSTGRES -> {
                 jobQueue = new PostgresJobQueue(database, notifier, ledger, config.nodeId(), config.jobLease());
@@ -275,37 +495,15 @@ public final class Node implements AutoCloseable {
                         + "transactional enqueue through the PostgreSQL outbox", url.replaceAll("//[^@/]*@", "//***@"));
             }
         }
+        resources.add("job queue", jobQueue, jobQueue::close);
         JobMetrics jobMetrics = metrics.jobs();
         jobProducer = new JobProducer(jobQueue, config.queueDepthWarn(), jobMetrics);
-        DevOutbox devOutbox = new DevOutbox(database);
-        if (serveHttp) {
-            // in-app notifications reach sockets through this node's gateway (attached once it exists)
-            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
-        } else if (config.redis().isPresent()) {
-            workerBroker = new com.hushryd.realtime.redis.RedisBroker(config.redis().get(), config.nodeId(),
-                    config.realtimeOutageHold());
-            if (!config.realtimeRecoveryWindow().isZero()) {
-                // notifications sent from here are numbered too, so that a reconnecting client recovers them
-                ((com.hushryd.realtime.redis.RedisBroker) workerBroker).numberBroadcasts(
-                        config.realtimeRecoveryHistory(), config.realtimeRecoveryWindow());
-            }
-            inApp.attach(workerBroker);
-            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
-        } else {
-            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, devOutbox);
-        }
-        for (Channel ch : Channel.values()) {
-            List<ProviderEndpoint> providers = config.notifications().of(ch);
-            log.info("notify: {} via {}", ch.label(), ch == Channel.IN_APP
-                    ? (serveHttp || workerBroker != null ? "the realtime gateway (event 'notification' to user:{id})"
-                            : "the development outbox (a worker without REDIS_URL cannot reach sockets)")
-                    : providers.isEmpty() ? "the development outbox (no provider configured)" : providers);
-        }
+        openNotifications();
         JobHandlers handlers = new JobHandlers();
         BuiltinJobs.register(handlers, database);
         notifications.register(handlers);
         try {
-            shareLinks = new com.hushryd.share.ShareLinks(sharedSecret("share-secret"),
+            shareLinks = new ShareLinks(sharedSecret("share-secret"),
                     config.uploads().publicUrl().map(java.net.URI::toString));
         } catch (java.io.IOException | java.sql.SQLException e) {
             throw new IllegalStateException("cannot read the share-link secret: " + e.getMessage(), e);
@@ -313,47 +511,89 @@ public final class Node implements AutoCloseable {
         sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock,
                 shareLinks);
         sosJobs.register(handlers);
-        safetyChecks = new com.hushryd.safety.SafetyChecks(database, jobProducer, notifications, inApp::deliverToRoom,
-                new com.hushryd.sos.SosRaiser(sosJobs, config.sos(), clock), config.safety().checkDeadline(), clock);
+        safetyChecks = new SafetyChecks(database, jobProducer, notifications, inApp::deliverToRoom,
+                new SosRaiser(sosJobs, config.sos(), clock), config.safety().checkDeadline(), clock);
         safetyChecks.register(handlers);
-        objectStore = openObjectStore();
+        objectStore = resources.add("object store", openObjectStore());
         new DocumentProcessor(database, objectStore, notifications,
                 new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
                 clock).register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = builtInQueues();
-        List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
+        workedQueues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
         // the queues an admin may enqueue into and sees listed: the built-in ones and those this node works on
         List<String> known = new ArrayList<>(builtIn);
-        queues.stream().map(QueueSettings::queue).filter(q -> !known.contains(q)).forEach(known::add);
+        workedQueues.stream().map(QueueSettings::queue).filter(q -> !known.contains(q)).forEach(known::add);
         queueMonitor = new QueueMonitor(jobQueue, known, jobProducer, config.queueDepthWarn(), jobMetrics);
         notifier.start();
         if (outboxRelay != null) {
             outboxRelay.start();
+            resources.add("outbox relay", outboxRelay, outboxRelay::close);
         }
         queueMonitor.start();
-        if (!queues.isEmpty()) {
-            worker = new Worker(jobQueue, handlers, queues, config.jobLease(), jobMetrics, config.nodeId(),
-                    new PgRateGate(database)).start();
-            log.info("jobs: working on {}", queues.stream().map(q -> q.queue() + " (" + q.concurrency() + " at once"
-                    + (q.ratePerMinute() > 0 ? ", " + q.ratePerMinute() + "/min" : "") + ")").toList());
+        resources.add("queue monitor", queueMonitor, queueMonitor::close);
+    }
+
+    /**
+     * The notification channels; in-app notifications reach sockets through this node's gateway (attached once it
+     * exists), from a worker process through a Redis broker of its own, else they go to the development outbox.
+     */
+    private void openNotifications() {
+        DevOutbox devOutbox = new DevOutbox(database);
+        boolean reachesSockets = serveHttp;
+        if (serveHttp) {
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
+        } else if (config.redis().isPresent()) {
+            RedisBroker workerBroker = resources.add("worker broker", new RedisBroker(config.redis().get(),
+                    config.nodeId(), config.realtimeOutageHold()));
+            if (!config.realtimeRecoveryWindow().isZero()) {
+                // notifications sent from here are numbered too, so that a reconnecting client recovers them
+                workerBroker.numberBroadcasts(config.realtimeRecoveryHistory(), config.realtimeRecoveryWindow());
+            }
+            inApp.attach(workerBroker);
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, inApp);
+            reachesSockets = true;
         } else {
-            log.info("jobs: this process runs no workers (WORKER_QUEUES=none); run ./hushryd worker --queues ...");
+            notifications = new Notifications(jobProducer, config.notifications(), devOutbox, devOutbox);
+        }
+        for (Channel ch : Channel.values()) {
+            List<ProviderEndpoint> providers = config.notifications().of(ch);
+            log.info("notify: {} via {}", ch.label(), ch == Channel.IN_APP
+                    ? (reachesSockets ? "the realtime gateway (event 'notification' to user:{id})"
+                            : "the development outbox (a worker without REDIS_URL cannot reach sockets)")
+                    : providers.isEmpty() ? "the development outbox (no provider configured)" : providers);
         }
     }
 
-    /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
     /** The queues {@code WORKER_QUEUES=all} works on: every queue the node's own features enqueue into. */
     static List<String> builtInQueues() {
         List<String> builtIn = new ArrayList<>();
         builtIn.add(BuiltinJobs.QUEUE);
         builtIn.add(SosJobs.QUEUE);
-        builtIn.add(com.hushryd.safety.SafetyChecks.QUEUE);
+        builtIn.add(SafetyChecks.QUEUE);
         builtIn.addAll(Notifications.queues());
         builtIn.add(DocumentService.QUEUE);
         return builtIn;
     }
 
+    /** This process's workers for WORKER_QUEUES, started once everything a job may reach is wired. */
+    private void startWorkers() {
+        if (workedQueues.isEmpty()) {
+            log.info("jobs: this process runs no workers (WORKER_QUEUES=none); run ./hushryd worker --queues ...");
+            return;
+        }
+        Worker worker = new Worker(jobQueue, jobHandlers, workedQueues, config.jobLease(), metrics.jobs(),
+                config.nodeId(), new PgRateGate(database)).start();
+        resources.add("workers", worker, () -> {
+            log.info("stopping workers: running jobs get up to {}s, the rest go back to their queues",
+                    config.shutdownTimeout().toSeconds());
+            worker.close(config.shutdownTimeout());
+        });
+        log.info("jobs: working on {}", workedQueues.stream().map(q -> q.queue() + " (" + q.concurrency() + " at once"
+                + (q.ratePerMinute() > 0 ? ", " + q.ratePerMinute() + "/min" : "") + ")").toList());
+    }
+
+    /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
     private ObjectStore openObjectStore() {
         UploadSettings u = config.uploads();
         if (u.store() == UploadSettings.Store.S3) {
@@ -379,73 +619,23 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /**
-     * A generated secret every process on this database shares (decision 0046): the one a node stored there first,
-     * or, on a database that has none yet, the one an earlier version kept in {@code DATA_DIR/name}, else a new one.
-     */
-    private String sharedSecret(String name) throws java.io.IOException, java.sql.SQLException {
-        Path legacy = config.dataDir().resolve(name);
-        String candidate = SecretFile.read(legacy).orElseGet(ClusterSecrets::random);
-        String secret = new ClusterSecrets(database).getOrStore(name, candidate);
-        if (Files.exists(legacy) && !secret.equals(candidate)) {
-            log.warn("{} differs from the {} the nodes on this database share; the shared one is used", legacy, name);
-        }
-        return secret;
-    }
+    // ---- HTTP API and realtime ----
 
-    private void startAll() throws Exception {
-        long t0 = System.nanoTime();
-        log.info("starting HushRyd {} node {}", version, config.nodeId());
-        log.info("configuration: {}", config.describe());
-        Files.createDirectories(config.dataDir());
-
-        DatabaseUrl url = openStorage();
-        metrics = new Metrics(config.nodeId());
+    /** Vert.x, the worker pools, the API router with its protection (shedding, rate limits, revocations). */
+    private void openHttp() {
         ProtectionSettings protection = config.protection();
-        database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
-                config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-" + config.nodeId()), metrics.pool(),
-                protection.criticalPool(), breakers.create("postgresql", protection.database(), Database::unavailable, () -> database.ping()));
-        database.migrate();
-        openReadReplicas(protection);
-        openProtection(protection);
-
-        String secret = config.jwtSecret().orElse(null);
-        if (secret == null) {
-            secret = sharedSecret("jwt-secret");
-            log.info("JWT_SECRET is not set: tokens are signed with the secret generated once and kept in the "
-                    + "database, shared by every node on it (set JWT_SECRET to choose one)");
-        }
-        TokenService tokens = new TokenService(secret, config.jwtPreviousSecret().orElse(null), config.jwtTtl(), clock);
-        users = new UserService(database, new PasswordHasher(config.bcryptCost()), tokens, clock);
-        TripService trips = new TripService(database, clock);
-        users.useCache(cache, protection.profileTtl());
-        users.useReplicas(reads);
-        trips.useReplicas(reads);
-        trips.useCache(cache, protection.tripTtl(), protection.searchTtl());
-        users.onProfileChanged(trips::driverChanged);
-        users.onDeleted(trips::accountDeleted);
-        Revocations revocations = new Revocations(database, cache, protection.sessionTtl(), clock);
-        if (config.adminPhone().isPresent()) {
-            try {
-                users.ensureAdmin(config.adminPhone().get(), config.adminPassword().orElseThrow(), "Administrator");
-            } catch (com.hushryd.common.ApiException e) {
-                throw new ConfigException("ADMIN_PHONE/ADMIN_PASSWORD: " + e.getMessage());
-            }
-        }
-        openJobs();
-
         // no classpath resolving for file operations: the local object store's files are plain paths, and Vert.x's
         // classpath cache directory (in /tmp, which cleaners may empty) must not be able to fail them
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setFileSystemOptions(
-                new io.vertx.core.file.FileSystemOptions().setClassPathResolvingEnabled(false)
-                        .setFileCachingEnabled(false)));
+        vertx = resources.add("vert.x", Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
+                .setFileSystemOptions(new io.vertx.core.file.FileSystemOptions().setClassPathResolvingEnabled(false)
+                        .setFileCachingEnabled(false))), () -> await(vertx.close(), Duration.ofSeconds(10)));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
                 metrics.http(), config.httpBodyLimit(), config.httpBodyTimeout(), config.accessLog());
         shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
-        eventLoopProbe = new EventLoopProbe(vertx, shedder::observe);
-        WorkerExecutor criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical",
-                protection.criticalThreads(), 60, TimeUnit.SECONDS);
+        resources.add("event-loop probe", new EventLoopProbe(vertx, shedder::observe));
+        criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical", protection.criticalThreads(), 60,
+                TimeUnit.SECONDS);
         api.protect(new Protection(shedder, rateLimiter, rateLimitPolicy(protection), metrics.protect()), revocations,
                 criticalWorkers);
         UserRoutes.register(api, users);
@@ -453,104 +643,167 @@ public final class Node implements AutoCloseable {
         AdminUserRoutes.register(api, users, revocations);
         idempotencyKeys = new IdempotencyKeys(database, config.idempotencyTtl(), clock);
         TripRoutes.register(api, trips, idempotencyKeys);
+    }
 
-        SocketIoServer io = new SocketIoServer(Duration.ofSeconds(45));
+    private RateLimitPolicy rateLimitPolicy(ProtectionSettings protection) {
+        ProtectionSettings.RateLimits l = protection.rateLimits();
+        if (l == null) {
+            return null;
+        }
+        return new RateLimitPolicy(l.anonymous(), l.authenticated(), l.premium(), l.critical(), l.upload(),
+                new ClientIp(l.trustedProxies()));
+    }
+
+    /**
+     * The Engine.IO/Socket.IO server and the realtime gateway over a broker, presence and connection state recovery
+     * in Redis when REDIS_URL is set, else in this process.
+     */
+    private void openRealtime() {
+        io = new SocketIoServer(Duration.ofSeconds(45));
         engine = new EngineServer(new EngineOptions(config.realtimePingInterval(), config.realtimePingTimeout(),
                 config.realtimeMaxPayload(), config.realtimeMaxBuffered(), Duration.ofSeconds(10),
                 config.realtimeCorsOrigins(), config.httpBodyTimeout(), config.route().orElse("")), io);
         boolean recover = !config.realtimeRecoveryWindow().isZero();
-        java.util.function.Function<Object, String> owner = user -> ((com.hushryd.auth.Principal) user).userId()
-                .toString();
+        java.util.function.Function<Object, String> owner = user -> ((Principal) user).userId().toString();
+        Recovery recovery = null;
         if (config.redis().isPresent()) {
             RedisBroker redisBroker = new RedisBroker(config.redis().get(), config.nodeId(),
                     config.realtimeOutageHold());
-            broker = redisBroker;
+            broker = resources.add("realtime broker", redisBroker);
             if (recover) {
-                recovery = new com.hushryd.realtime.redis.RedisRecovery(config.redis().get(), redisBroker, owner,
-                        config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory());
+                recovery = resources.add("realtime recovery", new RedisRecovery(config.redis().get(), redisBroker,
+                        owner, config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory()));
             }
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
-            recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
             log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
         } else {
             InProcessBroker.Hub hub = new InProcessBroker.Hub();
-            broker = new InProcessBroker(hub, config.nodeId());
+            broker = resources.add("realtime broker", new InProcessBroker(hub, config.nodeId()));
             if (recover) {
-                recovery = new com.hushryd.realtime.memory.MemoryRecovery(hub, owner, config.realtimeRecoveryWindow(),
+                recovery = new MemoryRecovery(hub, owner, config.realtimeRecoveryWindow(),
                         config.realtimeRecoveryHistory(), clock);
             }
             presence = new MemoryPresenceStore(config.presenceTtl(), clock);
-            recentMessages = new MemoryRecentMessages(10_000);
             log.info("realtime: in-process broker, presence and chat cache (single node; set REDIS_URL to scale out)");
         }
+        resources.add("presence", presence);
         gateway = new RealtimeGateway(io, engine, broker, config.nodeId());
         metrics.gauge("hushryd.realtime.broker.held", "broadcasts and commands waiting for the broker's engine (Redis) "
                 + "to return", () -> broker.stats().held());
         metrics.gauge("hushryd.realtime.broker.dropped", "broadcasts and commands that never reached the other nodes",
                 () -> broker.stats().dropped());
         inApp.attach(gateway);
-        ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
-        chat.useReplicas(reads);
-        RealtimeApp realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway,
-                config.nodeId(), clock);
-        realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
+        realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway, config.nodeId(), clock);
         sockets = io.namespace("/");
-        realtime.install(io.namespace("/"));
-        io.namespace("/").recovery(recovery);
+        realtime.install(sockets);
+        sockets.recovery(recovery);
         revocations.onChange(realtime::recheckSessions);
         if (config.protection().rateLimits() != null) {
-            io.namespace("/").guardEvents(RealtimeApp.eventBudget(config.protection().rateLimits().socketEvents(),
+            sockets.guardEvents(RealtimeApp.eventBudget(config.protection().rateLimits().socketEvents(),
                     metrics.protect()));
         }
-        ChatRoutes.register(io.namespace("/"), chat, workers);
-        ChatRoutes.register(api, chat, idempotencyKeys);
+    }
+
+    /** Chat: history in PostgreSQL, recent messages in Redis or this process, rooms joined when a booking is made. */
+    private void openChat() {
+        RecentMessages recentMessages;
         if (config.redis().isPresent()) {
-            // while Redis is unreachable, tracking goes on with this node's own copy (decision 0016)
-            locationStore = new com.hushryd.location.FailoverLocationStore(
-                    new com.hushryd.location.redis.RedisLocationStore(config.redis().get(), config.nodeId(),
-                            config.locationTtl(), clock),
-                    new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock),
-                    l -> com.hushryd.location.LocationService.broadcast(gateway, l, Json.write(l)).remote());
+            RedisRecentMessages redis = new RedisRecentMessages(config.redis().get(), config.nodeId());
+            recentMessages = resources.add("chat cache", redis, redis::close);
         } else {
-            locationStore = new com.hushryd.location.memory.MemoryLocationStore(config.locationTtl(), clock);
+            recentMessages = new MemoryRecentMessages(10_000);
         }
-        if (redisBreaker != null) {
-            halfOpenWhenBack(redisBreaker, locationStore);
-        }
-        locationHistory = new com.hushryd.location.LocationHistory(database, config.locationHistoryBuffer(),
-                config.locationHistoryBatch(), config.locationHistoryFlush());
-        locationHistory.start();
-        com.hushryd.location.LocationService locations = new com.hushryd.location.LocationService(locationStore,
-                trips, gateway, locationHistory, users, workers, metrics.location(locationHistory::depth), clock,
-                config.locationTtl());
-        com.hushryd.location.LocationRoutes.register(api, locations);
-        com.hushryd.location.LocationRoutes.register(io.namespace("/"), locations);
-        log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
-                + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
-                config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
-        sosTracker = new SosTracker(database.critical(), inApp::deliverToRoom);
-        sosTracker.start();
-        // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
-        sos = new SosService(database.critical(), sosJobs, sosTracker, inApp::deliverToRoom, metrics.sos(),
-                config.sos(), clock, config.dataDir().resolve("sos"));
-        locations.onStored(sosTracker::onLocation);
-        SosRoutes.register(api, sos);
-        SosRoutes.register(io.namespace("/"), sos, workers);
-        openSafety(trips, locations, io.namespace("/"));
-        com.hushryd.share.ShareRoutes.register(api, new com.hushryd.share.ShareService(database, shareLinks,
-                locationStore::latest, rateLimiter, config.share().rateLimit(), config.share().afterEnd(), clock),
-                workers);
-        log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
-                + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
-                .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
-                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"), config.sos().tiers().size(),
-                config.sos().repeats());
+        ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
+        chat.useReplicas(reads);
+        realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
+        ChatRoutes.register(sockets, chat, workers);
+        ChatRoutes.register(api, chat, idempotencyKeys);
         trips.onBooked(b -> {
             String room = ChatService.room(b.id());
             gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
             gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
         });
+    }
 
+    /**
+     * Live location: the latest locations and the driver geo index (Redis, with this node's own copy while Redis is
+     * unreachable, decision 0016; or this process), route history batched to PostgreSQL.
+     */
+    private void openLocation() {
+        if (config.redis().isPresent()) {
+            locationStore = new FailoverLocationStore(
+                    new RedisLocationStore(config.redis().get(), config.nodeId(), config.locationTtl(), clock),
+                    new MemoryLocationStore(config.locationTtl(), clock),
+                    l -> LocationService.broadcast(gateway, l, Json.write(l)).remote());
+        } else {
+            locationStore = new MemoryLocationStore(config.locationTtl(), clock);
+        }
+        resources.add("location store", locationStore);
+        if (redisBreaker != null) {
+            halfOpenWhenBack(redisBreaker, locationStore);
+        }
+        locationHistory = resources.add("location history", new LocationHistory(database,
+                config.locationHistoryBuffer(), config.locationHistoryBatch(), config.locationHistoryFlush()));
+        locationHistory.start();
+        locations = new LocationService(locationStore, trips, gateway, locationHistory, users, workers,
+                metrics.location(locationHistory::depth), clock, config.locationTtl());
+        LocationRoutes.register(api, locations);
+        LocationRoutes.register(sockets, locations);
+        log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
+                + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
+                config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());
+    }
+
+    /** SOS: alerts on the critical pool (journalled while PostgreSQL is down), tracking, the acknowledgement ladder. */
+    private void openSos() throws java.io.IOException {
+        SosTracker sosTracker = resources.add("SOS tracker", new SosTracker(database.critical(),
+                inApp::deliverToRoom));
+        sosTracker.start();
+        // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
+        sos = resources.add("SOS journal", new SosService(database.critical(), sosJobs, sosTracker,
+                inApp::deliverToRoom, metrics.sos(), config.sos(), clock, config.dataDir().resolve("sos")));
+        locations.onStored(sosTracker::onLocation);
+        SosRoutes.register(api, sos);
+        SosRoutes.register(sockets, sos, workers);
+        log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
+                + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
+                .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
+                .orElse("the admins' dashboards (no SOS_ONCALL_PHONE / SOS_ONCALL_EMAIL)"), config.sos().tiers().size(),
+                config.sos().repeats());
+    }
+
+    /**
+     * Check-in routes on every node; the trip safety monitor unless SAFETY_MONITOR=false, fed by the location hot path
+     * and by trips starting on this node (issue 18, decision 0054).
+     */
+    private void openSafety() {
+        SafetyRoutes.register(api, safetyChecks);
+        SafetyRoutes.register(sockets, safetyChecks, workers);
+        SafetySettings s = config.safety();
+        if (!s.enabled()) {
+            log.info("safety: the trip monitor is off on this node (SAFETY_MONITOR=false); check-ins are answered");
+            return;
+        }
+        SafetyMonitor safetyMonitor = resources.add("safety monitor", new SafetyMonitor(database, safetyChecks,
+                locationStore::latest, StraightLineCorridor.source(s.corridorFactor(), s.corridorMinKm()), s,
+                config.nodeId(), clock).start());
+        locations.onStored(safetyMonitor::onLocation);
+        trips.onTransition(safetyMonitor::onTransition);
+        log.info("safety: trip monitor on (stop {} s, silence {} s, deviation {} s outside {} x the straight line, "
+                + "speed > {} km/h for {} s, end radius {} km); check-ins answered within {} s, else SOS",
+                s.stopAfter().toSeconds(), s.silenceAfter().toSeconds(), s.deviationFor().toSeconds(),
+                s.corridorFactor(), s.speedLimitKmh(), s.speedFor().toSeconds(), s.endRadiusKm(),
+                s.checkDeadline().toSeconds());
+    }
+
+    /** Share-my-trip links (decision 0059). */
+    private void openShare() {
+        ShareRoutes.register(api, new ShareService(database, shareLinks, locationStore::latest, rateLimiter,
+                config.share().rateLimit(), config.share().afterEnd(), clock), workers);
+    }
+
+    /** Documents: upload URLs, the local receiver when objects are kept under DATA_DIR, processing jobs. */
+    private void openUploads() {
         DocumentRoutes.register(api, new DocumentService(database, objectStore, jobProducer, config.uploads(),
                 metrics.uploads(), clock), idempotencyKeys);
         if (objectStore instanceof LocalObjectStore local) {
@@ -562,21 +815,32 @@ public final class Node implements AutoCloseable {
                     config.httpBodyTimeout(), metrics.uploads());
             api.describe(HttpMethod.PUT, LocalUploadReceiver.PATH + "{key}", ApiRouter.Access.PUBLIC);
         }
+    }
+
+    /** Admin job and outbox routes, the cluster registry, health and metrics. */
+    private void openOps() {
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
-        cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
+        cluster = resources.add("cluster registry", new ClusterRegistry(database, config.nodeId(), version, clock),
+                () -> cluster.leave());
         cluster.reportStats(gateway::connectionStats);
         // health and metrics run on the reserved workers: they must answer while the shared ones are saturated
         OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
                         new RealtimeHealth(gateway),
-                        new com.hushryd.ops.LocationHealth(locationStore.name(), locationHistory),
+                        new LocationHealth(locationStore.name(), locationHistory),
                         new JobQueueHealth(jobQueue, queueMonitor, config.queueDepthWarn()),
                         new NotifyHealth(notifications),
-                        new com.hushryd.ops.UploadsHealth(objectStore, uploadReceiver),
+                        new UploadsHealth(objectStore, uploadReceiver),
                         new BreakerHealth(breakers)),
                 metrics, cluster, config.nodeId(), version);
+    }
 
+    /**
+     * The HTTP servers, one per event loop: Engine.IO, the local upload receiver and the API. Closing them is the
+     * first step of a stop: drain in-flight requests, close long-polls and WebSockets so clients reconnect elsewhere.
+     */
+    private void listen() throws Exception {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
@@ -606,157 +870,20 @@ public final class Node implements AutoCloseable {
                 api.handle(req);
             }
         }, api::invalidRequest), Duration.ofSeconds(30));
+        resources.add("HTTP drain", servers, () -> {
+            log.info("shutting down: draining in-flight requests for up to {}s", config.shutdownTimeout().toSeconds());
+            Future<Void> drained = servers.shutdown(config.shutdownTimeout().toMillis());
+            // long-polls and WebSockets never finish on their own: close them so clients reconnect elsewhere
+            engine.closeAll("server shutting down");
+            await(drained, config.shutdownTimeout().plusSeconds(5));
+        });
         realtime.startHeartbeat(config.presenceTtl());
         realtime.startSessionSweep(config.protection().sessionTtl());
         cluster.announce(AdvertisedAddress.of(config.advertiseAddress(), config.host(), servers.port()));
         cluster.heartbeat();
-        startPeriodicTasks();
-        lifecycle.ready();
-        log.info("HushRyd node {} ready on http://{}:{} with {} event loops ({} ms)", config.nodeId(), config.host(),
-                servers.port(), servers.instances(), (System.nanoTime() - t0) / 1_000_000);
     }
 
-    /**
-     * Check-in routes on every node; the trip safety monitor unless SAFETY_MONITOR=false, fed by the location hot path
-     * and by trips starting on this node (issue 18, decision 0054).
-     */
-    private void openSafety(TripService trips, com.hushryd.location.LocationService locations, Namespace main) {
-        com.hushryd.safety.SafetyRoutes.register(api, safetyChecks);
-        com.hushryd.safety.SafetyRoutes.register(main, safetyChecks, workers);
-        com.hushryd.safety.SafetySettings s = config.safety();
-        if (!s.enabled()) {
-            log.info("safety: the trip monitor is off on this node (SAFETY_MONITOR=false); check-ins are answered");
-            return;
-        }
-        safetyMonitor = new com.hushryd.safety.SafetyMonitor(database, safetyChecks, locationStore::latest,
-                com.hushryd.safety.StraightLineCorridor.source(s.corridorFactor(), s.corridorMinKm()), s,
-                config.nodeId(), clock).start();
-        locations.onStored(safetyMonitor::onLocation);
-        trips.onTransition(safetyMonitor::onTransition);
-        log.info("safety: trip monitor on (stop {} s, silence {} s, deviation {} s outside {} x the straight line, "
-                + "speed > {} km/h for {} s, end radius {} km); check-ins answered within {} s, else SOS",
-                s.stopAfter().toSeconds(), s.silenceAfter().toSeconds(), s.deviationFor().toSeconds(),
-                s.corridorFactor(), s.speedLimitKmh(), s.speedFor().toSeconds(), s.endRadiusKm(),
-                s.checkDeadline().toSeconds());
-    }
-
-    /**
-     * When a dependency is reachable again (one of {@code signal}'s connections is back), its open breaker lets a
-     * trial call through {@link RedisConnector#SETTLE} later, once every connection of this node had time to
-     * reconnect, rather than when its open window ends: recovery within seconds of the return (decision 0032).
-     */
-    private static void halfOpenWhenBack(CircuitBreaker breaker, com.hushryd.location.LocationStore signal) {
-        java.util.concurrent.Executor settled = java.util.concurrent.CompletableFuture.delayedExecutor(
-                RedisConnector.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
-        signal.onReturn(() -> settled.execute(() -> {
-            try {
-                if (breaker.getState() == CircuitBreaker.State.OPEN) {
-                    breaker.transitionToHalfOpenState();
-                }
-            } catch (IllegalStateException raced) {
-                // it turned half-open by itself meanwhile
-            }
-        }));
-    }
-
-    /**
-     * The read replicas of DATABASE_READ_URLS, each with its own pool and breaker, and the read-your-writes marks (in
-     * Redis when REDIS_URL is set, so that they hold across nodes); without replicas every read stays on the primary.
-     */
-    private void openReadReplicas(ProtectionSettings protection) {
-        if (config.replicas().urls().isEmpty()) {
-            reads = ReadRouter.primaryOnly(database);
-            return;
-        }
-        List<Replica> replicas = new ArrayList<>();
-        // a replica that cannot give a connection soon is skipped: the primary serves that read
-        Duration wait = config.dbPoolTimeout().compareTo(Duration.ofSeconds(1)) < 0 ? config.dbPoolTimeout()
-                : Duration.ofSeconds(1);
-        for (int i = 0; i < config.replicas().urls().size(); i++) {
-            String name = "replica-" + (i + 1);
-            Database[] db = new Database[1];
-            CircuitBreaker breaker = breakers.create("postgresql-" + name, protection.database(),
-                    Database::unavailable, () -> db[0].ping());
-            db[0] = Database.connectReplica(config.replicas().urls().get(i), new Database.Settings(config.dbPoolMax(),
-                    Math.min(1, config.dbPoolMin()), wait, config.dbQueryTimeout(), "hushryd-" + config.nodeId() + "-"
-                    + name), metrics.pool(), name, breaker);
-            replicas.add(new Replica(name, db[0]));
-        }
-        // a reader who wrote skips shared caches while a page filled from a replica before the write may live
-        Duration cacheTtl = protection.tripTtl().compareTo(protection.searchTtl()) > 0 ? protection.tripTtl()
-                : protection.searchTtl();
-        Duration markTtl = cacheTtl.plus(config.replicas().maxLag()).plus(ReadRouter.CHECK_EVERY)
-                .plus(config.dbPoolTimeout()).plus(config.dbQueryTimeout()).plusSeconds(1);
-        ReadMarks marks = config.redis().isPresent()
-                ? new RedisReadMarks(config.redis().get(), "hushryd:", config.nodeId(), markTtl)
-                : new MemoryReadMarks(markTtl, 1_000_000);
-        reads = ReadRouter.withReplicas(database, replicas, marks, config.replicas().maxLag(),
-                metrics.replicas(replicas));
-        log.info("storage: {} read replica(s) {} for searches, trip and booking lists, chat history; out of rotation "
-                + "beyond {} ms of lag; read-your-writes marks {} for {} s ({})",
-                replicas.size(), config.replicas().urls().stream().map(DatabaseUrl::redacted).toList(),
-                config.replicas().maxLag().toMillis(), config.redis().isPresent() ? "in Redis" : "in this process",
-                markTtl.toSeconds(), replicas.stream().map(r -> r.name() + ": " + r.state()).toList());
-    }
-
-    /**
-     * The Redis circuit breaker, the rate limiter (Redis with a local fallback, or local) and the two-level cache
-     * (L1 + Redis, or L1 only), by whether REDIS_URL is set.
-     */
-    private void openProtection(ProtectionSettings protection) {
-        ProtectionSettings.RateLimits limits = protection.rateLimits();
-        // an invalidated key stays unfillable longer than any load can take (pool wait + statement timeout)
-        Duration tombstone = config.dbPoolTimeout().plus(config.dbQueryTimeout()).plusSeconds(1);
-        if (config.redis().isPresent()) {
-            RedisUrl redis = config.redis().get();
-            redisBreaker = breakers.create("redis", protection.redis(), e -> true, () -> remoteCache.ping());
-            remoteCache = new RedisRemoteCache(redis, "hushryd:", config.nodeId());
-            cache = new TwoLevelCache(remoteCache, redisBreaker, metrics.cache(), tombstone, Duration.ofSeconds(5));
-            if (limits != null) {
-                rateLimiter = new FailoverRateLimiter(new RedisRateLimiter(redis, "hushryd:", limits.penalties(),
-                        config.nodeId()), new LocalRateLimiter(limits.penalties(), clock, 1_000_000), redisBreaker);
-            }
-            log.info("protection: rate limits {} (this node's own while Redis is unreachable); cache L1 in "
-                    + "process + L2 in Redis {}, invalidations to every node", limits == null ? "off"
-                    : "shared in Redis (GCRA script)", redis);
-        } else {
-            cache = new TwoLevelCache(null, null, metrics.cache(), tombstone, Duration.ofSeconds(5));
-            if (limits != null) {
-                rateLimiter = new LocalRateLimiter(limits.penalties(), clock, 1_000_000);
-            }
-            log.info("protection: rate limits {}; cache in process only (set REDIS_URL to share both across nodes)",
-                    limits == null ? "off" : "in process");
-        }
-        Map<String, CircuitBreaker> own = new LinkedHashMap<>();
-        breakers.all().forEach(b -> own.put(b.getName(), b));
-        metrics.breakers(own);
-    }
-
-    private RateLimitPolicy rateLimitPolicy(ProtectionSettings protection) {
-        ProtectionSettings.RateLimits l = protection.rateLimits();
-        if (l == null) {
-            return null;
-        }
-        return new RateLimitPolicy(l.anonymous(), l.authenticated(), l.premium(), l.critical(), l.upload(),
-                new ClientIp(l.trustedProxies()));
-    }
-
-    private DatabaseUrl openStorage() throws Exception {
-        if (config.database().isPresent()) {
-            DatabaseUrl url = config.database().get();
-            log.info("storage: external PostgreSQL {}", url.redacted());
-            return url;
-        }
-        dataDirLock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new ConfigException(
-                "DATA_DIR " + config.dataDir() + " is in use by another HushRyd process (DATA_DIR / --data-dir); give "
-                        + "each node its own DATA_DIR, or share one PostgreSQL through DATABASE_URL"));
-        // watched: if its postmaster dies, it is started again on the same port (decision 0045)
-        embeddedPostgres = EmbeddedPostgresServer.start(config.dataDir()).watch();
-        log.info("storage: embedded PostgreSQL in {} on 127.0.0.1:{}, restarted if it dies (set DATABASE_URL to use a "
-                + "server of your own)", embeddedPostgres.directory(), embeddedPostgres.port());
-        return embeddedPostgres.url();
-    }
-
+    /** Gauges of the load level, provider breakers, pool and open-file warnings, and the periodic chores. */
     private void startPeriodicTasks() {
         metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
         metrics.gauge("hushryd.load.event_loop_lag_ms", "Event-loop lag of the busiest loop, the least over the last 2 s",
@@ -781,6 +908,27 @@ public final class Node implements AutoCloseable {
         }, false).onFailure(e -> log.warn("cluster heartbeat failed: {}", e.getMessage())));
     }
 
+    /**
+     * When a dependency is reachable again (one of {@code signal}'s connections is back), its open breaker lets a
+     * trial call through {@link RedisConnector#SETTLE} later, once every connection of this node had time to
+     * reconnect, rather than when its open window ends: recovery within seconds of the return (decision 0032).
+     */
+    private static void halfOpenWhenBack(CircuitBreaker breaker, LocationStore signal) {
+        java.util.concurrent.Executor settled = java.util.concurrent.CompletableFuture.delayedExecutor(
+                RedisConnector.SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        signal.onReturn(() -> settled.execute(() -> {
+            try {
+                if (breaker.getState() == CircuitBreaker.State.OPEN) {
+                    breaker.transitionToHalfOpenState();
+                }
+            } catch (IllegalStateException raced) {
+                // it turned half-open by itself meanwhile
+            }
+        }));
+    }
+
+    // ---- what tools and tests reach ----
+
     public int port() {
         return servers.port();
     }
@@ -789,7 +937,7 @@ public final class Node implements AutoCloseable {
         return gateway;
     }
 
-    public com.hushryd.location.LocationHistory locationHistory() {
+    public LocationHistory locationHistory() {
         return locationHistory;
     }
 
@@ -838,7 +986,10 @@ public final class Node implements AutoCloseable {
         return lifecycle.state();
     }
 
-    /** Graceful stop: report not ready, stop accepting, drain in-flight requests (bounded), then close everything. */
+    /**
+     * Graceful stop: report not ready (for SHUTDOWN_READY_GRACE), then close everything in reverse order of creation:
+     * the HTTP servers drain in-flight requests (bounded) first, the embedded database and its lock go last.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -850,102 +1001,9 @@ public final class Node implements AutoCloseable {
         if (servers != null && wasReady && !config.shutdownReadyGrace().isZero()) {
             log.info("shutting down: /health/ready answers 503 and responses close their connections for {} ms, "
                     + "then the node stops accepting", config.shutdownReadyGrace().toMillis());
-            quietly("ready grace", () -> Thread.sleep(config.shutdownReadyGrace().toMillis()));
+            Resources.quietly("ready grace", () -> Thread.sleep(config.shutdownReadyGrace().toMillis()));
         }
-        if (servers != null) {
-            log.info("shutting down: draining in-flight requests for up to {}s", config.shutdownTimeout().toSeconds());
-            Future<Void> drained = servers.shutdown(config.shutdownTimeout().toMillis());
-            // long-polls and WebSockets never finish on their own: close them so clients reconnect elsewhere
-            engine.closeAll("server shutting down");
-            quietly("HTTP drain", () -> await(drained, config.shutdownTimeout().plusSeconds(5)));
-        }
-        if (worker != null) {
-            log.info("stopping workers: running jobs get up to {}s, the rest go back to their queues",
-                    config.shutdownTimeout().toSeconds());
-            quietly("workers", () -> worker.close(config.shutdownTimeout()));
-        }
-        if (queueMonitor != null) {
-            quietly("queue monitor", queueMonitor::close);
-        }
-        if (outboxRelay != null) {
-            quietly("outbox relay", outboxRelay::close);
-        }
-        if (jobQueue != null) {
-            quietly("job queue", jobQueue::close);
-        }
-        if (objectStore != null) {
-            quietly("object store", objectStore::close);
-        }
-        if (notifier != null) {
-            quietly("LISTEN connection", notifier::close);
-        }
-        if (ledger != null) {
-            quietly("job counters", ledger::close);
-        }
-        if (cluster != null && database != null) {
-            quietly("cluster leave", cluster::leave);
-        }
-        if (eventLoopProbe != null) {
-            quietly("event-loop probe", eventLoopProbe::close);
-        }
-        if (vertx != null) {
-            quietly("vert.x", () -> await(vertx.close(), Duration.ofSeconds(10)));
-        }
-        if (rateLimiter != null) {
-            quietly("rate limiter", rateLimiter::close);
-        }
-        quietly("breaker probes", breakers::close);
-        if (cache != null) {
-            quietly("cache", cache::close);
-        }
-        if (remoteCache != null) {
-            quietly("remote cache", remoteCache::close);
-        }
-        if (safetyMonitor != null) {
-            quietly("safety monitor", safetyMonitor::close);
-        }
-        if (sos != null) {
-            quietly("SOS journal", sos::close);
-        }
-        if (sosTracker != null) {
-            quietly("SOS tracker", sosTracker::close);
-        }
-        if (locationHistory != null) {
-            quietly("location history", locationHistory::close);
-        }
-        if (locationStore != null) {
-            quietly("location store", locationStore::close);
-        }
-        if (broker != null) {
-            quietly("realtime broker", broker::close);
-        }
-        if (recovery instanceof AutoCloseable closeable) {
-            quietly("realtime recovery", closeable::close);
-        }
-        if (workerBroker != null) {
-            quietly("worker broker", workerBroker::close);
-        }
-        if (presence != null) {
-            quietly("presence", presence::close);
-        }
-        if (recentMessages instanceof RedisRecentMessages r) {
-            quietly("chat cache", r::close);
-        }
-        if (reads != null) {
-            quietly("read replicas", reads::close);
-        }
-        if (database != null) {
-            quietly("database pool", database::close);
-        }
-        if (embeddedPostgres != null) {
-            quietly("embedded PostgreSQL", embeddedPostgres::close);
-        }
-        if (dataDirLock != null) {
-            quietly("data directory lock", dataDirLock::close);
-        }
-        if (metrics != null) {
-            metrics.close();
-        }
+        resources.close();
         log.info("HushRyd {} {} stopped", serveHttp ? "node" : "worker", config.nodeId());
     }
 
@@ -960,18 +1018,6 @@ public final class Node implements AutoCloseable {
         }
         req.response().putHeader(HttpHeaders.CONNECTION, "close");
         req.response().bodyEndHandler(v -> req.connection().close());
-    }
-
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    private static void quietly(String what, Step step) {
-        try {
-            step.run();
-        } catch (Exception e) {
-            log.warn("while stopping {}: {}", what, e.toString());
-        }
     }
 
     private static <T> T await(Future<T> future, Duration timeout) throws Exception {
