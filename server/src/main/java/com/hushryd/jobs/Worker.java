@@ -122,7 +122,7 @@ public final class Worker implements AutoCloseable {
         final JobSource source;
         final ExecutorService pool;
         final Semaphore slots;
-        final RateLimiter limiter;
+        final StartBucket limiter;
         final Map<java.util.UUID, Running> running = new ConcurrentHashMap<>();
         final Thread fetcher;
         final AtomicInteger threadNo = new AtomicInteger();
@@ -132,7 +132,7 @@ public final class Worker implements AutoCloseable {
             this.settings = settings;
             this.source = jobs.source(settings.queue(), settings.concurrency());
             this.slots = new Semaphore(settings.concurrency());
-            this.limiter = settings.ratePerMinute() > 0 && gate == null ? new RateLimiter(settings.ratePerMinute())
+            this.limiter = settings.ratePerMinute() > 0 && gate == null ? new StartBucket(settings.ratePerMinute())
                     : null;
             this.pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
                 Thread t = new Thread(r, "job-" + settings.queue() + "-" + threadNo.incrementAndGet());

@@ -49,11 +49,11 @@ class JobSettingsTest {
 
     @Test
     void rateLimiter_startsWithOneSecondOfTokens_andGivesBackUnusedOnes() throws Exception {
-        RateLimiter perMinute120 = new RateLimiter(120);
+        StartBucket perMinute120 = new StartBucket(120);
         assertThat(perMinute120.acquire(10)).as("capacity is one second's worth: 2").isEqualTo(2);
         perMinute120.giveBack(1);
         assertThat(perMinute120.acquire(10)).isEqualTo(1);
-        RateLimiter perMinute6 = new RateLimiter(6);
+        StartBucket perMinute6 = new StartBucket(6);
         assertThat(perMinute6.acquire(5)).as("at least one token").isEqualTo(1);
     }
 

@@ -4,13 +4,13 @@ package com.hushryd.jobs;
  * A token bucket for job starts: {@code perMinute} tokens a minute, smoothed, holding at most one second's worth
  * (at least one token) so that a quiet minute does not turn into a burst.
  */
-final class RateLimiter {
+final class StartBucket {
     private final double perNano;
     private final double capacity;
     private double tokens;
     private long last;
 
-    RateLimiter(int perMinute) {
+    StartBucket(int perMinute) {
         this.perNano = perMinute / 60e9;
         this.capacity = Math.max(1.0, perMinute / 60.0);
         this.tokens = capacity;
