@@ -1,5 +1,7 @@
 package com.hushryd.app;
 
+import com.hushryd.realtime.SocketEvents;
+import com.hushryd.rooms.Room;
 import com.hushryd.auth.AdminPolicy;
 import com.hushryd.cache.RemoteCache;
 import com.hushryd.cache.TwoLevelCache;
@@ -207,6 +209,7 @@ public final class Node implements AutoCloseable {
     private RealtimeApp realtime;
     private PresenceStore presence;
     private Namespace sockets;
+    private SocketEvents socketEvents;
     // features on the socket
     private LocationStore locationStore;
     private LocationHistory locationHistory;
@@ -508,10 +511,10 @@ public final class Node implements AutoCloseable {
         } catch (java.io.IOException | java.sql.SQLException e) {
             throw new IllegalStateException("cannot read the share-link secret: " + e.getMessage(), e);
         }
-        sosJobs = new SosJobs(database, jobProducer, notifications, inApp::deliverToRoom, config.sos(), clock,
+        sosJobs = new SosJobs(database, jobProducer, notifications, inApp, config.sos(), clock,
                 shareLinks);
         sosJobs.register(handlers);
-        safetyChecks = new SafetyChecks(database, jobProducer, notifications, inApp::deliverToRoom,
+        safetyChecks = new SafetyChecks(database, jobProducer, notifications, inApp,
                 new SosRaiser(sosJobs, config.sos(), clock), config.safety().checkDeadline(), clock);
         safetyChecks.register(handlers);
         objectStore = resources.add("object store", openObjectStore());
@@ -695,6 +698,7 @@ public final class Node implements AutoCloseable {
         inApp.attach(gateway);
         realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway, config.nodeId(), clock);
         sockets = io.namespace("/");
+        socketEvents = new SocketEvents(sockets, workers);
         realtime.install(sockets);
         sockets.recovery(recovery);
         revocations.onChange(realtime::recheckSessions);
@@ -715,13 +719,13 @@ public final class Node implements AutoCloseable {
         }
         ChatService chat = new ChatService(database, recentMessages, presence, gateway, clock);
         chat.useReplicas(reads);
-        realtime.addInterest(user -> chat.openConversations(user).stream().map(ChatService::room).toList());
-        ChatRoutes.register(sockets, chat, workers);
+        realtime.addInterest(user -> chat.openConversations(user).stream().map(id -> Room.conversation(id).name()).toList());
+        ChatRoutes.register(socketEvents, chat);
         ChatRoutes.register(api, chat, idempotencyKeys);
         trips.onBooked(b -> {
-            String room = ChatService.room(b.id());
-            gateway.socketsJoin(RealtimeGateway.userRoom(b.passengerId()), room);
-            gateway.socketsJoin(RealtimeGateway.userRoom(b.trip().driverId()), room);
+            String room = Room.conversation(b.id()).name();
+            gateway.socketsJoin(Room.user(b.passengerId()).name(), room);
+            gateway.socketsJoin(Room.user(b.trip().driverId()).name(), room);
         });
     }
 
@@ -757,14 +761,14 @@ public final class Node implements AutoCloseable {
     /** SOS: alerts on the critical pool (journalled while PostgreSQL is down), tracking, the acknowledgement ladder. */
     private void openSos() throws java.io.IOException {
         SosTracker sosTracker = resources.add("SOS tracker", new SosTracker(database.critical(),
-                inApp::deliverToRoom));
+                inApp));
         sosTracker.start();
         // alerts are written on the database capacity reserved for critical work (DB_CRITICAL_POOL)
         sos = resources.add("SOS journal", new SosService(database.critical(), sosJobs, sosTracker,
-                inApp::deliverToRoom, metrics.sos(), config.sos(), clock, config.dataDir().resolve("sos")));
+                inApp, metrics.sos(), config.sos(), clock, config.dataDir().resolve("sos")));
         locations.onStored(sosTracker::onLocation);
         SosRoutes.register(api, sos);
-        SosRoutes.register(sockets, sos, workers);
+        SosRoutes.register(socketEvents, sos);
         log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
                 + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
                 .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
@@ -778,7 +782,7 @@ public final class Node implements AutoCloseable {
      */
     private void openSafety() {
         SafetyRoutes.register(api, safetyChecks);
-        SafetyRoutes.register(sockets, safetyChecks, workers);
+        SafetyRoutes.register(socketEvents, safetyChecks);
         SafetySettings s = config.safety();
         if (!s.enabled()) {
             log.info("safety: the trip monitor is off on this node (SAFETY_MONITOR=false); check-ins are answered");

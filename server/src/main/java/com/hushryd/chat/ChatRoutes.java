@@ -1,18 +1,15 @@
 package com.hushryd.chat;
 
+import com.hushryd.realtime.SocketEvents;
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
 import com.hushryd.http.ApiRouter;
-import com.hushryd.realtime.Replies;
-import com.hushryd.realtime.socketio.Namespace;
-import com.hushryd.auth.Principal;
 import com.hushryd.chat.ChatService.ConversationRef;
 import com.hushryd.chat.ChatService.MessageInput;
 import com.hushryd.chat.ChatService.SendInput;
 import com.hushryd.idempotency.IdempotencyKeys;
-import io.vertx.core.WorkerExecutor;
 import java.util.UUID;
 
 /** Chat over HTTP (conversation list, history, sending) and over Socket.IO ({@code chat:send}, {@code chat:typing}). */
@@ -40,10 +37,9 @@ public final class ChatRoutes {
         });
     }
 
-    public static void register(Namespace main, ChatService chat, WorkerExecutor workers) {
-        main.on("chat:send", (socket, args, ack) -> Replies.blocking(workers, ack, () -> chat.send(
-                socket.<Principal>user(), Replies.argument(args, SendInput.class), socket.id())));
-        main.on("chat:typing", (socket, args, ack) -> Replies.blocking(workers, ack, () -> chat.typing(
-                socket.<Principal>user(), Replies.argument(args, ConversationRef.class), socket.id())));
+    public static void register(SocketEvents events, ChatService chat) {
+        events.on("chat:send", SendInput.class, (caller, in) -> chat.send(caller.user(), in, caller.socketId()));
+        events.on("chat:typing", ConversationRef.class, (caller, in) -> chat.typing(caller.user(), in,
+                caller.socketId()));
     }
 }

@@ -1,5 +1,6 @@
 package com.hushryd.chat;
 
+import com.hushryd.rooms.Room;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.hushryd.auth.Principal;
@@ -59,9 +60,6 @@ public final class ChatService {
         this.clock = clock;
     }
 
-    public static String room(UUID conversationId) {
-        return "conversation:" + conversationId;
-    }
 
     public record SendInput(String conversationId, String text, String clientMessageId) {
     }
@@ -145,7 +143,7 @@ public final class ChatService {
         } catch (RuntimeException e) {
             log.warn("recent-messages cache not updated for {}: {}", conversationId, e.toString());
         }
-        gateway.broadcastToRoomExcept(room(conversationId), senderSocketId, "chat:message", m);
+        gateway.broadcastToRoomExcept(Room.conversation(conversationId).name(), senderSocketId, "chat:message", m);
         return outcome;
     }
 
@@ -163,7 +161,7 @@ public final class ChatService {
         v.throwIfInvalid();
         participants(conversationId, p);
         Map<String, Object> event = Map.of("conversationId", conversationId, "userId", p.userId());
-        gateway.broadcastVolatile(room(conversationId), senderSocketId, "chat:typing", event);
+        gateway.broadcastVolatile(Room.conversation(conversationId).name(), senderSocketId, "chat:typing", event);
         return event;
     }
 

@@ -1,5 +1,6 @@
 package com.hushryd.location;
 
+import com.hushryd.rooms.Room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
@@ -80,9 +81,6 @@ public final class LocationService {
         storedListeners.add(listener);
     }
 
-    public static String room(UUID tripId) {
-        return "trip:" + tripId;
-    }
 
     /** A location as sent for a known trip ({@code POST /trips/{id}/location}). */
     public record LocationInput(Double lat, Double lng, Double speed, Double heading, Double accuracy,
@@ -113,7 +111,7 @@ public final class LocationService {
 
     /** A location as the {@code location:update} broadcast to its trip's room. */
     public static RealtimeGateway.Prepared broadcast(RealtimeGateway gateway, Location l, String json) {
-        return gateway.prepare(room(l.tripId()), "location:update", new RawValue(json));
+        return gateway.prepare(Room.trip(l.tripId()).name(), "location:update", new RawValue(json));
     }
 
     private record Outcome(RealtimeGateway.Prepared broadcast, LocationStore.Written written) {
@@ -328,7 +326,7 @@ public final class LocationService {
         return access.requireViewer(p, tripId).thenCompose(t -> {
             CompletableFuture<Void> joined = new CompletableFuture<>();
             socket.execute(() -> {
-                socket.join(room(tripId));
+                socket.join(Room.trip(tripId).name());
                 joined.complete(null);
             });
             return joined.thenCompose(v -> store.latest(tripId));
@@ -341,7 +339,7 @@ public final class LocationService {
     }
 
     public Map<String, Object> unsubscribe(SioSocket socket, UUID tripId) {
-        socket.leave(room(tripId));
+        socket.leave(Room.trip(tripId).name());
         return Map.of("tripId", tripId);
     }
 

@@ -1,5 +1,7 @@
 package com.hushryd.notify;
 
+import com.hushryd.rooms.Room;
+import com.hushryd.rooms.RoomEvents;
 import com.hushryd.common.Json;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
@@ -15,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * The development outbox: the provider of every channel that has none configured. It logs each message and keeps it
  * in {@code notification_outbox}, where {@code GET /api/v1/admin/outbox} shows it; nothing leaves the machine.
  */
-public final class DevOutbox implements Provider, InAppSink {
+public final class DevOutbox implements Provider, RoomEvents {
     private static final Logger log = LoggerFactory.getLogger(DevOutbox.class);
 
     private final Database db;
@@ -40,8 +42,8 @@ public final class DevOutbox implements Provider, InAppSink {
     }
 
     @Override
-    public void deliver(UUID userId, String event, Object payload) throws SQLException {
-        store(Channel.IN_APP.label(), userId.toString(), event, event, payload);
+    public void emit(Room room, String event, Object payload) throws SQLException {
+        store(Channel.IN_APP.label(), room.user().map(UUID::toString).orElse(room.name()), event, event, payload);
     }
 
     private void store(String channel, String to, String subject, String body, Object data) throws SQLException {

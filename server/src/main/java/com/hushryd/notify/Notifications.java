@@ -1,5 +1,7 @@
 package com.hushryd.notify;
 
+import com.hushryd.rooms.RoomEvents;
+import com.hushryd.rooms.Room;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobJson;
 import com.hushryd.jobs.JobProducer;
@@ -33,7 +35,7 @@ public final class Notifications {
      * @param inApp where in-app messages go; {@code outbox} also serves every channel without a provider and is the
      *              in-app fallback when {@code inApp} is something else
      */
-    public Notifications(JobProducer producer, NotifySettings settings, DevOutbox outbox, InAppSink inApp) {
+    public Notifications(JobProducer producer, NotifySettings settings, DevOutbox outbox, RoomEvents inApp) {
         this.producer = producer;
         for (Channel ch : List.of(Channel.SMS, Channel.EMAIL, Channel.PUSH)) {
             List<Provider> chain = new ArrayList<>();
@@ -59,7 +61,7 @@ public final class Notifications {
                 payload.put("title", n.subject());
                 payload.put("body", n.body());
                 payload.put("data", n.data());
-                inApp.deliver(n.userId(), "notification", payload);
+                inApp.emit(Room.user(n.userId()), "notification", payload);
             }
         });
         if (inApp != outbox) {

@@ -1,17 +1,17 @@
 package com.hushryd.realtime;
 
-import com.hushryd.notify.InAppSink;
+import com.hushryd.rooms.Room;
+import com.hushryd.rooms.RoomEvents;
 import com.hushryd.realtime.socketio.Encoder;
 import com.hushryd.realtime.engineio.Frame;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * In-app notifications through the realtime layer: to the user's sockets on every node via this node's gateway, or,
  * in a worker process that has no gateway, published straight to the user's room through the broker. Until either
  * is attached, delivery fails and the notification job is retried (then falls back to the development outbox).
  */
-public final class InAppDelivery implements InAppSink {
+public final class InAppDelivery implements RoomEvents {
     private volatile RealtimeGateway gateway;
     private volatile Broker publisher;
 
@@ -25,13 +25,10 @@ public final class InAppDelivery implements InAppSink {
         this.publisher = b;
     }
 
-    @Override
-    public void deliver(UUID userId, String event, Object payload) {
-        deliverToRoom(RealtimeGateway.userRoom(userId), event, payload);
-    }
-
     /** Emits to every socket in {@code room}, on every node. */
-    public void deliverToRoom(String room, String event, Object payload) {
+    @Override
+    public void emit(Room target, String event, Object payload) {
+        String room = target.name();
         RealtimeGateway g = gateway;
         if (g != null) {
             g.broadcastToRoom(room, event, payload);

@@ -1,5 +1,6 @@
 package com.hushryd.realtime;
 
+import com.hushryd.rooms.Room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
@@ -36,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RealtimeApp {
     private static final Logger log = LoggerFactory.getLogger(RealtimeApp.class);
-    public static final String SOS_ROOM = "sos:alerts";
     private static final String EXPIRY_TIMER = "expiryTimer";
     private static final String LIMIT_NOTICE = "limitNoticeAt";
     private static final String EVENT_BUDGET = "eventBudget";
@@ -217,9 +217,9 @@ public final class RealtimeApp {
             } catch (ApiException e) {
                 throw new ConnectRefused(e.getMessage(), Map.of("code", e.code()));
             }
-            socket.join(RealtimeGateway.userRoom(p.userId()));
+            socket.join(Room.user(p.userId()).name());
             if (p.role() == Role.ADMIN) {
-                socket.join(SOS_ROOM);
+                socket.join(Room.SOS_ALERTS.name());
             }
             userSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);
             for (Interest i : interests) {

@@ -1,5 +1,6 @@
 package com.hushryd.realtime;
 
+import com.hushryd.rooms.Room;
 import com.hushryd.realtime.Broker.Control;
 import com.hushryd.realtime.engineio.EngineServer;
 import com.hushryd.realtime.engineio.Frame;
@@ -46,10 +47,6 @@ public final class RealtimeGateway implements Broker.Receiver {
         broker.start(this);
     }
 
-    public static String userRoom(UUID userId) {
-        return "user:" + userId;
-    }
-
     public Broker broker() {
         return broker;
     }
@@ -77,7 +74,7 @@ public final class RealtimeGateway implements Broker.Receiver {
 
     /** Emits to every socket of the user, on every node. */
     public void broadcastToUser(UUID userId, String event, Object... args) {
-        broadcastToRoom(userRoom(userId), event, args);
+        broadcastToRoom(Room.user(userId).name(), event, args);
     }
 
     /**

@@ -1,5 +1,7 @@
 package com.hushryd.safety;
 
+import com.hushryd.rooms.RoomEvents;
+import com.hushryd.rooms.Room;
 import com.hushryd.auth.Principal;
 import com.hushryd.common.ApiException;
 import com.hushryd.common.Validator;
@@ -12,9 +14,7 @@ import com.hushryd.jobs.Priority;
 import com.hushryd.notify.Channel;
 import com.hushryd.notify.Notification;
 import com.hushryd.notify.Notifications;
-import com.hushryd.realtime.RealtimeGateway;
 import com.hushryd.safety.SafetyStore.CheckRow;
-import com.hushryd.sos.RoomSink;
 import com.hushryd.sos.SosRaiser;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
@@ -52,7 +52,7 @@ public final class SafetyChecks {
     private final Database db;
     private final JobProducer jobs;
     private final Notifications notifications;
-    private final RoomSink rooms;
+    private final RoomEvents rooms;
     private final SosRaiser sos;
     private final Duration deadline;
     private final Clock clock;
@@ -69,7 +69,7 @@ public final class SafetyChecks {
     public record AnswerInput(String answer, Double lat, Double lng) {
     }
 
-    public SafetyChecks(Database db, JobProducer jobs, Notifications notifications, RoomSink rooms, SosRaiser sos,
+    public SafetyChecks(Database db, JobProducer jobs, Notifications notifications, RoomEvents rooms, SosRaiser sos,
             Duration deadline, Clock clock) {
         this.db = db;
         this.jobs = jobs;
@@ -263,7 +263,7 @@ public final class SafetyChecks {
             event.put("check", check);
             event.put("canAnswer", check.answerers().contains(user) && check.status().equals("open"));
             try {
-                rooms.emit(RealtimeGateway.userRoom(user), EVENT, event);
+                rooms.emit(Room.user(user), EVENT, event);
             } catch (Exception e) {
                 if (check.status().equals("open")) {
                     throw new IllegalStateException("cannot reach the riders' sockets: " + e, e);

@@ -1,17 +1,14 @@
 package com.hushryd.safety;
 
+import com.hushryd.realtime.SocketEvents;
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
 import static com.hushryd.common.RouteClass.CRITICAL;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
-import com.hushryd.auth.Principal;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.common.Validator;
-import com.hushryd.realtime.Replies;
-import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.safety.SafetyChecks.AnswerInput;
-import io.vertx.core.WorkerExecutor;
 
 /** Check-ins over HTTP ({@code /safety-checks/{id}}, {@code .../answer}) and Socket.IO ({@code safety:answer}). */
 public final class SafetyRoutes {
@@ -27,12 +24,9 @@ public final class SafetyRoutes {
     }
 
     /** {@code safety:answer} {@code {checkId, answer, lat?, lng?}}. */
-    public static void register(Namespace main, SafetyChecks checks, WorkerExecutor workers) {
-        main.on("safety:answer", (socket, args, ack) -> Replies.blocking(workers, ack, () -> {
-            SocketAnswer in = Replies.argument(args, SocketAnswer.class);
-            return checks.answer(socket.<Principal>user(), Validator.requireUuid("checkId", in.checkId()),
-                    new AnswerInput(in.answer(), in.lat(), in.lng()));
-        }));
+    public static void register(SocketEvents events, SafetyChecks checks) {
+        events.on("safety:answer", SocketAnswer.class, (caller, in) -> checks.answer(caller.user(),
+                Validator.requireUuid("checkId", in.checkId()), new AnswerInput(in.answer(), in.lat(), in.lng())));
     }
 
     /** The socket event's argument. */

@@ -1,5 +1,7 @@
 package com.hushryd.sos;
 
+import com.hushryd.rooms.RoomEvents;
+import com.hushryd.rooms.Room;
 import com.hushryd.jobs.JobContext;
 import com.hushryd.jobs.JobHandlers;
 import com.hushryd.jobs.JobJson;
@@ -41,14 +43,14 @@ public final class SosJobs {
     public static final String QUEUE = "sos";
     public static final String NOTIFY = "sos-notify";
     public static final String ESCALATE = "sos-escalate";
-    public static final String ROOM = com.hushryd.realtime.RealtimeApp.SOS_ROOM;
+    public static final String ROOM = Room.SOS_ALERTS.name();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
     private final Database db;
     private final JobProducer jobs;
     private final Notifications notifications;
-    private final RoomSink rooms;
+    private final RoomEvents rooms;
     private final SosSettings settings;
     private final Clock clock;
     private final com.hushryd.share.ShareLinks shareLinks;
@@ -64,7 +66,7 @@ public final class SosJobs {
         }
     }
 
-    public SosJobs(Database db, JobProducer jobs, Notifications notifications, RoomSink rooms, SosSettings settings,
+    public SosJobs(Database db, JobProducer jobs, Notifications notifications, RoomEvents rooms, SosSettings settings,
             Clock clock, com.hushryd.share.ShareLinks shareLinks) {
         this.shareLinks = shareLinks;
         this.db = db;
@@ -157,7 +159,7 @@ public final class SosJobs {
     private String send(Pending n, SosAlert a) throws Exception {
         boolean escalation = n.purpose().equals("escalation");
         if (n.channel().equals("in_app")) {
-            rooms.emit(n.recipient(), "sos:alert", event(escalation ? "escalated" : "triggered", a,
+            rooms.emit(Room.named(n.recipient()), "sos:alert", event(escalation ? "escalated" : "triggered", a,
                     n.recipient().equals(ROOM)));
             return "realtime";
         }

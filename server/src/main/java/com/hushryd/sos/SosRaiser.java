@@ -1,6 +1,6 @@
 package com.hushryd.sos;
 
-import com.hushryd.location.LocationService;
+import com.hushryd.rooms.Room;
 import com.hushryd.sos.SosAlert.TrackPoint;
 import com.hushryd.sos.SosStore.Recipient;
 import com.hushryd.store.Ids;
@@ -72,7 +72,7 @@ public final class SosRaiser {
         recipients.add(new Recipient("alert", "push", "user:" + userId, null));
         recipients.add(new Recipient("alert", "in_app", SosJobs.ROOM, "admins"));
         if (tripId != null) {
-            recipients.add(new Recipient("alert", "in_app", LocationService.room(tripId), "trip"));
+            recipients.add(new Recipient("alert", "in_app", Room.trip(tripId).name(), "trip"));
         }
         SosTimeline.append(c, id, "raised", safetyCheckId == null ? "user:" + userId : "safety-check:" + safetyCheckId,
                 SosTimeline.detail("userId", userId, "tripId", tripId, "lat", lat, "lng", lng, "accuracy", accuracy,

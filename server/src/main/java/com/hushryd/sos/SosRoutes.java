@@ -1,21 +1,18 @@
 package com.hushryd.sos;
 
+import com.hushryd.realtime.SocketEvents;
 import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static com.hushryd.http.ApiRouter.Access.AUTHENTICATED;
 import static com.hushryd.common.RouteClass.CRITICAL;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 
-import com.hushryd.auth.Principal;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.http.Reply;
-import com.hushryd.realtime.Replies;
-import com.hushryd.realtime.socketio.Namespace;
 import com.hushryd.sos.SosService.LocationInput;
 import com.hushryd.sos.SosService.ResolveInput;
 import com.hushryd.sos.SosService.TriggerInput;
 import com.hushryd.sos.SosService.Triggered;
-import io.vertx.core.WorkerExecutor;
 import java.util.UUID;
 
 /** SOS over HTTP and over Socket.IO ({@code sos:trigger}, {@code sos:location}). */
@@ -49,14 +46,11 @@ public final class SosRoutes {
     }
 
     /** {@code sos:trigger} (the body of {@code POST /sos}, with {@code idempotencyKey}) and {@code sos:location}. */
-    public static void register(Namespace main, SosService sos, WorkerExecutor workers) {
-        main.on("sos:trigger", (socket, args, ack) -> Replies.blocking(workers, ack, () -> sos.trigger(
-                socket.<Principal>user(), Replies.argument(args, TriggerInput.class), null)));
-        main.on("sos:location", (socket, args, ack) -> Replies.blocking(workers, ack, () -> {
-            SocketLocation in = Replies.argument(args, SocketLocation.class);
-            return sos.locate(socket.<Principal>user(), alertId(in.alertId()), new LocationInput(in.lat(), in.lng(),
-                    in.speed(), in.heading(), in.accuracy(), in.timestamp()));
-        }));
+    public static void register(SocketEvents events, SosService sos) {
+        events.on("sos:trigger", TriggerInput.class, (caller, in) -> sos.trigger(caller.user(), in, null));
+        events.on("sos:location", SocketLocation.class, (caller, in) -> sos.locate(caller.user(),
+                alertId(in.alertId()), new LocationInput(in.lat(), in.lng(), in.speed(), in.heading(), in.accuracy(),
+                        in.timestamp())));
     }
 
     /** {@code sos:location}: the alert and the position. */

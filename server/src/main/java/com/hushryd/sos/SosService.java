@@ -1,5 +1,7 @@
 package com.hushryd.sos;
 
+import com.hushryd.rooms.RoomEvents;
+import com.hushryd.rooms.Room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hushryd.auth.Principal;
 import com.hushryd.auth.Role;
@@ -8,7 +10,6 @@ import com.hushryd.common.Validator;
 import com.hushryd.location.LocationService;
 import com.hushryd.sos.SosAlert.TrackPoint;
 import com.hushryd.sos.SosStore.OpenAlert;
-import com.hushryd.sos.SosStore.Recipient;
 import com.hushryd.store.Database;
 import com.hushryd.store.Ids;
 import com.hushryd.store.Jdbc;
@@ -22,7 +23,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class SosService implements AutoCloseable {
     private final Database db;
     private final SosJobs jobs;
     private final SosTracker tracker;
-    private final RoomSink rooms;
+    private final RoomEvents rooms;
     private final SosMetrics metrics;
     private final Clock clock;
     private final SosSettings settings;
@@ -66,7 +66,7 @@ public final class SosService implements AutoCloseable {
      * {@code journalDir} holds the journal of alerts raised while the database is unavailable; they are stored as
      * soon as it answers (checked every {@link #REPLAY_EVERY}), including those a previous run left.
      */
-    public SosService(Database db, SosJobs jobs, SosTracker tracker, RoomSink rooms, SosMetrics metrics,
+    public SosService(Database db, SosJobs jobs, SosTracker tracker, RoomEvents rooms, SosMetrics metrics,
             SosSettings settings, Clock clock, Path journalDir) throws IOException {
         this.db = db;
         this.jobs = jobs;
@@ -253,7 +253,7 @@ public final class SosService implements AutoCloseable {
         try {
             Map<String, Object> event = SosJobs.event("triggered", a, true);
             event.put("stored", false);
-            rooms.emit(SosJobs.ROOM, "sos:alert", event);
+            rooms.emit(Room.SOS_ALERTS, "sos:alert", event);
         } catch (Exception x) {
             log.error("SOS {}: could not tell the admins either: {}", id, x.toString());
         }
@@ -515,9 +515,9 @@ public final class SosService implements AutoCloseable {
     /** Tells the admins (and the trip's riders) that an alert changed; best effort, the state is in PostgreSQL. */
     private void announce(String type, SosAlert a) {
         try {
-            rooms.emit(SosJobs.ROOM, "sos:alert", SosJobs.event(type, a, true));
+            rooms.emit(Room.SOS_ALERTS, "sos:alert", SosJobs.event(type, a, true));
             if (a.tripId() != null) {
-                rooms.emit(LocationService.room(a.tripId()), "sos:alert", SosJobs.event(type, a, false));
+                rooms.emit(Room.trip(a.tripId()), "sos:alert", SosJobs.event(type, a, false));
             }
         } catch (Exception e) {
             log.warn("SOS {}: could not announce '{}' to the admins: {}", a.id(), type, e.toString());

@@ -1,5 +1,7 @@
 package com.hushryd.sos;
 
+import com.hushryd.rooms.RoomEvents;
+import com.hushryd.rooms.Room;
 import com.hushryd.location.Location;
 import com.hushryd.sos.SosAlert.TrackPoint;
 import com.hushryd.sos.SosStore.OpenAlert;
@@ -32,7 +34,7 @@ public final class SosTracker implements AutoCloseable {
     private static final long LOCAL_OVERRIDE_MS = 10_000;
 
     private final Database db;
-    private final RoomSink rooms;
+    private final RoomEvents rooms;
     private final ScheduledExecutorService executor;
     private final Map<UUID, Long> openedHere = new ConcurrentHashMap<>();
     private final Map<UUID, OpenAlert> openedAlerts = new ConcurrentHashMap<>();
@@ -42,7 +44,7 @@ public final class SosTracker implements AutoCloseable {
     private volatile Map<UUID, List<OpenAlert>> byTrip = Map.of();
     private volatile Map<UUID, OpenAlert> byUser = Map.of();
 
-    public SosTracker(Database db, RoomSink rooms) {
+    public SosTracker(Database db, RoomEvents rooms) {
         this.db = db;
         this.rooms = rooms;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -166,7 +168,7 @@ public final class SosTracker implements AutoCloseable {
         event.put("tripId", a.tripId());
         event.put("location", p);
         try {
-            rooms.emit(SosJobs.ROOM, "sos:location", event);
+            rooms.emit(Room.SOS_ALERTS, "sos:location", event);
         } catch (Exception e) {
             log.debug("SOS {}: location not pushed to the admins: {}", a.id(), e.toString());
         }

@@ -45,4 +45,16 @@ class LayeringTest {
                 .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.app..", "com.hushryd.ops..")
                 .check(classes);
     }
+
+    @Test
+    void featuresSpeakTheTypedRoomAndEventApiNotSocketIo() {
+        noClasses().that().resideInAnyPackage("com.hushryd.chat..", "com.hushryd.sos..", "com.hushryd.safety..",
+                        "com.hushryd.notify..", "com.hushryd.share..", "com.hushryd.trips..", "com.hushryd.users..",
+                        "com.hushryd.uploads..", "com.hushryd.jobs..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.realtime.socketio..",
+                        "com.hushryd.realtime.engineio..")
+                .because("features name rooms with rooms.Room, emit through rooms.RoomEvents and handle events "
+                        + "through realtime.SocketEvents")
+                .check(classes);
+    }
 }

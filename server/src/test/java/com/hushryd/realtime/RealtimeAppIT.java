@@ -250,7 +250,7 @@ class RealtimeAppIT {
                 "password", "admin-password-1")).str("accessToken");
         Client admin = agent.connect(uniqueName("admin"), url, adminToken);
         Client passenger = agent.connect(uniqueName("p"), url, node.register("passenger").token());
-        node.node().gateway().broadcastToRoom(RealtimeApp.SOS_ROOM, "sos:alert", Map.of("alertId", "a-1"));
+        node.node().gateway().broadcastToRoom(com.hushryd.rooms.Room.SOS_ALERTS.name(), "sos:alert", Map.of("alertId", "a-1"));
         assertThat(admin.awaitEvent("sos:alert").get(0).path("alertId").asText()).isEqualTo("a-1");
         passenger.emitWithAck("no:such:event", Map.of());
         assertThat(passenger.eventsNamed("sos:alert")).isEmpty();
