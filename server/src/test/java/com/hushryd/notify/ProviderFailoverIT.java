@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Primary and fallback providers behind circuit breakers, against local servers that behave like vendors. */
 class ProviderFailoverIT {
     /** Small numbers so the breaker's life fits in a test: judge 4 calls, open at 50 %, stay open 500 ms. */
-    static final BreakerSettings BREAKER = new BreakerSettings(4, 50f, Duration.ofMillis(400), Duration.ofMillis(500),
+    static final BreakerSettings BREAKER = new BreakerSettings(4, 50f, Duration.ofSeconds(3), Duration.ofMillis(500),
             1);
     final FakeVendor twilio = new FakeVendor();
     final FakeVendor msg91 = new FakeVendor();
