@@ -132,7 +132,7 @@ public final class ConfigLoader {
                 jwtPrevious,
                 duration(Setting.JWT_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
                 integer(Setting.BCRYPT_COST, 4, 16),
-                cidrs(),
+                cidrs(Setting.ADMIN_ALLOWED_CIDRS),
                 adminPhone,
                 adminPassword,
                 size(Setting.HTTP_BODY_LIMIT, 1024, 64L * 1024 * 1024),
@@ -173,7 +173,22 @@ public final class ConfigLoader {
                         Duration.ofHours(1))),
                 string(Setting.HTTP_COMPRESSION_MIN_SIZE).equalsIgnoreCase("off") ? -1
                         : (int) size(Setting.HTTP_COMPRESSION_MIN_SIZE, 0, 64L * 1024 * 1024),
-                bool(Setting.REALTIME_PER_MESSAGE_DEFLATE));
+                bool(Setting.REALTIME_PER_MESSAGE_DEFLATE),
+                opsSettings());
+    }
+
+    private com.hushryd.ops.OpsSettings opsSettings() {
+        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies());
+    }
+
+    private List<Cidr> trustedProxies() {
+        List<Cidr> proxies = new ArrayList<>();
+        for (String part : optional(Setting.TRUSTED_PROXIES).orElse("").split(",")) {
+            if (!part.isBlank()) {
+                proxies.add(parse(Setting.TRUSTED_PROXIES, part.trim(), Cidr::parse));
+            }
+        }
+        return proxies;
     }
 
     private List<DatabaseUrl> readUrls() {
@@ -189,12 +204,7 @@ public final class ConfigLoader {
     private ProtectionSettings protection() {
         ProtectionSettings.RateLimits limits = null;
         if (bool(Setting.RATE_LIMIT_ENABLED)) {
-            List<Cidr> proxies = new ArrayList<>();
-            for (String part : optional(Setting.TRUSTED_PROXIES).orElse("").split(",")) {
-                if (!part.isBlank()) {
-                    proxies.add(parse(Setting.TRUSTED_PROXIES, part.trim(), Cidr::parse));
-                }
-            }
+            List<Cidr> proxies = trustedProxies();
             limits = new ProtectionSettings.RateLimits(limit(Setting.RATE_LIMIT_ANONYMOUS, "anonymous"),
                     limit(Setting.RATE_LIMIT_AUTHENTICATED, "authenticated"), limit(Setting.RATE_LIMIT_PREMIUM, "premium"),
                     limit(Setting.RATE_LIMIT_CRITICAL, "critical"), limit(Setting.RATE_LIMIT_UPLOAD, "upload"),
@@ -553,11 +563,11 @@ public final class ConfigLoader {
         return out;
     }
 
-    private List<Cidr> cidrs() {
+    private List<Cidr> cidrs(Setting setting) {
         List<Cidr> result = new ArrayList<>();
-        for (String part : string(Setting.ADMIN_ALLOWED_CIDRS).split(",")) {
+        for (String part : string(setting).split(",")) {
             if (!part.isBlank()) {
-                result.add(parse(Setting.ADMIN_ALLOWED_CIDRS, part.trim(), Cidr::parse));
+                result.add(parse(setting, part.trim(), Cidr::parse));
             }
         }
         return result;

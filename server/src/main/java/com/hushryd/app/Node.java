@@ -75,6 +75,7 @@ import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
 import com.hushryd.ops.Lifecycle;
+import com.hushryd.store.Jdbc;
 import com.hushryd.ops.Metrics;
 import com.hushryd.ops.OpenFiles;
 import com.hushryd.ops.OpsRoutes;
@@ -342,7 +343,6 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
     /** The queues {@code WORKER_QUEUES=all} works on: every queue the node's own features enqueue into. */
     static List<String> builtInQueues() {
         List<String> builtIn = new ArrayList<>();
@@ -354,6 +354,7 @@ public final class Node implements AutoCloseable {
         return builtIn;
     }
 
+    /** The object store of OBJECT_STORE: files under DATA_DIR uploaded through this node, or an S3 bucket. */
     private ObjectStore openObjectStore() {
         UploadSettings u = config.uploads();
         if (u.store() == UploadSettings.Store.S3) {
@@ -377,6 +378,29 @@ public final class Node implements AutoCloseable {
         } catch (java.io.IOException | java.sql.SQLException e) {
             throw new IllegalStateException("cannot open the local object store: " + e.getMessage(), e);
         }
+    }
+
+    /** Gauges the alert rules of deploy/prometheus need: readiness and SOS alerts waiting for an operator. */
+    private void opsGauges() {
+        metrics.gauge("hushryd.ready", "1 while this node reports ready (/health/ready), else 0",
+                () -> lifecycle.state() == Lifecycle.State.READY ? 1 : 0);
+        Duration deadline = config.sos().escalateAfter();
+        metrics.cachedGauge("hushryd.sos.unacknowledged", "Active SOS alerts nobody acknowledged within "
+                + "SOS_ACK_DEADLINE, cluster-wide (refreshed at most every 10 s; NaN while the database is down)",
+                Duration.ofSeconds(10), () -> database.critical().read(c -> Jdbc.one(c,
+                        "SELECT count(*) FROM sos_alerts WHERE status = 'active' AND created_at < now() - ? * "
+                                + "interval '1 millisecond'", rs -> rs.getLong(1), deadline.toMillis()).orElse(0L)));
+    }
+
+    /**
+     * Who may read /metrics and the detailed /health: a client in OPS_ALLOWED_CIDRS, the client being the peer, or
+     * behind proxies in TRUSTED_PROXIES the address they forwarded (decision 0067).
+     */
+    private java.util.function.Predicate<io.vertx.core.http.HttpServerRequest> opsAccess() {
+        com.hushryd.auth.AdminPolicy allowed = new com.hushryd.auth.AdminPolicy(config.ops().allowedCidrs());
+        ClientIp clientIp = new ClientIp(config.ops().trustedProxies());
+        return req -> req.remoteAddress() != null && allowed.networkAllowed(
+                clientIp.resolve(req.remoteAddress().host(), req.getHeader("X-Forwarded-For")));
     }
 
     /**
@@ -575,7 +599,8 @@ public final class Node implements AutoCloseable {
                         new NotifyHealth(notifications),
                         new com.hushryd.uploads.UploadsHealth(objectStore, uploadReceiver),
                         new BreakerHealth(breakers)),
-                metrics, cluster, config.nodeId(), version);
+                metrics, cluster, config.nodeId(), version, opsAccess());
+        opsGauges();
 
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(config.host())

@@ -34,6 +34,8 @@ public enum Setting {
     BCRYPT_COST("--bcrypt-cost", "10", "bcrypt work factor for password hashes (4-16)."),
     ADMIN_ALLOWED_CIDRS("--admin-allowed-cidrs", "127.0.0.0/8,::1/128",
             "Comma-separated networks from which admin endpoints may be called."),
+    OPS_ALLOWED_CIDRS("--ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+            "Comma-separated networks that may read /metrics and the detailed /health (others get 403; /health/live and /health/ready stay open). Behind a proxy the client address counts as TRUSTED_PROXIES resolves it."),
     ADMIN_PHONE("--admin-phone", null, "Phone of an admin account created at start-up if absent."),
     ADMIN_PASSWORD("--admin-password", null, "Password of that admin account (prefer the environment variable)."),
     HTTP_BODY_LIMIT("--http-body-limit", "256kb", "Largest request body accepted (e.g. 64kb, 1mb)."),
