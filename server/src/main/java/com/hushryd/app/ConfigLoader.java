@@ -178,7 +178,12 @@ public final class ConfigLoader {
     }
 
     private com.hushryd.ops.OpsSettings opsSettings() {
-        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies());
+        Optional<URI> endpoint = optional(Setting.S3_ENDPOINT).map(v -> httpUrl(Setting.S3_ENDPOINT, v));
+        // the bucket of an s3:// backup location comes from the location itself
+        S3Settings backupS3 = new S3Settings(endpoint, optional(Setting.S3_BUCKET).orElse("unset"),
+                string(Setting.S3_REGION), optional(Setting.S3_ACCESS_KEY_ID), optional(Setting.S3_SECRET_ACCESS_KEY),
+                bool(Setting.S3_PATH_STYLE));
+        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies(), backupS3);
     }
 
     private List<Cidr> trustedProxies() {
