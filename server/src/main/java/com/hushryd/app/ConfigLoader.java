@@ -183,7 +183,31 @@ public final class ConfigLoader {
         S3Settings backupS3 = new S3Settings(endpoint, optional(Setting.S3_BUCKET).orElse("unset"),
                 string(Setting.S3_REGION), optional(Setting.S3_ACCESS_KEY_ID), optional(Setting.S3_SECRET_ACCESS_KEY),
                 bool(Setting.S3_PATH_STYLE));
-        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies(), backupS3);
+        String schedule = string(Setting.BACKUP_SCHEDULE).trim().toLowerCase(Locale.ROOT);
+        Optional<Duration> backupEvery = switch (schedule) {
+            case "off" -> Optional.empty();
+            case "hourly" -> Optional.of(Duration.ofHours(1));
+            case "daily" -> Optional.of(Duration.ofDays(1));
+            default -> {
+                if (!DURATION.matcher(schedule).matches()) {
+                    throw new ConfigException(name(Setting.BACKUP_SCHEDULE) + ": expected off, hourly, daily or an "
+                            + "interval such as 6h, got '" + schedule + "'");
+                }
+                yield Optional.of(duration(Setting.BACKUP_SCHEDULE, Duration.ofMinutes(1), Duration.ofDays(31)));
+            }
+        };
+        Optional<String> backupTo = optional(Setting.BACKUP_TO);
+        if (backupEvery.isPresent() && backupTo.isEmpty()) {
+            throw new ConfigException(name(Setting.BACKUP_TO) + ": required when BACKUP_SCHEDULE is not off");
+        }
+        com.hushryd.ops.OpsSettings.Retention retention = new com.hushryd.ops.OpsSettings.Retention(
+                duration(Setting.RETENTION_INTERVAL, Duration.ofSeconds(1), Duration.ofDays(7)),
+                duration(Setting.RETENTION_ROUTE_POINTS, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_CHAT, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_JOBS, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_NOTIFICATIONS, Duration.ZERO, Duration.ofDays(36500)));
+        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies(), backupS3,
+                backupEvery, backupTo, retention);
     }
 
     private List<Cidr> trustedProxies() {

@@ -142,6 +142,9 @@ public final class Node implements AutoCloseable {
     private EmbeddedPostgresServer embeddedPostgres;
     private Metrics metrics;
     private Database database;
+    /** The primary the node's pool connects to (backups open connections of their own to it). */
+    private volatile DatabaseUrl databaseUrl;
+    private com.hushryd.ops.OpsJobs opsJobs;
     private ReadRouter reads;
     private Vertx vertx;
     private WorkerExecutor workers;
@@ -236,6 +239,7 @@ public final class Node implements AutoCloseable {
                     }
                 });
         metrics = new Metrics(config.nodeId());
+        databaseUrl = url;
         database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
                 config.dbPoolTimeout(), config.dbQueryTimeout(), "hushryd-worker-" + config.nodeId()), metrics.pool());
         database.migrate();
@@ -321,6 +325,9 @@ public final class Node implements AutoCloseable {
         new DocumentProcessor(database, objectStore, notifications,
                 new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
                 clock).register(handlers);
+        opsJobs = new com.hushryd.ops.OpsJobs(database, config.ops(), config.nodeId(), () -> databaseUrl,
+                config.dataDir(), version);
+        opsJobs.register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = builtInQueues();
         List<QueueSettings> queues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
@@ -351,6 +358,7 @@ public final class Node implements AutoCloseable {
         builtIn.add(com.hushryd.safety.SafetyChecks.QUEUE);
         builtIn.addAll(Notifications.queues());
         builtIn.add(DocumentService.QUEUE);
+        builtIn.add(com.hushryd.ops.OpsJobs.QUEUE);
         return builtIn;
     }
 
@@ -424,6 +432,7 @@ public final class Node implements AutoCloseable {
         Files.createDirectories(config.dataDir());
 
         DatabaseUrl url = openStorage();
+        databaseUrl = url;
         metrics = new Metrics(config.nodeId());
         ProtectionSettings protection = config.protection();
         database = Database.connect(url, new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
@@ -457,6 +466,8 @@ public final class Node implements AutoCloseable {
             }
         }
         openJobs();
+        // backups and retention: each due run is enqueued by exactly one node of the cluster (decision 0069)
+        opsJobs.start(jobProducer);
 
         // no classpath resolving for file operations: the local object store's files are plain paths, and Vert.x's
         // classpath cache directory (in /tmp, which cleaners may empty) must not be able to fail them
@@ -888,6 +899,9 @@ public final class Node implements AutoCloseable {
             log.info("stopping workers: running jobs get up to {}s, the rest go back to their queues",
                     config.shutdownTimeout().toSeconds());
             quietly("workers", () -> worker.close(config.shutdownTimeout()));
+        }
+        if (opsJobs != null) {
+            quietly("ops schedule", opsJobs::close);
         }
         if (queueMonitor != null) {
             quietly("queue monitor", queueMonitor::close);

@@ -47,7 +47,8 @@ final class DatabaseDump {
 
     /** A connection of its own, outside any pool: no statement timeout, a dump takes as long as it takes. */
     static Connection connect(DatabaseUrl url) throws SQLException {
-        Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+        Connection c = url.user() == null ? DriverManager.getConnection(url.jdbcUrl())
+                : DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
         try (Statement s = c.createStatement()) {
             s.execute("SET statement_timeout = 0");
             s.execute("SET application_name = 'hushryd-backup'");
