@@ -30,6 +30,7 @@ import java.util.Optional;
  * @param uploads  the object store of documents and the upload limits
  * @param replicas the read replicas (none: every read on the primary)
  * @param httpCompressionMinSize the smallest response body compressed, or -1 to never compress
+ * @param ops      who may read the operational endpoints, scheduled backups and retention of bulky history
  */
 public record Config(
         int port,
@@ -88,7 +89,8 @@ public record Config(
         Duration idempotencyTtl,
         ReplicaSettings replicas,
         int httpCompressionMinSize,
-        boolean realtimePerMessageDeflate) {
+        boolean realtimePerMessageDeflate,
+        com.hushryd.ops.OpsSettings ops) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);
@@ -106,7 +108,7 @@ public record Config(
                 + " queue=" + queueType.name().toLowerCase()
                 + " jwtSecret=" + (jwtSecret.isPresent() ? "set" : "generated")
                 + " jwtPreviousSecret=" + (jwtPreviousSecret.isPresent() ? "set" : "none")
-                + " adminCidrs=" + adminAllowedCidrs
+                + " adminCidrs=" + adminAllowedCidrs + " opsCidrs=" + ops.allowedCidrs()
                 + " workerQueues=" + (workerQueues.builtIn() ? "all" : workerQueues.queues().stream()
                         .map(q -> q.queue() + ":" + q.concurrency() + ":" + q.ratePerMinute()).toList())
                 + " jobLease=" + jobLease

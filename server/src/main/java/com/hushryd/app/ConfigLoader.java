@@ -133,7 +133,7 @@ public final class ConfigLoader {
                 jwtPrevious,
                 duration(Setting.JWT_TTL, Duration.ofMinutes(1), Duration.ofDays(30)),
                 integer(Setting.BCRYPT_COST, 4, 16),
-                cidrs(),
+                cidrs(Setting.ADMIN_ALLOWED_CIDRS),
                 adminPhone,
                 adminPassword,
                 size(Setting.HTTP_BODY_LIMIT, 1024, 64L * 1024 * 1024),
@@ -174,7 +174,51 @@ public final class ConfigLoader {
                         Duration.ofHours(1))),
                 string(Setting.HTTP_COMPRESSION_MIN_SIZE).equalsIgnoreCase("off") ? -1
                         : (int) size(Setting.HTTP_COMPRESSION_MIN_SIZE, 0, 64L * 1024 * 1024),
-                bool(Setting.REALTIME_PER_MESSAGE_DEFLATE));
+                bool(Setting.REALTIME_PER_MESSAGE_DEFLATE),
+                opsSettings());
+    }
+
+    private com.hushryd.ops.OpsSettings opsSettings() {
+        Optional<URI> endpoint = optional(Setting.S3_ENDPOINT).map(v -> httpUrl(Setting.S3_ENDPOINT, v));
+        // the bucket of an s3:// backup location comes from the location itself
+        S3Settings backupS3 = new S3Settings(endpoint, optional(Setting.S3_BUCKET).orElse("unset"),
+                string(Setting.S3_REGION), optional(Setting.S3_ACCESS_KEY_ID), optional(Setting.S3_SECRET_ACCESS_KEY),
+                bool(Setting.S3_PATH_STYLE));
+        String schedule = string(Setting.BACKUP_SCHEDULE).trim().toLowerCase(Locale.ROOT);
+        Optional<Duration> backupEvery = switch (schedule) {
+            case "off" -> Optional.empty();
+            case "hourly" -> Optional.of(Duration.ofHours(1));
+            case "daily" -> Optional.of(Duration.ofDays(1));
+            default -> {
+                if (Durations.parse(schedule) == null) {
+                    throw new ConfigException(name(Setting.BACKUP_SCHEDULE) + ": expected off, hourly, daily or an "
+                            + "interval such as 6h, got '" + schedule + "'");
+                }
+                yield Optional.of(duration(Setting.BACKUP_SCHEDULE, Duration.ofMinutes(1), Duration.ofDays(31)));
+            }
+        };
+        Optional<String> backupTo = optional(Setting.BACKUP_TO);
+        if (backupEvery.isPresent() && backupTo.isEmpty()) {
+            throw new ConfigException(name(Setting.BACKUP_TO) + ": required when BACKUP_SCHEDULE is not off");
+        }
+        com.hushryd.ops.OpsSettings.Retention retention = new com.hushryd.ops.OpsSettings.Retention(
+                duration(Setting.RETENTION_INTERVAL, Duration.ofSeconds(1), Duration.ofDays(7)),
+                duration(Setting.RETENTION_ROUTE_POINTS, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_CHAT, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_JOBS, Duration.ZERO, Duration.ofDays(36500)),
+                duration(Setting.RETENTION_NOTIFICATIONS, Duration.ZERO, Duration.ofDays(36500)));
+        return new com.hushryd.ops.OpsSettings(cidrs(Setting.OPS_ALLOWED_CIDRS), trustedProxies(), backupS3,
+                backupEvery, backupTo, retention);
+    }
+
+    private List<Cidr> trustedProxies() {
+        List<Cidr> proxies = new ArrayList<>();
+        for (String part : optional(Setting.TRUSTED_PROXIES).orElse("").split(",")) {
+            if (!part.isBlank()) {
+                proxies.add(parse(Setting.TRUSTED_PROXIES, part.trim(), Cidr::parse));
+            }
+        }
+        return proxies;
     }
 
     private List<DatabaseUrl> readUrls() {
@@ -190,12 +234,7 @@ public final class ConfigLoader {
     private ProtectionSettings protection() {
         ProtectionSettings.RateLimits limits = null;
         if (bool(Setting.RATE_LIMIT_ENABLED)) {
-            List<Cidr> proxies = new ArrayList<>();
-            for (String part : optional(Setting.TRUSTED_PROXIES).orElse("").split(",")) {
-                if (!part.isBlank()) {
-                    proxies.add(parse(Setting.TRUSTED_PROXIES, part.trim(), Cidr::parse));
-                }
-            }
+            List<Cidr> proxies = trustedProxies();
             limits = new ProtectionSettings.RateLimits(limit(Setting.RATE_LIMIT_ANONYMOUS, "anonymous"),
                     limit(Setting.RATE_LIMIT_AUTHENTICATED, "authenticated"), limit(Setting.RATE_LIMIT_PREMIUM, "premium"),
                     limit(Setting.RATE_LIMIT_CRITICAL, "critical"), limit(Setting.RATE_LIMIT_UPLOAD, "upload"),
@@ -537,11 +576,11 @@ public final class ConfigLoader {
         return out;
     }
 
-    private List<Cidr> cidrs() {
+    private List<Cidr> cidrs(Setting setting) {
         List<Cidr> result = new ArrayList<>();
-        for (String part : string(Setting.ADMIN_ALLOWED_CIDRS).split(",")) {
+        for (String part : string(setting).split(",")) {
             if (!part.isBlank()) {
-                result.add(parse(Setting.ADMIN_ALLOWED_CIDRS, part.trim(), Cidr::parse));
+                result.add(parse(setting, part.trim(), Cidr::parse));
             }
         }
         return result;

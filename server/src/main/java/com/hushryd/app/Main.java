@@ -27,6 +27,10 @@ public final class Main implements Runnable {
         SettingOptions.addTo(cmd.getSubcommands().get("worker").getCommandSpec(), WorkerCommand.SETTINGS);
         SettingOptions.addTo(cmd.getSubcommands().get("admin").getSubcommands().get("create").getCommandSpec(),
                 AdminCommand.Create.SETTINGS);
+        for (String task : List.of("backup", "restore")) {
+            SettingOptions.addTo(cmd.getSubcommands().get("admin").getSubcommands().get(task).getCommandSpec(),
+                    AdminCommand.BACKUP_SETTINGS);
+        }
         cmd.setExecutionExceptionHandler((ex, line, parseResult) -> {
             line.getErr().println("hushryd: " + (ex instanceof ConfigException ? "invalid configuration: " : "")
                     + ex.getMessage());

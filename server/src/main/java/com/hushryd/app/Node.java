@@ -100,6 +100,8 @@ import com.hushryd.store.RedisUrl;
 import com.hushryd.ops.ClusterRegistry;
 import com.hushryd.ops.DatabaseHealth;
 import com.hushryd.ops.Lifecycle;
+import com.hushryd.ops.OpsJobs;
+import com.hushryd.store.Jdbc;
 import com.hushryd.ops.Metrics;
 import com.hushryd.ops.OpenFiles;
 import com.hushryd.ops.OpsRoutes;
@@ -173,6 +175,8 @@ public final class Node implements AutoCloseable {
     private EmbeddedPostgresServer embeddedPostgres;
     private Metrics metrics;
     private Database database;
+    /** The primary the node's pool connects to (backups open connections of their own to it). */
+    private volatile DatabaseUrl databaseUrl;
     private ReadRouter reads;
     private final Breakers breakers = new Breakers();
     private CircuitBreaker redisBreaker;
@@ -195,6 +199,7 @@ public final class Node implements AutoCloseable {
     private SafetyChecks safetyChecks;
     private ShareLinks shareLinks;
     private ObjectStore objectStore;
+    private OpsJobs opsJobs;
     // HTTP and realtime
     private Vertx vertx;
     private WorkerExecutor workers;
@@ -262,6 +267,7 @@ public final class Node implements AutoCloseable {
         openProtection();
         openAccounts();
         openJobs();
+        openOpsSchedule();
         openHttp();
         openRealtime();
         openChat();
@@ -327,6 +333,7 @@ public final class Node implements AutoCloseable {
 
     /** The metrics registry and the primary's pool (with its breaker and critical share), migrated. */
     private void openDatabase(DatabaseUrl url, String poolPrefix) {
+        databaseUrl = url;
         metrics = resources.add("metrics", new Metrics(config.nodeId()), () -> metrics.close());
         ProtectionSettings protection = config.protection();
         Database.Settings settings = new Database.Settings(config.dbPoolMax(), config.dbPoolMin(),
@@ -521,6 +528,8 @@ public final class Node implements AutoCloseable {
         new DocumentProcessor(database, objectStore, notifications,
                 new DocumentInspector(DocumentInspector.Limits.of(config.uploads().maxSize())), metrics.uploads(),
                 clock).register(handlers);
+        opsJobs = new OpsJobs(database, config.ops(), config.nodeId(), () -> databaseUrl, config.dataDir(), version);
+        opsJobs.register(handlers);
         jobHandlers = handlers;
         List<String> builtIn = builtInQueues();
         workedQueues = config.workerQueues().resolve(builtIn, config.workerConcurrency());
@@ -576,7 +585,14 @@ public final class Node implements AutoCloseable {
         builtIn.add(SafetyChecks.QUEUE);
         builtIn.addAll(Notifications.queues());
         builtIn.add(DocumentService.QUEUE);
+        builtIn.add(OpsJobs.QUEUE);
         return builtIn;
+    }
+
+    /** Backups and retention: each due run is enqueued by exactly one node of the cluster (decision 0069). */
+    private void openOpsSchedule() {
+        opsJobs.start(jobProducer);
+        resources.add("ops schedule", opsJobs, opsJobs::close);
     }
 
     /** This process's workers for WORKER_QUEUES, started once everything a job may reach is wired. */
@@ -837,7 +853,31 @@ public final class Node implements AutoCloseable {
                         new NotifyHealth(notifications),
                         new UploadsHealth(objectStore, uploadReceiver),
                         new BreakerHealth(breakers)),
-                metrics, cluster, config.nodeId(), version);
+                metrics, cluster, config.nodeId(), version, opsAccess());
+        opsGauges();
+    }
+
+    /** Gauges the alert rules of deploy/prometheus need: readiness and SOS alerts waiting for an operator. */
+    private void opsGauges() {
+        metrics.gauge("hushryd.ready", "1 while this node reports ready (/health/ready), else 0",
+                () -> lifecycle.state() == Lifecycle.State.READY ? 1 : 0);
+        Duration deadline = config.sos().escalateAfter();
+        metrics.cachedGauge("hushryd.sos.unacknowledged", "Active SOS alerts nobody acknowledged within "
+                + "SOS_ACK_DEADLINE, cluster-wide (refreshed at most every 10 s; NaN while the database is down)",
+                Duration.ofSeconds(10), () -> database.critical().read(c -> Jdbc.one(c,
+                        "SELECT count(*) FROM sos_alerts WHERE status = 'active' AND created_at < now() - ? * "
+                                + "interval '1 millisecond'", rs -> rs.getLong(1), deadline.toMillis()).orElse(0L)));
+    }
+
+    /**
+     * Who may read /metrics and the detailed /health: a client in OPS_ALLOWED_CIDRS, the client being the peer, or
+     * behind proxies in TRUSTED_PROXIES the address they forwarded (decision 0067).
+     */
+    private java.util.function.Predicate<HttpServerRequest> opsAccess() {
+        AdminPolicy allowed = new AdminPolicy(config.ops().allowedCidrs());
+        ClientIp clientIp = new ClientIp(config.ops().trustedProxies());
+        return req -> req.remoteAddress() != null && allowed.networkAllowed(
+                clientIp.resolve(req.remoteAddress().host(), req.getHeader("X-Forwarded-For")));
     }
 
     /**

@@ -33,7 +33,8 @@ final class WorkerCommand implements Callable<Integer> {
         List<Setting> s = new ArrayList<>();
         for (Setting x : Setting.values()) {
             switch (x) {
-                case PORT, HOST, ADVERTISE_ADDRESS, HTTP_BODY_LIMIT, HTTP_BODY_TIMEOUT, HTTP_WORKER_THREADS, ACCESS_LOG, ADMIN_ALLOWED_CIDRS, ADMIN_PHONE,
+                case PORT, HOST, ADVERTISE_ADDRESS, HTTP_BODY_LIMIT, HTTP_BODY_TIMEOUT, HTTP_WORKER_THREADS, ACCESS_LOG, ADMIN_ALLOWED_CIDRS, OPS_ALLOWED_CIDRS,
+                        ADMIN_PHONE,
                         ADMIN_PASSWORD, JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_TTL, BCRYPT_COST -> {
                     // HTTP and accounts: not a worker's business
                 }

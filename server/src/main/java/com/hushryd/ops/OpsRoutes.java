@@ -3,10 +3,12 @@ package com.hushryd.ops;
 import static com.hushryd.http.ApiRouter.Access.ADMIN;
 import static io.vertx.core.http.HttpMethod.GET;
 
+import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRouter;
 import com.hushryd.common.Json;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,17 +18,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
-/** Health, metrics, the OpenAPI document and the cluster view. */
+/**
+ * Health, metrics, the OpenAPI document and the cluster view. {@code /health/live} and {@code /health/ready} answer
+ * anyone (load balancers) and say nothing but the state; {@code /metrics} and the detailed {@code /health} answer
+ * only callers that {@code opsAllowed} accepts, others get 403 {@code OPS_NETWORK_FORBIDDEN} (decision 0067).
+ */
 public final class OpsRoutes {
     private final WorkerExecutor workers;
     private final Lifecycle lifecycle;
     private final List<HealthCheck> checks;
     private final String nodeId;
     private final String version;
+    private final Predicate<HttpServerRequest> opsAllowed;
 
     private OpsRoutes(WorkerExecutor workers, Lifecycle lifecycle, List<HealthCheck> checks, String nodeId,
-            String version) {
+            String version, Predicate<HttpServerRequest> opsAllowed) {
+        this.opsAllowed = opsAllowed;
         this.workers = workers;
         this.lifecycle = lifecycle;
         this.checks = List.copyOf(checks);
@@ -35,17 +44,35 @@ public final class OpsRoutes {
     }
 
     public static void register(ApiRouter api, WorkerExecutor workers, Lifecycle lifecycle, List<HealthCheck> checks,
-            Metrics metrics, ClusterRegistry cluster, String nodeId, String version) {
-        OpsRoutes ops = new OpsRoutes(workers, lifecycle, checks, nodeId, version);
+            Metrics metrics, ClusterRegistry cluster, String nodeId, String version,
+            Predicate<HttpServerRequest> opsAllowed) {
+        OpsRoutes ops = new OpsRoutes(workers, lifecycle, checks, nodeId, version, opsAllowed);
         Buffer openApi = Buffer.buffer(openApiDocument());
         api.plain(GET, "/health/live", ctx -> json(ctx, 200, Map.of("status", "UP")));
         api.plain(GET, "/health/ready", ops::ready);
-        api.plain(GET, "/health", ops::health);
-        api.plain(GET, "/metrics", ctx -> ops.blocking(ctx, metrics::scrape, (c, text) -> c.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text)));
+        api.plain(GET, "/health", ctx -> {
+            if (ops.allowed(ctx)) {
+                ops.health(ctx);
+            }
+        });
+        api.plain(GET, "/metrics", ctx -> {
+            if (ops.allowed(ctx)) {
+                ops.blocking(ctx, metrics::scrape, (c, text) -> c.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text));
+            }
+        });
         api.plain(GET, "/openapi.json", ctx -> ctx.response().putHeader("Content-Type", "application/json")
                 .end(openApi));
         api.api(GET, "/admin/cluster", ADMIN, req -> cluster.view());
+    }
+
+    private boolean allowed(RoutingContext ctx) {
+        if (opsAllowed.test(ctx.request())) {
+            return true;
+        }
+        ctx.fail(new ApiException(403, "OPS_NETWORK_FORBIDDEN", "/metrics and /health are not reachable from this "
+                + "network (OPS_ALLOWED_CIDRS); /health/live and /health/ready are"));
+        return false;
     }
 
     private void ready(RoutingContext ctx) {

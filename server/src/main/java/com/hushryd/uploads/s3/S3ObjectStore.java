@@ -46,25 +46,34 @@ public final class S3ObjectStore implements ObjectStore {
     public S3ObjectStore(S3Settings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        AwsCredentialsProvider credentials = settings.accessKeyId().isPresent()
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId().get(),
-                        settings.secretAccessKey().orElseThrow()))
-                : DefaultCredentialsProvider.builder().build();
+        AwsCredentialsProvider credentials = credentials(settings);
         S3Configuration s3 = S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build();
-        S3ClientBuilder cb = S3Client.builder()
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials)
-                .serviceConfiguration(s3)
-                // checksums only where S3 requires them: S3-compatible stores differ in what they accept
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
-        settings.endpoint().ifPresent(cb::endpointOverride);
-        this.client = cb.build();
+        this.client = client(settings);
         S3Presigner.Builder pb = S3Presigner.builder()
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
                 .serviceConfiguration(s3);
         settings.endpoint().ifPresent(pb::endpointOverride);
         this.presigner = pb.build();
+    }
+
+    /** A client for the store of these settings (also the backups' s3:// targets). */
+    public static S3Client client(S3Settings settings) {
+        S3ClientBuilder cb = S3Client.builder()
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials(settings))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build())
+                // checksums only where S3 requires them: S3-compatible stores differ in what they accept
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+        settings.endpoint().ifPresent(cb::endpointOverride);
+        return cb.build();
+    }
+
+    private static AwsCredentialsProvider credentials(S3Settings settings) {
+        return settings.accessKeyId().isPresent()
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId().get(),
+                        settings.secretAccessKey().orElseThrow()))
+                : DefaultCredentialsProvider.builder().build();
     }
 
     @Override
