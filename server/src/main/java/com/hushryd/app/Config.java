@@ -87,7 +87,8 @@ public record Config(
         Duration idempotencyTtl,
         ReplicaSettings replicas,
         int httpCompressionMinSize,
-        boolean realtimePerMessageDeflate) {
+        boolean realtimePerMessageDeflate,
+        Optional<String> consoleTileUrl) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);

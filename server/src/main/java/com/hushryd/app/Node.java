@@ -540,6 +540,7 @@ public final class Node implements AutoCloseable {
         com.hushryd.share.ShareRoutes.register(api, new com.hushryd.share.ShareService(database, shareLinks,
                 locationStore::latest, rateLimiter, config.share().rateLimit(), config.share().afterEnd(), clock),
                 workers);
+        openConsole(revocations);
         log.info("sos: acknowledgement ladder of {} step(s), {} apart: {}, then {} further tier(s), then the last "
                 + "tier {} more time(s)", config.sos().steps(), config.sos().escalateAfter(), config.sos().onCallPhone()
                 .or(() -> config.sos().onCallEmail()).map(x -> "the on-call contact")
@@ -565,7 +566,7 @@ public final class Node implements AutoCloseable {
         JobRoutes.register(api, jobProducer, queueMonitor, jobHandlers);
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = new ClusterRegistry(database, config.nodeId(), version, clock);
-        cluster.reportStats(gateway::connectionStats);
+        cluster.reportStats(this::nodeStats);
         // health and metrics run on the reserved workers: they must answer while the shared ones are saturated
         OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
@@ -663,6 +664,35 @@ public final class Node implements AutoCloseable {
      * The read replicas of DATABASE_READ_URLS, each with its own pool and breaker, and the read-your-writes marks (in
      * Redis when REDIS_URL is set, so that they hold across nodes); without replicas every read stays on the primary.
      */
+    /** The operator console (/console) and the live positions its map shows (decision 0065). */
+    private void openConsole(Revocations revocations) {
+        com.hushryd.console.ConsoleRoutes.register(api, new AdminPolicy(config.adminAllowedCidrs()),
+                new com.hushryd.console.ConsoleRoutes.Settings(config.consoleTileUrl(), config.sos().escalateAfter()),
+                users, revocations, new com.hushryd.console.LiveView(database, locationStore));
+        log.info("console: /console for admins from {}; map tiles {}", config.adminAllowedCidrs(),
+                config.consoleTileUrl().orElse("none (positions on a plain background)"));
+    }
+
+    /**
+     * What this node reports with each heartbeat ({@code /admin/cluster}, the console's cluster page): its realtime
+     * counters, event-loop lag, shedding, database pool and circuit breakers.
+     */
+    private Map<String, Object> nodeStats() {
+        Map<String, Object> stats = new java.util.LinkedHashMap<>(com.hushryd.http.Json.MAPPER.convertValue(
+                gateway.connectionStats(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
+                }));
+        stats.put("eventLoopLagMillis", shedder.eventLoopLagMillis());
+        stats.put("shedding", Map.of("level", shedder.level().name().toLowerCase(java.util.Locale.ROOT),
+                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting()));
+        com.hushryd.store.PoolStats pool = database.poolStats();
+        stats.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "waiting", pool.waiting(),
+                "total", pool.total(), "max", pool.max()));
+        Map<String, String> states = new java.util.TreeMap<>();
+        breakers.all().forEach(b -> states.put(b.getName(), Breakers.state(b.getState())));
+        stats.put("breakers", states);
+        return stats;
+    }
+
     private void openReadReplicas(ProtectionSettings protection) {
         if (config.replicas().urls().isEmpty()) {
             reads = ReadRouter.primaryOnly(database);
