@@ -64,6 +64,11 @@ try {
   // measured, not asserted: from the call and from its answer (the alert is committed then) to the page showing it
   out({ step, alertId, appearedMillis: shownAt - raisedAt, afterAnswerMillis: shownAt - answeredAt, item: await page.textContent(`#alerts li[data-id="${alertId}"]`) });
 
+  step = "sos-overdue";
+  // nobody acknowledged it within SOS_ACK_DEADLINE: highlighted on the desk
+  await page.waitForSelector(`#alerts li.overdue[data-id="${alertId}"]`, WAIT);
+  out({ step, item: await page.textContent(`#alerts li[data-id="${alertId}"]`) });
+
   step = "sos-detail";
   await page.click(`#alerts li[data-id="${alertId}"]`);
   await page.waitForSelector(`#alert-detail[data-id="${alertId}"]`, WAIT);

@@ -46,7 +46,7 @@ class ConsoleIT {
     @BeforeAll
     static void start() {
         node = TestNode.start(Map.of("ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD,
-                "SAFETY_MONITOR", "false"));
+                "SAFETY_MONITOR", "false", "SOS_ACK_DEADLINE", "4s"));
     }
 
     @AfterAll
@@ -126,6 +126,7 @@ class ConsoleIT {
         assertThat(login.path("sessionCookie").path("sameSite").asText()).isEqualTo("Strict");
         String alertId = steps.get("sos-appears").path("alertId").asText();
         assertThat(steps.get("sos-appears").path("item").asText()).contains("passenger").contains("escalates in");
+        assertThat(steps.get("sos-overdue").path("item").asText()).containsAnyOf("overdue", "ESCALATED");
         assertThat(steps.get("sos-detail").path("fields").asText()).contains(passenger.phone()).contains(trip)
                 .contains("driver ").contains("12.97160");
         assertThat(steps.get("note").path("timeline").toString()).contains("acknowledged").contains("note");
@@ -156,7 +157,7 @@ class ConsoleIT {
         // what the browser did is on record, by whom
         JsonNode timeline = node.api().get("/api/v1/sos/" + alertId + "/timeline", admin).json();
         List<String> kinds = timeline.path("events").findValuesAsText("kind");
-        assertThat(kinds).contains("raised", "acknowledged", "note", "resolved");
+        assertThat(kinds).contains("raised", "escalated", "acknowledged", "note", "resolved");
         assertThat(timeline.path("verified").asBoolean()).isTrue();
         String adminId = node.api().get("/api/v1/me", admin).json().path("id").asText();
         for (JsonNode e : timeline.path("events")) {
@@ -226,7 +227,7 @@ class ConsoleIT {
         HttpResult session = withCookies(node.api(), "GET", "/api/v1/console/session", c, null, null);
         assertThat(session.status()).as(session.text()).isEqualTo(200);
         assertThat(session.json().path("user").path("role").asText()).isEqualTo("admin");
-        assertThat(session.json().path("ackDeadlineSeconds").asLong()).isEqualTo(60);
+        assertThat(session.json().path("ackDeadlineSeconds").asLong()).isEqualTo(4);
         assertThat(withCookies(node.api(), "GET", "/api/v1/admin/live", c, null, null).status()).isEqualTo(200);
 
         String enqueue = "{\"type\":\"noop\"}";
