@@ -4,7 +4,7 @@
 // non-admin login. Prints one JSON line per step ({step, ...what the page showed}) and a last {step:"done"} line;
 // on a failure {step, error}. Screenshots of each page go to the given directory.
 // Usage: node console.mjs <fixture.json>, the fixture being {base, admin:{phone,password}, passenger:{phone,password,
-// token}, driver:{token}, tripId, failedJob:{queue,id}, screenshots}.
+// token}, driver:{token}, idleDriver:{id,token}, tripId, failedJob:{queue,id}, screenshots}.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 
@@ -113,8 +113,16 @@ try {
   await call("POST", "/api/v1/trips/" + fx.tripId + "/location", fx.driver.token, { lat: 12.93333, lng: 77.63333 });
   await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || "").includes("12.93333"), marker,
     WAIT);
+  // the trip's route so far (recorded in batches, LOCATION_HISTORY_FLUSH): both points, refreshed while selected
+  await page.click(marker);
+  await page.waitForFunction(() => /: 2 points/.test(document.getElementById("route-info").textContent), null, WAIT);
+  const route = await page.textContent("#route-info");
+  // an online driver without a trip shows too
+  await call("POST", "/api/v1/drivers/me/online", fx.idleDriver.token, { lat: 12.95, lng: 77.60 });
+  await page.waitForSelector(`#map-items li[data-kind="driver"][data-id="${fx.idleDriver.id}"]`, WAIT);
   await page.screenshot({ path: fx.screenshots + "/map.png", fullPage: true });
-  out({ step, first, moved: await page.textContent(marker) });
+  out({ step, first, moved: await page.textContent(marker), route,
+    driver: await page.textContent(`#map-items li[data-kind="driver"][data-id="${fx.idleDriver.id}"]`) });
 
   step = "queues";
   await page.click('nav a[data-page="queues"]');

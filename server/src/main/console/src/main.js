@@ -331,12 +331,21 @@ async function refreshMap() {
     mapView.update(live.drivers, live.trips, sos);
     $("map-summary").textContent = live.drivers.length + " drivers online · " + live.trips.length + " active trips";
     const items = [
-      ...live.trips.map((t) => el("li", { "data-kind": "trip", "data-id": t.id, "data-driver": t.driverId },
-        "trip " + t.from + " → " + t.to + " · " + t.driverName + " · " + fmtPoint(t.location))),
+      ...live.trips.map((t) => {
+        const li = el("li", { "data-kind": "trip", "data-id": t.id, "data-driver": t.driverId,
+          class: t.id === selectedTrip ? "selected" : "" },
+        "trip " + t.from + " → " + t.to + " · " + t.driverName + " · " + fmtPoint(t.location));
+        li.addEventListener("click", () => selectTrip(t.id));
+        return li;
+      }),
       ...live.drivers.map((d) => el("li", { "data-kind": "driver", "data-id": d.driverId },
         "driver " + d.driverId.slice(0, 8) + " · " + fmtPoint(d))),
     ];
     $("map-items").replaceChildren(...items);
+    if (selectedTrip) {
+      if (live.trips.some((t) => t.id === selectedTrip)) await loadRoute(selectedTrip);
+      else { selectedTrip = null; mapView.route([]); $("route-info").textContent = ""; }
+    }
   } catch (e) {
     $("map-summary").textContent = "Could not load positions: " + e.message;
   }
@@ -344,11 +353,20 @@ async function refreshMap() {
 
 async function selectTrip(tripId) {
   selectedTrip = tripId;
+  document.querySelectorAll("#map-items li").forEach((li) => li.classList.toggle("selected", li.dataset.id === tripId));
+  await loadRoute(tripId);
+}
+
+async function loadRoute(tripId) {
   try {
     const route = await api("GET", "/api/v1/trips/" + tripId + "/route?limit=1000");
-    if (selectedTrip === tripId) mapView.route(route.points);
+    if (selectedTrip !== tripId) return;
+    mapView.route(route.points);
+    $("route-info").dataset.trip = tripId;
+    $("route-info").textContent = "Route so far of trip " + tripId.slice(0, 8) + ": " + route.points.length
+      + " points" + (route.nextCursor ? " (first 1000)" : "");
   } catch (e) {
-    $("map-summary").textContent = "Could not load the route: " + e.message;
+    $("route-info").textContent = "Could not load the route: " + e.message;
   }
 }
 

@@ -92,6 +92,7 @@ class ConsoleIT {
     void operatorShift_inChromium_sosAckNoteResolve_markerMoves_jobRetried_nonAdminRefused() throws Exception {
         Account driver = node.register("driver");
         Account passenger = node.register("passenger");
+        Account idleDriver = node.register("driver");
         String trip = node.createTrip(driver, "Bengaluru", "Mysuru", 1, 3, 300);
         assertThat(node.api().post("/api/v1/trips/" + trip + "/bookings", passenger.token(), map("seats", 1))
                 .status()).isEqualTo(201);
@@ -111,8 +112,9 @@ class ConsoleIT {
                 "admin", Map.of("phone", ADMIN_PHONE, "password", ADMIN_PASSWORD),
                 "passenger", Map.of("phone", passenger.phone(), "password", "password-123", "token", passenger.token()),
                 "driver", Map.of("token", driver.token()), "tripId", trip,
+                "idleDriver", Map.of("id", idleDriver.id(), "token", idleDriver.token()),
                 "failedJob", Map.of("queue", "jobs", "id", jobId), "screenshots", screenshots.toString())));
-        Map<String, JsonNode> steps = runBrowser(fixture);
+        Map<String, JsonNode> steps = runBrowser("console.mjs", fixture);
 
         JsonNode open = steps.get("open");
         assertThat(open.path("httpStatus").asInt()).isEqualTo(200);
@@ -134,6 +136,8 @@ class ConsoleIT {
         assertThat(steps.get("csrf").path("code").asText()).isEqualTo("CSRF_TOKEN_INVALID");
         assertThat(steps.get("map").path("first").asText()).contains("12.91111");
         assertThat(steps.get("map").path("moved").asText()).contains("12.93333");
+        assertThat(steps.get("map").path("route").asText()).contains("2 points");
+        assertThat(steps.get("map").path("driver").asText()).contains("12.95000");
         assertThat(steps.get("queues").path("jobError").asText()).isNotBlank();
         assertThat(steps.get("queues").path("queueError").asText()).isEmpty();
         assertThat(steps.get("queues").path("status").asText()).isEqualTo("Job " + jobId + " of jobs is waiting again.");
@@ -178,8 +182,8 @@ class ConsoleIT {
         });
     }
 
-    private static Map<String, JsonNode> runBrowser(Path fixture) throws Exception {
-        Process p = TestChromium.script("console.mjs", fixture.toString()).redirectErrorStream(false).start();
+    private static Map<String, JsonNode> runBrowser(String script, Path fixture) throws Exception {
+        Process p = TestChromium.script(script, fixture.toString()).start();
         Map<String, JsonNode> steps = new HashMap<>();
         StringBuilder stderr = new StringBuilder();
         Thread err = new Thread(() -> {
@@ -201,7 +205,7 @@ class ConsoleIT {
             while ((line = r.readLine()) != null) {
                 if (line.startsWith("{")) {
                     JsonNode j = MAPPER.readTree(line);
-                    System.out.println("console.mjs: " + line.substring(0, Math.min(line.length(), 400)));
+                    System.out.println(script + ": " + line.substring(0, Math.min(line.length(), 400)));
                     if (j.has("error")) {
                         throw new AssertionError("browser step '" + j.path("step").asText() + "' failed: "
                                 + j.path("error").asText() + "\nconsole errors: " + j.path("consoleErrors"));
@@ -272,6 +276,43 @@ class ConsoleIT {
     void tileServer_isAllowedForImagesOnly() {
         assertThat(ConsoleRoutes.csp(java.util.Optional.of("https://tiles.example.org:8443/{z}/{x}/{y}.png")))
                 .contains("img-src 'self' https://tiles.example.org:8443;").contains("connect-src 'self';");
+    }
+
+    @Test
+    void withATileUrl_theMapDrawsTilesFromThatServer_andTheCspLetsThemIn() throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(256, 256,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", png);
+        List<String> served = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer tileServer = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        tileServer.createContext("/", ex -> {
+            served.add(ex.getRequestURI().getPath());
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, png.size());
+            ex.getResponseBody().write(png.toByteArray());
+            ex.close();
+        });
+        tileServer.start();
+        String tileOrigin = "http://127.0.0.1:" + tileServer.getAddress().getPort();
+        try (TestNode tiled = TestNode.start(Map.of("ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+                "SAFETY_MONITOR", "false", "WORKER_QUEUES", "none", "CONSOLE_TILE_URL",
+                tileOrigin + "/tiles/{z}/{x}/{y}.png"))) {
+            Path fixture = Files.createTempFile("console-tiles", ".json");
+            Files.writeString(fixture, MAPPER.writeValueAsString(Map.of("base", tiled.api().base(),
+                    "admin", Map.of("phone", ADMIN_PHONE, "password", ADMIN_PASSWORD), "tileOrigin", tileOrigin)));
+            JsonNode done = runBrowser("console-tiles.mjs", fixture).get("done");
+            assertThat(done.path("csp").asText()).contains("img-src 'self' " + tileOrigin + ";")
+                    .contains("connect-src 'self';");
+            String tile = java.util.regex.Pattern.quote(tileOrigin) + "/tiles/\\d+/\\d+/\\d+\\.png";
+            assertThat(done.path("tiles").findValuesAsText("url")).as("tiles the page loaded").hasSizeGreaterThan(3)
+                    .allMatch(u -> u.matches(tile));
+            assertThat(served).isNotEmpty();
+            assertThat(done.path("consoleErrors").toString()).doesNotContain("Content Security Policy");
+        } finally {
+            tileServer.stop(0);
+        }
     }
 
     @Test
