@@ -422,8 +422,10 @@ async function showFailed(name) {
 
 async function refreshCluster() {
   try {
+    // /health may be closed to the page in some deployments: the node table does not depend on it
     const [c, h] = await Promise.all([api("GET", "/api/v1/admin/cluster"), fetch("/health", { cache: "no-store" })
-      .then((r) => r.json())]);
+      .then((r) => (r.headers.get("Content-Type") || "").startsWith("application/json") ? r.json() : {})
+      .catch(() => ({}))]);
     $("cluster-summary").textContent = c.aliveNodes + " of " + c.nodes.length + " nodes alive";
     $("nodes").tBodies[0].replaceChildren(...c.nodes.map((n) => {
       const s = n.stats || {};

@@ -381,4 +381,32 @@ class ConsoleIT {
                     .isEqualTo(200);
         }
     }
+
+    /** Opens a long-polling Socket.IO session with these handshake headers, CONNECTs, and answers what came back. */
+    private static String socketConnect(ApiClient api, String cookie, String origin) {
+        HttpRequest.Builder open = api.request("/socket.io/?EIO=4&transport=polling", null).header("Cookie", cookie);
+        if (origin != null) {
+            open.header("Origin", origin);
+        }
+        HttpResult hs = api.send(open.GET().build());
+        assertThat(hs.status()).as(hs.text()).isEqualTo(200);
+        java.util.regex.Matcher sid = java.util.regex.Pattern.compile("\"sid\":\"([^\"]+)\"").matcher(hs.text());
+        assertThat(sid.find()).as(hs.text()).isTrue();
+        String path = "/socket.io/?EIO=4&transport=polling&sid=" + sid.group(1);
+        HttpResult sent = api.send(api.request(path, null).header("Content-Type", "text/plain;charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString("40")).build());
+        assertThat(sent.status()).as(sent.text()).isEqualTo(200);
+        return api.send(api.request(path, null).GET().build()).text();
+    }
+
+    @Test
+    void socketIo_authenticatesWithTheSessionCookie_onlyFromTheNodesOwnOrigin() {
+        String[] c = consoleLogin(node.api(), ADMIN_PHONE, ADMIN_PASSWORD);
+        String cookie = SessionCookies.SESSION + "=" + c[0];
+        String own = node.api().base();
+        assertThat(socketConnect(node.api(), cookie, own)).as("same origin").startsWith("40{\"sid\"");
+        assertThat(socketConnect(node.api(), cookie, null)).as("no page: no Origin").startsWith("40{\"sid\"");
+        String cross = socketConnect(node.api(), cookie, "https://evil.example");
+        assertThat(cross).as("another site's page").startsWith("44").contains("UNAUTHORIZED");
+    }
 }
