@@ -1,6 +1,6 @@
 // The operator console: SOS desk, live map, queues and cluster, over the node's own API and Socket.IO.
 // The access token lives in an HttpOnly cookie the page cannot read; state-changing calls carry the CSRF token
-// (double submit: the readable hushryd_csrf cookie echoed in X-CSRF-Token). Decision 0065.
+// (double submit: the readable hushryd_csrf cookie echoed in X-CSRF-Token). Decisions 0065, 0066.
 import { io } from "socket.io-client";
 import { MapView } from "./map.js";
 

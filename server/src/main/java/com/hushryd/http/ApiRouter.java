@@ -338,7 +338,7 @@ public final class ApiRouter {
             if (session == null) {
                 throw ApiException.unauthorized("UNAUTHORIZED", "missing bearer token");
             }
-            // a browser session (the console): a state-changing call must echo the CSRF cookie (decision 0065)
+            // a browser session (the console): a state-changing call must echo the CSRF cookie (decision 0066)
             HttpMethod m = ctx.request().method();
             if (m != HttpMethod.GET && m != HttpMethod.HEAD && m != HttpMethod.OPTIONS
                     && !SessionCookies.csrfMatches(cookies, ctx.request().getHeader(SessionCookies.CSRF_HEADER))) {

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Base64;
 
 /**
- * The operator console's browser session (decision 0065): the access token in an {@code HttpOnly}, {@code
+ * The operator console's browser session (decision 0066): the access token in an {@code HttpOnly}, {@code
  * SameSite=Strict} cookie that page scripts cannot read, and a CSRF token in a readable cookie that the console echoes
  * in {@value #CSRF_HEADER} on every state-changing call (double submit). A request with an {@code Authorization}
  * header is never read from cookies, so the Bearer-token API is unchanged.

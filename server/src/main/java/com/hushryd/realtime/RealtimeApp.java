@@ -208,7 +208,7 @@ public final class RealtimeApp {
         return consoleSession(session.handshakeHeaders());
     }
 
-    /** The console's session cookie (decision 0065), from a same-origin handshake only. */
+    /** The console's session cookie (decision 0066), from a same-origin handshake only. */
     private static String consoleSession(io.vertx.core.MultiMap headers) {
         return com.hushryd.http.SessionCookies.sameOriginSession(headers.get("Cookie"), headers.get("Origin"),
                 headers.get("Host"));
