@@ -90,7 +90,8 @@ public record Config(
         ReplicaSettings replicas,
         int httpCompressionMinSize,
         boolean realtimePerMessageDeflate,
-        com.hushryd.ops.OpsSettings ops) {
+        com.hushryd.ops.OpsSettings ops,
+        Optional<String> consoleTileUrl) {
 
     public Config {
         adminAllowedCidrs = List.copyOf(adminAllowedCidrs);

@@ -175,7 +175,8 @@ public final class ConfigLoader {
                 string(Setting.HTTP_COMPRESSION_MIN_SIZE).equalsIgnoreCase("off") ? -1
                         : (int) size(Setting.HTTP_COMPRESSION_MIN_SIZE, 0, 64L * 1024 * 1024),
                 bool(Setting.REALTIME_PER_MESSAGE_DEFLATE),
-                opsSettings());
+                opsSettings(),
+                tileUrl());
     }
 
     private com.hushryd.ops.OpsSettings opsSettings() {
@@ -219,6 +220,29 @@ public final class ConfigLoader {
             }
         }
         return proxies;
+    }
+
+    /** CONSOLE_TILE_URL: an absolute http(s) URL template naming {z}, {x} and {y}. */
+    private Optional<String> tileUrl() {
+        Optional<String> url = optional(Setting.CONSOLE_TILE_URL).map(String::trim).filter(u -> !u.isEmpty());
+        if (url.isPresent()) {
+            String u = url.get();
+            boolean ok = (u.startsWith("https://") || u.startsWith("http://")) && u.contains("{z}")
+                    && u.contains("{x}") && u.contains("{y}") && u.chars().noneMatch(ch -> ch <= ' ' || ch == '\''
+                    || ch == '"' || ch == ';' || ch == ',');
+            if (ok) {
+                try {
+                    ok = com.hushryd.console.ConsoleRoutes.origin(u).matches("https?://[A-Za-z0-9.\\-\\[\\]:]+");
+                } catch (IllegalArgumentException e) {
+                    ok = false;
+                }
+            }
+            if (!ok) {
+                throw new ConfigException(name(Setting.CONSOLE_TILE_URL) + ": must be an http(s) URL template with "
+                        + "{z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (got '" + u + "')");
+            }
+        }
+        return url;
     }
 
     private List<DatabaseUrl> readUrls() {

@@ -24,6 +24,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.hushryd.chat.ChatRoutes;
 import com.hushryd.idempotency.IdempotencyKeys;
 import com.hushryd.chat.RecentMessages;
+import com.hushryd.console.ConsoleRoutes;
+import com.hushryd.console.LiveView;
 import com.hushryd.chat.memory.MemoryRecentMessages;
 import com.hushryd.chat.redis.RedisRecentMessages;
 import com.hushryd.ops.RealtimeHealth;
@@ -276,6 +278,7 @@ public final class Node implements AutoCloseable {
         openSafety();
         openShare();
         openUploads();
+        openConsole();
         openOps();
         startWorkers();
         listen();
@@ -843,7 +846,7 @@ public final class Node implements AutoCloseable {
         NotifyRoutes.register(api, new DevOutbox(database));
         cluster = resources.add("cluster registry", new ClusterRegistry(database, config.nodeId(), version, clock),
                 () -> cluster.leave());
-        cluster.reportStats(gateway::connectionStats);
+        cluster.reportStats(this::nodeStats);
         // health and metrics run on the reserved workers: they must answer while the shared ones are saturated
         OpsRoutes.register(api, criticalWorkers, lifecycle,
                 List.of(new DatabaseHealth(database, embeddedPostgres != null ? "embedded" : "external"),
@@ -878,6 +881,35 @@ public final class Node implements AutoCloseable {
         ClientIp clientIp = new ClientIp(config.ops().trustedProxies());
         return req -> req.remoteAddress() != null && allowed.networkAllowed(
                 clientIp.resolve(req.remoteAddress().host(), req.getHeader("X-Forwarded-For")));
+    }
+
+    /** The operator console (/console) and the live positions its map shows (decision 0065). */
+    private void openConsole() {
+        ConsoleRoutes.register(api, new AdminPolicy(config.adminAllowedCidrs()),
+                new ConsoleRoutes.Settings(config.consoleTileUrl(), config.sos().escalateAfter()),
+                users, revocations, new LiveView(database, locationStore));
+        log.info("console: /console for admins from {}; map tiles {}", config.adminAllowedCidrs(),
+                config.consoleTileUrl().orElse("none (positions on a plain background)"));
+    }
+
+    /**
+     * What this node reports with each heartbeat ({@code /admin/cluster}, the console's cluster page): its realtime
+     * counters, event-loop lag, shedding, database pool and circuit breakers.
+     */
+    private Map<String, Object> nodeStats() {
+        Map<String, Object> stats = new LinkedHashMap<>(Json.MAPPER.convertValue(gateway.connectionStats(),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
+                }));
+        stats.put("eventLoopLagMillis", shedder.eventLoopLagMillis());
+        stats.put("shedding", Map.of("level", shedder.level().name().toLowerCase(java.util.Locale.ROOT),
+                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting()));
+        com.hushryd.store.PoolStats pool = database.poolStats();
+        stats.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "waiting", pool.waiting(),
+                "total", pool.total(), "max", pool.max()));
+        Map<String, String> states = new java.util.TreeMap<>();
+        breakers.all().forEach(b -> states.put(b.getName(), Breakers.state(b.getState())));
+        stats.put("breakers", states);
+        return stats;
     }
 
     /**

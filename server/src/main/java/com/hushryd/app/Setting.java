@@ -126,6 +126,7 @@ public enum Setting {
     SOS_ONCALL_EMAIL("--sos-oncall-email", null, "Email of the on-call contact (on escalation)."),
     SHARE_TTL_AFTER_END("--share-ttl-after-end", "1h", "How long a share-my-trip link keeps working once its trip is completed or cancelled (a link never lives more than 24 h)."),
     SHARE_RATE_LIMIT("--share-rate-limit", "120/1m", "Requests one share-my-trip link may serve (its page and live state together, every viewer of it); beyond it 429."),
+    CONSOLE_TILE_URL("--console-tile-url", null, "Map tiles for the operator console's live map, as an http(s) URL template with {z}, {x} and {y} (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png); its origin is added to the console's Content-Security-Policy for images. Unset: positions on a plain background, nothing fetched from elsewhere."),
     SAFETY_MONITOR("--safety-monitor", "true", "Run the trip safety monitor on this node (true/false): it takes its share of the active trips and watches them for unexpected stops, route deviations, GPS silence, early ends and speeding."),
     SAFETY_STOP_AFTER("--safety-stop-after", "5m", "No movement beyond 150 m for this long, away from the trip's source and destination, is an unexpected stop."),
     SAFETY_SILENCE_AFTER("--safety-silence-after", "2m", "No location for this long during an active trip is GPS silence."),

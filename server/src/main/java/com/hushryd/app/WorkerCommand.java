@@ -35,7 +35,7 @@ final class WorkerCommand implements Callable<Integer> {
             switch (x) {
                 case PORT, HOST, ADVERTISE_ADDRESS, HTTP_BODY_LIMIT, HTTP_BODY_TIMEOUT, HTTP_WORKER_THREADS, ACCESS_LOG, ADMIN_ALLOWED_CIDRS, OPS_ALLOWED_CIDRS,
                         ADMIN_PHONE,
-                        ADMIN_PASSWORD, JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_TTL, BCRYPT_COST -> {
+                        ADMIN_PASSWORD, JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_TTL, BCRYPT_COST, CONSOLE_TILE_URL -> {
                     // HTTP and accounts: not a worker's business
                 }
                 default -> s.add(x);

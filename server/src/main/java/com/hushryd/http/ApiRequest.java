@@ -36,6 +36,11 @@ public final class ApiRequest {
         return ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
     }
 
+    /** Whether the client reached us over TLS (directly, or through a proxy that says so). */
+    public boolean overTls() {
+        return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
+    }
+
     public String header(String name) {
         return ctx.request().getHeader(name);
     }

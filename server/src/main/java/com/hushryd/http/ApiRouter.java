@@ -338,7 +338,20 @@ public final class ApiRouter {
     private Principal authenticate(RoutingContext ctx) {
         String header = ctx.request().getHeader("Authorization");
         if (header == null || header.isBlank()) {
-            throw ApiException.unauthorized("UNAUTHORIZED", "missing bearer token");
+            String cookies = ctx.request().getHeader("Cookie");
+            String session = SessionCookies.read(cookies, SessionCookies.SESSION);
+            if (session == null) {
+                throw ApiException.unauthorized("UNAUTHORIZED", "missing bearer token");
+            }
+            // a browser session (the console): a state-changing call must echo the CSRF cookie (decision 0066)
+            HttpMethod m = ctx.request().method();
+            if (m != HttpMethod.GET && m != HttpMethod.HEAD && m != HttpMethod.OPTIONS
+                    && !SessionCookies.csrfMatches(cookies, ctx.request().getHeader(SessionCookies.CSRF_HEADER))) {
+                throw new ApiException(403, "CSRF_TOKEN_INVALID", "a call with the session cookie that changes "
+                        + "something must send the " + SessionCookies.CSRF_HEADER + " header equal to the "
+                        + SessionCookies.CSRF + " cookie");
+            }
+            return tokens.verify(session);
         }
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() < 8) {
             throw ApiException.unauthorized("UNAUTHORIZED", "Authorization must be 'Bearer <token>'");
@@ -361,7 +374,15 @@ public final class ApiRouter {
             return;
         }
         resp.setStatusCode(r.status());
-        r.headers().forEach(resp::putHeader);
+        r.headers().forEach((name, value) -> {
+            if (Reply.SET_COOKIE.equals(name)) {
+                for (String cookie : value.split("\n")) {
+                    resp.headers().add(name, cookie);
+                }
+            } else {
+                resp.putHeader(name, value);
+            }
+        });
         if (r.body() == null) {
             resp.end();
         } else {

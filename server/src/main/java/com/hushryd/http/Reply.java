@@ -25,4 +25,11 @@ public record Reply(int status, Object body, Map<String, String> headers) {
         h.put(name, value);
         return new Reply(status, body, Map.copyOf(h));
     }
+
+    /** Adds {@code Set-Cookie} headers (kept as one entry, one cookie a line; the router sends one header each). */
+    public Reply withCookies(String... setCookies) {
+        return withHeader(SET_COOKIE, String.join("\n", setCookies));
+    }
+
+    static final String SET_COOKIE = "Set-Cookie";
 }

@@ -202,7 +202,16 @@ public final class RealtimeApp {
 
     private static String bearer(com.hushryd.realtime.engineio.EngineSession session) {
         String h = session.handshakeHeaders().get("Authorization");
-        return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
+        if (h != null) {
+            return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
+        }
+        return consoleSession(session.handshakeHeaders());
+    }
+
+    /** The console's session cookie (decision 0066), from a same-origin handshake only. */
+    private static String consoleSession(io.vertx.core.MultiMap headers) {
+        return com.hushryd.http.SessionCookies.sameOriginSession(headers.get("Cookie"), headers.get("Origin"),
+                headers.get("Host"));
     }
 
     /**
