@@ -125,11 +125,11 @@ public final class OpsJobs implements AutoCloseable {
                 new IllegalStateException("BACKUP_TO is not set on the node that ran the backup job")),
                 Optional.of(settings.backupS3()));
         BackupLocation target = base.child("hushryd-" + STAMP.format(slot));
+        if (target.complete()) {
+            log.info("backup {} is already complete (an earlier attempt of this job)", target);
+            return;
+        }
         if (target instanceof BackupLocation.Directory d && Files.exists(d.path())) {
-            if (Files.exists(d.path().resolve(com.hushryd.ops.backup.Manifest.NAME))) {
-                log.info("backup {} is already complete", d.path());
-                return;
-            }
             deleteTree(d.path()); // an attempt that died half-way
         }
         Path staged = target.stage();

@@ -103,6 +103,33 @@ class OpsJobsIT {
         }
     }
 
+    @Test
+    void backupJobRunTwiceForOneSlot_keepsTheCompleteBackup_andRedoesAHalfOne() throws Exception {
+        Path to = TestNode.tempDir().resolve("backups");
+        try (TestNode node = TestNode.start(Map.of("BACKUP_SCHEDULE", "daily", "BACKUP_TO", to.toString()))) {
+            OpsJobs ops = new OpsJobs(node.node().database(), node.node().config().ops(), "test",
+                    () -> com.hushryd.store.DatabaseUrl.parse(node.settings().get("DATABASE_URL")),
+                    Path.of(node.settings().get("DATA_DIR")), "test");
+            com.hushryd.jobs.JobHandlers handlers = new com.hushryd.jobs.JobHandlers();
+            ops.register(handlers);
+            com.hushryd.jobs.JobContext job = new com.hushryd.jobs.JobContext(UUID.randomUUID(), OpsJobs.QUEUE,
+                    "backup", "{\"slot\":\"2030-01-01T00:00:00Z\"}", 1, 2, "test");
+            handlers.get("backup").orElseThrow().handle(job);
+            Path dir = to.resolve("hushryd-20300101T0000Z");
+            Path manifest = dir.resolve("manifest.json");
+            assertThat(manifest).exists();
+            String first = Files.readString(manifest);
+            handlers.get("backup").orElseThrow().handle(job);
+            assertThat(Files.readString(manifest)).as("a complete backup is left as it is").isEqualTo(first);
+            Files.delete(manifest); // as if an attempt died before writing it
+            Files.writeString(dir.resolve("db/users.copy.gz"), "half");
+            handlers.get("backup").orElseThrow().handle(job);
+            // verify checks every file against its checksum: the half-written one was replaced
+            assertThat(com.hushryd.ops.backup.Backup.verify(dir).rows("users")).isEqualTo(
+                    Sql.number(node.settings().get("DATABASE_URL"), "SELECT count(*) FROM users"));
+        }
+    }
+
     static List<Path> completeBackups(Path to) throws Exception {
         if (!Files.exists(to)) {
             return List.of();

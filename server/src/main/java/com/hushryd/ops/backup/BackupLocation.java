@@ -42,6 +42,9 @@ public sealed interface BackupLocation permits BackupLocation.Directory, BackupL
     /** The same kind of location one level down (the scheduled backups' one directory per run). */
     BackupLocation child(String name);
 
+    /** Whether a complete backup (one with its manifest) is already here. */
+    boolean complete() throws IOException;
+
     /** Where to write a backup before {@link #publish} (for a directory, the directory itself). */
     Path stage() throws IOException;
 
@@ -59,6 +62,11 @@ public sealed interface BackupLocation permits BackupLocation.Directory, BackupL
         @Override
         public BackupLocation child(String name) {
             return new Directory(path.resolve(name));
+        }
+
+        @Override
+        public boolean complete() {
+            return Files.exists(path.resolve(Manifest.NAME));
         }
 
         @Override
@@ -94,6 +102,16 @@ public sealed interface BackupLocation permits BackupLocation.Directory, BackupL
 
         private String key(String name) {
             return prefix.isEmpty() ? name : prefix + "/" + name;
+        }
+
+        @Override
+        public boolean complete() {
+            try (S3Client client = S3ObjectStore.client(settings)) {
+                return client.listObjectsV2(b -> b.bucket(settings.bucket()).prefix(key(Manifest.NAME)).maxKeys(1))
+                        .keyCount() > 0;
+            } catch (SdkException e) {
+                throw new BackupException("cannot reach " + this + ": " + e.getMessage(), e);
+            }
         }
 
         @Override

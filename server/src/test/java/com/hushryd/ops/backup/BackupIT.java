@@ -205,4 +205,24 @@ class BackupIT {
             assertEverythingThere(node, w);
         }
     }
+
+    @Test
+    void databaseOrS3Unreachable_failsWithAClearLine() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Cli db = cli("admin", "backup", "--to", TestNode.tempDir().resolve("b").toString(), "--database-url",
+                "postgresql://postgres@127.0.0.1:" + closed + "/hushryd");
+        assertThat(db.code()).isEqualTo(1);
+        assertThat(db.err()).startsWith("hushryd: ").contains("127.0.0.1:" + closed).doesNotContain("\tat ");
+        try (TestNode node = TestNode.start()) {
+            Cli s3 = cli("admin", "backup", "--to", "s3://nowhere/x", "--database-url",
+                    node.settings().get("DATABASE_URL"), "--data-dir", node.settings().get("DATA_DIR"),
+                    "--s3-endpoint", "http://127.0.0.1:" + closed, "--s3-access-key-id", "a",
+                    "--s3-secret-access-key", "b", "--s3-path-style", "true");
+            assertThat(s3.code()).isEqualTo(1);
+            assertThat(s3.err()).startsWith("hushryd: backup failed: cannot upload the backup to s3://nowhere/x");
+        }
+    }
 }
