@@ -37,7 +37,9 @@ import org.HdrHistogram.Recorder;
  * threads enqueue no-op jobs flat out for the given duration while one worker runs them C at a time, then the queue
  * drains; enqueue/s = jobs added / producing time, processed/s = jobs run / (producing + draining time). (2) latency:
  * C producers each keep one job in flight (enqueue, wait until it ran, repeat) for the same duration; end-to-end
- * latency = enqueue call started → handler ran, percentiles from HdrHistogram. One line per backend × concurrency.
+ * latency = enqueue call started → handler ran (stopped in the handler, as peers/bullmq stops it), percentiles from
+ * HdrHistogram; cpu us/job = this process's CPU time over the throughput phase per job run. One line per backend ×
+ * concurrency.
  * Prints numbers only; asserts nothing.
  *
  * <pre>
@@ -70,8 +72,8 @@ public final class JobsBench {
         db.migrate();
         System.out.printf("# P-JOBS no-op jobs, %d s per run, %d cores, Java %s%n", seconds,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf("%-9s %5s %12s %12s %9s %9s %9s %8s%n", "backend", "conc", "enqueue/s", "processed/s",
-                "p50 ms", "p99 ms", "max ms", "jobs");
+        System.out.printf("%-9s %5s %12s %12s %9s %9s %9s %8s %9s%n", "backend", "conc", "enqueue/s", "processed/s",
+                "p50 ms", "p99 ms", "max ms", "jobs", "cpu us/job");
         try {
             for (String backend : opts.get("backends").split(",")) {
                 for (String c : opts.get("concurrency").split(",")) {
@@ -82,6 +84,11 @@ public final class JobsBench {
             db.close();
             exec(admin, "DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String env(String name, String def) {
@@ -136,6 +143,7 @@ public final class JobsBench {
         Worker worker = new Worker(queue, handlers, List.of(new QueueSettings(name, concurrency, 0)), lease,
                 JobMetrics.NONE, "bench").start();
         AtomicLong enqueued = new AtomicLong();
+        long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         long stopAt = start + Duration.ofSeconds(seconds).toNanos();
         List<Thread> producers = new ArrayList<>();
@@ -164,6 +172,8 @@ public final class JobsBench {
         double processSeconds = (System.nanoTime() - start) / 1e9;
         long throughputJobs = processed.get();
         long throughputEnqueued = enqueued.get();
+        // this process's CPU (producers, worker, Lettuce, GC) over the throughput phase, per job run
+        double cpuMicrosPerJob = throughputJobs == 0 ? 0 : (processCpuNanos() - cpu0) / 1e3 / throughputJobs;
 
         // latency: each of the C producers keeps exactly one job in flight (enqueue, wait until it ran, repeat)
         latency.getIntervalHistogram();
@@ -190,10 +200,10 @@ public final class JobsBench {
         latencyDone.await();
         worker.close(Duration.ofSeconds(5));
         Histogram h = latency.getIntervalHistogram();
-        System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d%s%n", backend, concurrency,
+        System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d %9.1f%s%n", backend, concurrency,
                 throughputEnqueued / enqueueSeconds, throughputJobs / processSeconds,
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
-                throughputJobs, throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
+                throughputJobs, cpuMicrosPerJob, throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
         if (relay != null) {
             relay.close();
         }
