@@ -41,6 +41,7 @@ Usage:
       --concurrency 1,8,32  producers = worker concurrency (default: 1,8,32)
       --seconds S           producing time, and latency-phase time, per run (default: 5)
       --runs N              repeat both N times, alternating which goes first; medians (default: 5)
+      --warmup S            an unmeasured run at the highest concurrency first, on both sides (default: 3)
       --ceiling             also run redis-benchmark on the queue's add script with the arguments HushRyd sends
                             (the Redis-side ceiling of enqueueing) at each concurrency
 Needs: Java 17 and Maven (builds the bench module), Node.js 20 + npm (installs the peer into bench/peers/*/node_modules
@@ -251,7 +252,7 @@ PY
 
 # ---------------------------------------------------------------------------------------------------------- jobs
 jobs_compare() {
-  local conc="1,8,32" seconds=5 run out="$WORK/jobs.txt" ceiling=0
+  local conc="1,8,32" seconds=5 run out="$WORK/jobs.txt" ceiling=0 warmup=3
   while [ $# -gt 0 ]; do
     case "$1" in
       --concurrency) conc="$2"; shift 2 ;;
@@ -262,6 +263,7 @@ jobs_compare() {
       --load-cpus) LOAD_CPUS="$2"; shift 2 ;;
       --no-pin) PIN=0; shift ;;
       --ceiling) ceiling=1; shift ;;
+      --warmup) warmup="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -280,10 +282,11 @@ jobs_compare() {
     for side in $sides; do
       if [ "$side" = hushryd ]; then
         run_bg "$out" on_server_cpus_java -Xms512m -XX:+UseParallelGC com.hushryd.bench.JobsBench \
-          --backends redis --concurrency "$conc" --seconds "$seconds" || echo "# HushRyd run failed" >&2
+          --backends redis --concurrency "$conc" --seconds "$seconds" --warmup "$warmup" \
+          || echo "# HushRyd run failed" >&2
       else
         run_bg "$out" on_server_cpus node "$ROOT/bench/peers/bullmq/bench.js" --concurrency "$conc" \
-          --seconds "$seconds" || echo "# BullMQ run failed" >&2
+          --seconds "$seconds" --warmup "$warmup" || echo "# BullMQ run failed" >&2
       fi
     done
   done

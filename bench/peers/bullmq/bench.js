@@ -10,16 +10,17 @@
 // JobsBench's producer threads and worker; handler runs are reported to this process over IPC. Jobs use
 // removeOnComplete (JobsBench: removeOnComplete=0) and removeOnFail 100, and HushRyd's retry defaults (3 attempts,
 // exponential backoff from 2 s; never used by a no-op job, but they make the same work per add). Prints numbers only.
-//   REDIS_URL=redis://127.0.0.1:6379 node bench.js [--concurrency 1,8,32] [--seconds 5]
+//   REDIS_URL=redis://127.0.0.1:6379 node bench.js [--concurrency 1,8,32] [--seconds 5] [--warmup 3]
 const { fork } = require('child_process');
 const path = require('path');
 const { Queue } = require('bullmq');
 
-const opts = { concurrency: '1,8,32', seconds: '5' };
+const opts = { concurrency: '1,8,32', seconds: '5', warmup: '3' };
 for (let i = 2; i + 1 < process.argv.length; i += 2) {
   opts[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 }
-const seconds = Number(opts.seconds);
+const measured = Number(opts.seconds);
+const warmup = Number(opts.warmup);
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const connection = require('./connection')(redisUrl);
 
@@ -30,7 +31,7 @@ function percentile(sorted, p) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function run(concurrency) {
+async function run(concurrency, seconds, print) {
   const name = `hushryd-bench-bullmq-${Math.random().toString(36).slice(2, 8)}-${concurrency}`;
   const queue = new Queue(name, { connection });
   await queue.waitUntilReady();
@@ -100,7 +101,7 @@ async function run(concurrency) {
     `${(latencies.length ? latencies[latencies.length - 1] : 0).toFixed(1).padStart(9)} ${String(throughputJobs).padStart(8)}` +
     ` ${cpuPerJob.toFixed(1).padStart(9)}` +
     (throughputJobs < enqueued ? '  (drain timed out)' : '');
-  console.log(line);
+  if (print) console.log(line);
   worker.removeAllListeners('exit');
   worker.send({ stop: true });
   await new Promise((r) => worker.once('exit', r));
@@ -110,11 +111,16 @@ async function run(concurrency) {
 
 async function main() {
   const { version } = require('bullmq/package.json');
-  console.log(`# BullMQ ${version} no-op jobs, ${seconds} s per run, node ${process.version}, worker in a child process`);
+  console.log(`# BullMQ ${version} no-op jobs, ${measured} s per run, node ${process.version}, worker in a child process`);
   console.log(`${'backend'.padEnd(9)} ${'conc'.padStart(5)} ${'enqueue/s'.padStart(12)} ${'processed/s'.padStart(12)} ` +
     `${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'max ms'.padStart(9)} ${'jobs'.padStart(8)} ${'cpu us/job'.padStart(9)}`);
-  for (const c of opts.concurrency.split(',')) {
-    await run(Number(c.trim()));
+  const levels = opts.concurrency.split(',').map((c) => Number(c.trim()));
+  if (warmup > 0) {
+    // an unmeasured run first at the highest concurrency, as JobsBench does (JIT warm-up on both sides)
+    await run(Math.max(...levels), warmup, false);
+  }
+  for (const c of levels) {
+    await run(c, measured, true);
   }
 }
 

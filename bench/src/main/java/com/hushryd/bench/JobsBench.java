@@ -44,6 +44,7 @@ import org.HdrHistogram.Recorder;
  *
  * <pre>
  * java ... com.hushryd.bench.JobsBench [--backends postgres,redis,rabbitmq] [--concurrency 1,8,32] [--seconds 5]
+ *     [--warmup 3]   (an unmeasured run at the highest concurrency first, per backend; 0: none)
  * </pre>
  * Engines: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; a scratch database is created and
  * dropped), REDIS_URL (default redis://127.0.0.1:6379), RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672).
@@ -54,11 +55,12 @@ public final class JobsBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("backends", "postgres,redis,rabbitmq",
-                "concurrency", "1,8,32", "seconds", "5"));
+                "concurrency", "1,8,32", "seconds", "5", "warmup", "3"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         int seconds = Integer.parseInt(opts.get("seconds"));
+        int warmup = Integer.parseInt(opts.get("warmup"));
         String pg = env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres");
         String redis = env("REDIS_URL", "redis://127.0.0.1:6379");
         String rabbit = env("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672");
@@ -76,8 +78,17 @@ public final class JobsBench {
                 "p50 ms", "p99 ms", "max ms", "jobs", "cpu us/job");
         try {
             for (String backend : opts.get("backends").split(",")) {
+                if (warmup > 0) {
+                    // an unmeasured run first, so that JIT compilation does not land in the first measured phase
+                    // (peers/bullmq/bench.js warms up the same way)
+                    int most = 0;
+                    for (String c : opts.get("concurrency").split(",")) {
+                        most = Math.max(most, Integer.parseInt(c.trim()));
+                    }
+                    run(backend.trim(), most, warmup, db, redis, rabbit, false);
+                }
                 for (String c : opts.get("concurrency").split(",")) {
-                    run(backend.trim(), Integer.parseInt(c.trim()), seconds, db, redis, rabbit);
+                    run(backend.trim(), Integer.parseInt(c.trim()), seconds, db, redis, rabbit, true);
                 }
             }
         } finally {
@@ -105,7 +116,7 @@ public final class JobsBench {
     }
 
     private static void run(String backend, int concurrency, int seconds, Database db, String redisUrl,
-            String rabbitUrl) throws Exception {
+            String rabbitUrl, boolean print) throws Exception {
         Duration lease = Duration.ofSeconds(30);
         PgNotifier notifier = new PgNotifier(db);
         PgLedger ledger = new PgLedger(db, "bench");
@@ -119,7 +130,9 @@ public final class JobsBench {
                 default -> throw new IllegalArgumentException("unknown backend " + backend);
             };
         } catch (RuntimeException e) {
-            System.out.printf("%-9s %5d   skipped: %s%n", backend, concurrency, e.getMessage());
+            if (print) {
+                System.out.printf("%-9s %5d   skipped: %s%n", backend, concurrency, e.getMessage());
+            }
             ledger.close();
             return;
         }
@@ -200,10 +213,13 @@ public final class JobsBench {
         latencyDone.await();
         worker.close(Duration.ofSeconds(5));
         Histogram h = latency.getIntervalHistogram();
-        System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d %9.1f%s%n", backend, concurrency,
-                throughputEnqueued / enqueueSeconds, throughputJobs / processSeconds,
-                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
-                throughputJobs, cpuMicrosPerJob, throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
+        if (print) {
+            System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d %9.1f%s%n", backend,
+                    concurrency, throughputEnqueued / enqueueSeconds, throughputJobs / processSeconds,
+                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                    h.getMaxValue() / 1000.0, throughputJobs, cpuMicrosPerJob,
+                    throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
+        }
         if (relay != null) {
             relay.close();
         }
