@@ -81,7 +81,8 @@ need python3 "free ports and the result table"
 need curl "readiness checks"
 
 # on_server_cpus / on_load_cpus command...: the command pinned to those CPUs (or unpinned with --no-pin), exec'd so
-# that a backgrounded call's $! is the command itself (taskset execs it in turn)
+# that a backgrounded call's $! is the command itself (taskset execs it in turn). They replace the calling shell:
+# call them only in a subshell ( ... ) &, $( ... ) or run_bg.
 on_server_cpus() {
   if [ "$PIN" = 1 ]; then exec taskset -c "$SERVER_CPUS" "$@"; else exec "$@"; fi
 }
@@ -109,7 +110,7 @@ start_redis() {
   exit 2
 }
 
-# Common options: sets PIN, SERVER_CPUS, LOAD_CPUS, REDIS, RUNS; prints the rest, one per line.
+# One line saying where the servers, the client and Redis run (for the header of a comparison).
 pin_line() {
   if [ "$PIN" = 1 ]; then
     echo "servers pinned to CPU $SERVER_CPUS, load client and Redis to CPU $LOAD_CPUS"
