@@ -20,8 +20,8 @@ SCENARIOS=(
   "location|for r in 8000 12000; do bench/location.sh --trips 200 --rate \$r --warmup 15 --duration 20; done|Live location updates through one node on Redis (P-LOC)"
   "sos|bench/sos.sh; DB_POOL_MAX=6 bench/sos.sh|SOS while the API is saturated (P-SOS)"
   "uploads|bench/uploads.sh --rounds 5|Document uploads (P-UPLOAD)"
-  "compare-fanout|bench/compare.sh fanout --runs 3|Peer comparison: fan-out vs Node Socket.IO (P-FANOUT)"
-  "compare-jobs|bench/compare.sh jobs --concurrency 1,8,32 --seconds 5 --runs 3|Peer comparison: jobs vs BullMQ (P-JOBS)"
+  "compare-fanout|bench/compare.sh fanout --runs 5 --rates 200 --sides hushryd,node-socketio,ceiling --warmup 3 --duration 8|Peer comparison: fan-out vs Node Socket.IO and the ceiling, pinned (P-FANOUT, issue 16)"
+  "compare-jobs|bench/compare.sh jobs --concurrency 1,8,32 --seconds 3 --runs 5 --ceiling|Peer comparison: jobs vs BullMQ and the Redis-side ceiling, pinned (P-JOBS, issue 16)"
   "jmh|bench/jmh.sh|Micro-benchmarks (JMH)"
 )
 
@@ -32,7 +32,7 @@ Usage: bench/all.sh [--only a,b] [--skip a,b] [--runs N] [--list]
   --only a,b    run only these scenarios (names from --list)
   --skip a,b    run all but these
   --runs N      run each scenario N times in a row (docs/performance.md gives medians of 3 where it says so;
-                compare-* already repeat 3 times inside) (default: 1)
+                compare-* already repeat 5 times inside) (default: 1)
 Each scenario's output goes to the terminal and to bench/results/<UTC date>/<name>[.runK].txt (gitignored); a
 scenario that fails is reported and the next one runs; the exit status says whether any failed.
 Needs what each script needs (bench/README.md): Java 17, Maven, wrk, Node.js 20 + npm, python3, the local PostgreSQL,

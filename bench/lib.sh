@@ -1,7 +1,11 @@
 # Shared by the bench scripts that start servers and peers (sourced, not run). Callers set ROOT and `set -euo pipefail`.
 
 # Builds the server and bench modules without tests and writes the bench classpath to bench/target/classpath.txt.
+# BENCH_SKIP_BUILD=1 reuses the last build (e.g. between the runs of a series).
 build_bench() {
+  if [ -n "${BENCH_SKIP_BUILD:-}" ] && [ -f "$ROOT/bench/target/classpath.txt" ]; then
+    return
+  fi
   (cd "$ROOT" && mvn -B -q -Dstyle.color=never -pl bench -am -DskipTests package dependency:build-classpath \
     -Dmdep.outputFile=target/classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2)
 }

@@ -37,11 +37,14 @@ import org.HdrHistogram.Recorder;
  * threads enqueue no-op jobs flat out for the given duration while one worker runs them C at a time, then the queue
  * drains; enqueue/s = jobs added / producing time, processed/s = jobs run / (producing + draining time). (2) latency:
  * C producers each keep one job in flight (enqueue, wait until it ran, repeat) for the same duration; end-to-end
- * latency = enqueue call started → handler ran, percentiles from HdrHistogram. One line per backend × concurrency.
+ * latency = enqueue call started → handler ran (stopped in the handler, as peers/bullmq stops it), percentiles from
+ * HdrHistogram; cpu us/job = this process's CPU time over the throughput phase per job run. One line per backend ×
+ * concurrency.
  * Prints numbers only; asserts nothing.
  *
  * <pre>
  * java ... com.hushryd.bench.JobsBench [--backends postgres,redis,rabbitmq] [--concurrency 1,8,32] [--seconds 5]
+ *     [--warmup 3]   (an unmeasured run at the highest concurrency first, per backend; 0: none)
  * </pre>
  * Engines: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; a scratch database is created and
  * dropped), REDIS_URL (default redis://127.0.0.1:6379), RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672).
@@ -52,11 +55,12 @@ public final class JobsBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new LinkedHashMap<>(Map.of("backends", "postgres,redis,rabbitmq",
-                "concurrency", "1,8,32", "seconds", "5"));
+                "concurrency", "1,8,32", "seconds", "5", "warmup", "3"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         int seconds = Integer.parseInt(opts.get("seconds"));
+        int warmup = Integer.parseInt(opts.get("warmup"));
         String pg = env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres");
         String redis = env("REDIS_URL", "redis://127.0.0.1:6379");
         String rabbit = env("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672");
@@ -70,18 +74,32 @@ public final class JobsBench {
         db.migrate();
         System.out.printf("# P-JOBS no-op jobs, %d s per run, %d cores, Java %s%n", seconds,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf("%-9s %5s %12s %12s %9s %9s %9s %8s%n", "backend", "conc", "enqueue/s", "processed/s",
-                "p50 ms", "p99 ms", "max ms", "jobs");
+        System.out.printf("%-9s %5s %12s %12s %9s %9s %9s %8s %9s%n", "backend", "conc", "enqueue/s", "processed/s",
+                "p50 ms", "p99 ms", "max ms", "jobs", "cpu us/job");
         try {
             for (String backend : opts.get("backends").split(",")) {
+                if (warmup > 0) {
+                    // an unmeasured run first, so that JIT compilation does not land in the first measured phase
+                    // (peers/bullmq/bench.js warms up the same way)
+                    int most = 0;
+                    for (String c : opts.get("concurrency").split(",")) {
+                        most = Math.max(most, Integer.parseInt(c.trim()));
+                    }
+                    run(backend.trim(), most, warmup, db, redis, rabbit, false);
+                }
                 for (String c : opts.get("concurrency").split(",")) {
-                    run(backend.trim(), Integer.parseInt(c.trim()), seconds, db, redis, rabbit);
+                    run(backend.trim(), Integer.parseInt(c.trim()), seconds, db, redis, rabbit, true);
                 }
             }
         } finally {
             db.close();
             exec(admin, "DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String env(String name, String def) {
@@ -98,7 +116,7 @@ public final class JobsBench {
     }
 
     private static void run(String backend, int concurrency, int seconds, Database db, String redisUrl,
-            String rabbitUrl) throws Exception {
+            String rabbitUrl, boolean print) throws Exception {
         Duration lease = Duration.ofSeconds(30);
         PgNotifier notifier = new PgNotifier(db);
         PgLedger ledger = new PgLedger(db, "bench");
@@ -112,7 +130,9 @@ public final class JobsBench {
                 default -> throw new IllegalArgumentException("unknown backend " + backend);
             };
         } catch (RuntimeException e) {
-            System.out.printf("%-9s %5d   skipped: %s%n", backend, concurrency, e.getMessage());
+            if (print) {
+                System.out.printf("%-9s %5d   skipped: %s%n", backend, concurrency, e.getMessage());
+            }
             ledger.close();
             return;
         }
@@ -136,6 +156,7 @@ public final class JobsBench {
         Worker worker = new Worker(queue, handlers, List.of(new QueueSettings(name, concurrency, 0)), lease,
                 JobMetrics.NONE, "bench").start();
         AtomicLong enqueued = new AtomicLong();
+        long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         long stopAt = start + Duration.ofSeconds(seconds).toNanos();
         List<Thread> producers = new ArrayList<>();
@@ -164,6 +185,8 @@ public final class JobsBench {
         double processSeconds = (System.nanoTime() - start) / 1e9;
         long throughputJobs = processed.get();
         long throughputEnqueued = enqueued.get();
+        // this process's CPU (producers, worker, Lettuce, GC) over the throughput phase, per job run
+        double cpuMicrosPerJob = throughputJobs == 0 ? 0 : (processCpuNanos() - cpu0) / 1e3 / throughputJobs;
 
         // latency: each of the C producers keeps exactly one job in flight (enqueue, wait until it ran, repeat)
         latency.getIntervalHistogram();
@@ -190,10 +213,13 @@ public final class JobsBench {
         latencyDone.await();
         worker.close(Duration.ofSeconds(5));
         Histogram h = latency.getIntervalHistogram();
-        System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d%s%n", backend, concurrency,
-                throughputEnqueued / enqueueSeconds, throughputJobs / processSeconds,
-                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
-                throughputJobs, throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
+        if (print) {
+            System.out.printf(Locale.ROOT, "%-9s %5d %12.0f %12.0f %9.2f %9.2f %9.1f %8d %9.1f%s%n", backend,
+                    concurrency, throughputEnqueued / enqueueSeconds, throughputJobs / processSeconds,
+                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                    h.getMaxValue() / 1000.0, throughputJobs, cpuMicrosPerJob,
+                    throughputJobs < throughputEnqueued ? "  (drain timed out)" : "");
+        }
         if (relay != null) {
             relay.close();
         }

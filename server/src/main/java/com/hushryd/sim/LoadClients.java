@@ -53,6 +53,15 @@ public final class LoadClients {
      */
     public List<SioConnection> open(int count, int inFlight, IntFunction<String> auth,
             BiConsumer<String, Long> onEvent, String what) throws InterruptedException {
+        return openEach(count, inFlight, auth, i -> onEvent, what);
+    }
+
+    /**
+     * As {@link #open}, with a handler of its own for each connection ({@code onEventOf.apply(i)} for the i-th), e.g.
+     * to tell duplicates per receiver.
+     */
+    public List<SioConnection> openEach(int count, int inFlight, IntFunction<String> auth,
+            IntFunction<BiConsumer<String, Long>> onEventOf, String what) throws InterruptedException {
         Semaphore slots = new Semaphore(inFlight);
         java.util.concurrent.atomic.AtomicReferenceArray<SioConnection> byIndex =
                 new java.util.concurrent.atomic.AtomicReferenceArray<>(count);
@@ -64,7 +73,7 @@ public final class LoadClients {
         for (int i = 0; i < count; i++) {
             slots.acquire();
             WebSocketClient client = clients.get(i % clients.size());
-            Future<SioConnection> f = SioConnection.open(client, host, port, auth.apply(i), onEvent);
+            Future<SioConnection> f = SioConnection.open(client, host, port, auth.apply(i), onEventOf.apply(i));
             int index = i;
             f.onComplete(ar -> {
                 if (ar.succeeded()) {

@@ -65,6 +65,14 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
     private final Map<String, String> scripts = new ConcurrentHashMap<>();
     private final Map<String, String> sources = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    /** Queue → its last measured rate and when it was read: the estimate of an add reuses it (decision 0074). */
+    private final Map<String, CachedRate> rates = new ConcurrentHashMap<>();
+
+    /** How long an add's wait estimate may reuse a measured rate instead of reading the rate buckets again. */
+    static final long RATE_REUSE_NANOS = 1_000_000_000L;
+
+    private record CachedRate(double perSecond, long readAt) {
+    }
 
     /** @param prefix put before every key, e.g. {@code hushryd:} (tests use their own) */
     public RedisJobQueue(RedisUrl url, String prefix, String workerId, Duration lease) {
@@ -169,13 +177,13 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
                 job.idempotencyKey() == null ? "0" : "1", Long.toString(KEY_TTL_SECONDS));
         long position = (Long) r.get(1);
         return new Enqueued(UUID.fromString((String) r.get(0)), position,
-                JobQueue.estimate(position, rate(job.queue())), ((Long) r.get(2)) == 1L);
+                JobQueue.estimate(position, recentRate(job.queue())), ((Long) r.get(2)) == 1L);
     }
 
     @Override
     public Enqueued add(Connection tx, JobRequest job) throws SQLException {
         register(job.queue());
-        return JobOutbox.enqueue(tx, job, this::ahead, this::rate);
+        return JobOutbox.enqueue(tx, job, this::ahead, this::recentRate);
     }
 
     private long ahead(JobRequest job) {
@@ -206,7 +214,32 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
         return epochSecond / 10;
     }
 
+    /**
+     * The queue's processing rate for an add's wait estimate: a positive rate read less than a second ago is reused,
+     * so a busy producer makes one round trip per add (the add script) instead of two; the rate is an average over
+     * {@link QueueStats#RATE_WINDOW_SECONDS} anyway. A zero rate (nothing completed lately) is read again every time,
+     * so the first completion shows at once; {@link #stats} always reads it afresh and refreshes this one.
+     */
+    private double recentRate(String queue) {
+        CachedRate c = rates.get(queue);
+        if (c != null && System.nanoTime() - c.readAt() < RATE_REUSE_NANOS) {
+            return c.perSecond();
+        }
+        return rate(queue);
+    }
+
     private double rate(String queue) {
+        long readAt = System.nanoTime();
+        double r = measuredRate(queue);
+        if (r > 0) {
+            rates.put(queue, new CachedRate(r, readAt));
+        } else {
+            rates.remove(queue);
+        }
+        return r;
+    }
+
+    private double measuredRate(String queue) {
         Keys k = new Keys(queue);
         long nowSec = Instant.now().getEpochSecond();
         long cur = bucket(nowSec);
