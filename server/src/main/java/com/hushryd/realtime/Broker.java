@@ -93,8 +93,11 @@ public interface Broker extends AutoCloseable {
     default void publishedElsewhere() {
     }
 
-    /** A Redis pub/sub message: the channel and the bytes to publish on it. */
-    record RemoteMessage(byte[] channel, byte[] message) {
+    /**
+     * A Redis pub/sub message: the channel and the bytes to publish on it, with {@code SPUBLISH} when
+     * {@code sharded} (Redis 7+), else {@code PUBLISH}.
+     */
+    record RemoteMessage(byte[] channel, byte[] message, boolean sharded) {
     }
 
     /** Whether the backing engine is reachable now. */
