@@ -471,7 +471,9 @@ public final class Node implements AutoCloseable {
             }
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
             recentMessages = new RedisRecentMessages(config.redis().get(), config.nodeId());
-            log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
+            log.info("realtime: broker ({} channels), presence and recent chat messages in Redis {}{}",
+                    redisBroker.sharded() ? "sharded" : "classic", config.redis().get(),
+                    config.redis().get().cluster() ? " (Redis Cluster)" : "");
         } else {
             InProcessBroker.Hub hub = new InProcessBroker.Hub();
             broker = new InProcessBroker(hub, config.nodeId());

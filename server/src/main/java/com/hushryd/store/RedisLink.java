@@ -48,6 +48,31 @@ public final class RedisLink implements AutoCloseable {
             return stateful().isOpen();
         }
 
+        /**
+         * Waits until what this connection wrote to the master holding {@code key} reached one of its replicas
+         * ({@code WAIT 1}), so that it survives that master's failure; true at once when the master has no replica
+         * (one Redis, or a cluster without replicas: nothing more can be had). False if no replica confirmed in time.
+         */
+        default boolean replicated(String key, java.time.Duration timeout) {
+            if (!(stateful() instanceof StatefulRedisClusterConnection<K, V> c)) {
+                return true;
+            }
+            var partitions = c.getPartitions();
+            var master = partitions.getMasterBySlot(io.lettuce.core.cluster.SlotHash.getSlot(key));
+            if (master == null) {
+                return false;
+            }
+            boolean hasReplica = partitions.stream().anyMatch(n -> master.getNodeId().equals(n.getSlaveOf())
+                    && !n.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.FAIL));
+            if (!hasReplica) {
+                return true;
+            }
+            // the connection that routed the writes to that master (Lettuce keys it by host and port): WAIT counts
+            // the replicas that acknowledged this connection's writes
+            return c.getConnection(master.getUri().getHost(), master.getUri().getPort()).sync()
+                    .waitForReplication(1, timeout.toMillis()) >= 1;
+        }
+
         @Override
         default void close() {
             stateful().close();

@@ -15,6 +15,7 @@ import com.hushryd.jobs.QueueStats;
 import com.hushryd.jobs.outbox.JobOutbox;
 import com.hushryd.jobs.outbox.OutboxTarget;
 import com.hushryd.store.Ids;
+import com.hushryd.store.RedisConnector;
 import com.hushryd.store.RedisLink;
 import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
@@ -149,6 +150,10 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
                 Long.toString(job.backoff().toMillis()), Long.toString(job.timeout().toMillis()),
                 Integer.toString(job.removeOnComplete()), Integer.toString(job.removeOnFail()),
                 job.idempotencyKey() == null ? "0" : "1", Long.toString(KEY_TTL_SECONDS));
+        if (!connection.replicated(k.k("wait"), RedisConnector.COMMAND_TIMEOUT)) {
+            // on a Redis Cluster: acknowledged only once a replica has it, so a master's failover cannot lose it
+            throw new JobQueueException("job " + id + " not confirmed by a replica of its Redis Cluster shard");
+        }
         long position = (Long) r.get(1);
         return new Enqueued(UUID.fromString((String) r.get(0)), position,
                 JobQueue.estimate(position, rate(job.queue())), ((Long) r.get(2)) == 1L);

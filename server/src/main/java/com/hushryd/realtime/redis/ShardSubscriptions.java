@@ -105,11 +105,17 @@ final class ShardSubscriptions {
     }
 
     private void resubscribeMoved() {
+        int moved = 0;
         for (Map.Entry<ByteBuffer, String> e : owners.entrySet()) {
             RedisClusterNode now = master(e.getKey());
             if (now == null || !now.getNodeId().equals(e.getValue())) {
                 route(e.getKey(), true);
+                moved++;
             }
+        }
+        if (moved > 0) {
+            log.info("realtime broker: Redis Cluster topology changed; {} room subscription(s) moved to their new "
+                    + "master", moved);
         }
     }
 
@@ -137,7 +143,7 @@ final class ShardSubscriptions {
                     if (e == null) {
                         confirmed.complete(null);
                         if (again) {
-                            log.info("realtime broker: shard channel subscribed again on {}", node.getUri());
+                            log.debug("realtime broker: shard channel subscribed again on {}", node.getUri());
                         }
                     } else {
                         owners.replace(key, node.getNodeId(), "");
