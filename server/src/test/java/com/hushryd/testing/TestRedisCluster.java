@@ -45,6 +45,39 @@ public final class TestRedisCluster {
         return new Dedicated();
     }
 
+    /**
+     * One Redis 7 of the machine's {@code redis-server}, not a cluster (the embedded one is 6.2): for what differs on
+     * Redis 7 (sharded pub/sub). Stopped when the JVM exits or by {@link Process#destroy()}.
+     */
+    public static Process standalone(int port) {
+        try {
+            Path dir = Files.createTempDirectory("hushryd-redis7");
+            Process p = new ProcessBuilder(binary("redis-server"), "--port", Integer.toString(port), "--bind",
+                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (Dedicated.run(List.of(binary("redis-cli"), "-p", Integer.toString(port), "PING"))
+                            .contains("PONG")) {
+                        return p;
+                    }
+                } catch (IllegalStateException e) {
+                    // not up yet
+                }
+                Thread.sleep(50);
+            }
+            p.destroyForcibly();
+            throw new IllegalStateException("redis-server on port " + port + " did not start");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String binary(String name) {
         String env = System.getenv("REDIS_SERVER");
         if (env != null && !env.isBlank()) {
