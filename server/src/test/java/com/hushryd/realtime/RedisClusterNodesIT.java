@@ -73,7 +73,8 @@ class RedisClusterNodesIT {
 
     @Test
     void onARedisCluster_location_chat_andSos_crossNodes() {
-        assertThat(a.node().gateway().broker().name()).isEqualTo("redis");
+        assertThat(a.node().gateway().broker()).isInstanceOfSatisfying(
+                com.hushryd.realtime.redis.RedisBroker.class, broker -> assertThat(broker.sharded()).isTrue());
         Ride r = activeRide();
         Client passengerOnB = agent.connect(name("p"), b.api().base(), r.passenger().token());
         Client driverOnA = agent.connect(name("d"), a.api().base(), r.driver().token());

@@ -132,8 +132,11 @@ public final class TestRedisCluster {
             Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
             ProcessBuilder b = new ProcessBuilder(binary("redis-server"), "--port", Integer.toString(port),
                     "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no",
+                    "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0", "--save", "",
+                    "--appendonly", "no",
                     "--dir", nodeDir.toString(), "--protected-mode", "no");
+            // validity factor 0: a replica always stands for election, however long a loaded test machine kept it
+            // from hearing its master
             b.redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile());
             return b.start();
         }
@@ -234,6 +237,20 @@ public final class TestRedisCluster {
         public void close() {
             for (Process p : processes) {
                 p.destroyForcibly();
+            }
+            for (Process p : processes) {
+                try {
+                    p.waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (dir != null) {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException e) {
+                    // a temporary directory: left to the OS
+                }
             }
         }
     }
