@@ -697,7 +697,9 @@ public final class Node implements AutoCloseable {
                         owner, config.realtimeRecoveryWindow(), config.realtimeRecoveryHistory()));
             }
             presence = new RedisPresenceStore(config.redis().get(), config.nodeId(), config.presenceTtl(), clock);
-            log.info("realtime: broker, presence and recent chat messages in Redis {}", config.redis().get());
+            log.info("realtime: broker ({} channels), presence and recent chat messages in Redis {}{}",
+                    redisBroker.sharded() ? "sharded" : "classic", config.redis().get(),
+                    config.redis().get().cluster() ? " (Redis Cluster)" : "");
         } else {
             InProcessBroker.Hub hub = new InProcessBroker.Hub();
             broker = resources.add("realtime broker", new InProcessBroker(hub, config.nodeId()));

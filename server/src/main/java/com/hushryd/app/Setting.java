@@ -23,7 +23,7 @@ public enum Setting {
             "Comma-separated PostgreSQL URLs of streaming read replicas (same forms as DATABASE_URL). Searches, trip and booking lists, chat history and other read-only queries go to a replica that keeps up; writes, transactions and seat checks stay on the primary. Unset: everything on the primary."),
     DB_REPLICA_MAX_LAG("--db-replica-max-lag", "2s",
             "A read replica lagging the primary by more than this leaves rotation (its reads go to the primary) until it catches up."),
-    REDIS_URL("--redis-url", null, "Redis URL redis://[:pass@]host:port[/db] (rediss:// for TLS). Unset: in-process state."),
+    REDIS_URL("--redis-url", null, "Redis URL redis://[:pass@]host:port[/db] (rediss:// for TLS), or a Redis Cluster as redis-cluster://[:pass@]host1:port1,host2:port2,... (rediss-cluster:// for TLS; any reachable seed is enough). Unset: in-process state."),
     QUEUE_TYPE("--queue-type", "postgres", "Job queue backend: postgres, redis or rabbitmq."),
     RABBITMQ_URL("--rabbitmq-url", null, "RabbitMQ URL amqp://user:pass@host:5672/vhost (QUEUE_TYPE=rabbitmq)."),
     JWT_SECRET("--jwt-secret", null,

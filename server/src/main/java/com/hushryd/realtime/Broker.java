@@ -15,7 +15,8 @@ import java.util.List;
  * restored by the broker when the engine comes back. Thread-safe; no method blocks.
  *
  * <p>Numbered broadcasts ({@link #publishNumbered}, for connection state recovery) go further. They reach every node
- * subscribed to their room, the publisher included, in offset order (one sequence for the whole cluster). A node whose
+ * subscribed to their room, the publisher included, in offset order (one sequence on one Redis; on a Redis Cluster one
+ * per room, from the clock, put back in order by each node: decision 0072). A node whose
  * connection to the engine drops and comes back while the engine keeps running loses none of them: it reads those of
  * its rooms published meanwhile from the rooms' history and delivers them, with what arrived live during that read,
  * once each and in offset order. If the engine itself restarts empty, nothing can be numbered while it is down (the
@@ -93,8 +94,11 @@ public interface Broker extends AutoCloseable {
     default void publishedElsewhere() {
     }
 
-    /** A Redis pub/sub message: the channel and the bytes to publish on it. */
-    record RemoteMessage(byte[] channel, byte[] message) {
+    /**
+     * A Redis pub/sub message: the channel and the bytes to publish on it, with {@code SPUBLISH} when
+     * {@code sharded} (Redis 7+), else {@code PUBLISH}.
+     */
+    record RemoteMessage(byte[] channel, byte[] message, boolean sharded) {
     }
 
     /** Whether the backing engine is reachable now. */

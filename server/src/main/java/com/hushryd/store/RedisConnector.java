@@ -7,6 +7,9 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -55,11 +58,56 @@ public final class RedisConnector {
         return b.build();
     }
 
-    public static RedisClient client(RedisUrl url, String clientName) {
-        ClientResources resources = DefaultClientResources.builder()
+    private static ClientResources resources() {
+        return DefaultClientResources.builder()
                 // 1, 2, 4 … ms, then every 0.5 s: back within half a second of Redis's return, whatever the outage
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(1), RECONNECT_AT_MOST, 2, TimeUnit.MILLISECONDS))
                 .build();
+    }
+
+    /** Commands a cluster client queues per node connection while that node is (re)connecting. */
+    public static final int CLUSTER_QUEUE_AT_MOST = 10_000;
+
+    /** How often a cluster client re-reads the topology even when nothing told it the slots moved. */
+    public static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(10);
+
+    /**
+     * A Redis Cluster client for a {@code redis-cluster://} URL: topology from the seeds, refreshed every
+     * {@link #TOPOLOGY_REFRESH} and at once (at most every 500 ms) on MOVED/ASK redirections, persistent
+     * reconnection attempts and unknown nodes, so a failover or a resharding is followed without a node restart;
+     * reads and writes go to the masters.
+     */
+    public static RedisClusterClient clusterClient(RedisUrl url, String clientName) {
+        ClientResources resources = resources();
+        java.util.List<RedisURI> seeds = new java.util.ArrayList<>();
+        for (RedisUrl.Seed s : url.seeds()) {
+            seeds.add(uri(new RedisUrl(s.host(), s.port(), url.username(), url.password(), 0, url.tls(), false,
+                    java.util.List.of(s)), clientName));
+        }
+        RedisClusterClient client = new OwnResourcesClusterClient(resources, seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).keepAlive(true).build())
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                // node connections open on first use (and to a new master after a failover): a command for a node
+                // not connected yet waits for it, bounded by the queue and the command timeout, instead of failing
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                .requestQueueSize(CLUSTER_QUEUE_AT_MOST)
+                .maxRedirects(5)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                        .refreshTriggersReconnectAttempts(2)
+                        .dynamicRefreshSources(true)
+                        .closeStaleConnections(true)
+                        .build())
+                .build());
+        return client;
+    }
+
+    public static RedisClient client(RedisUrl url, String clientName) {
+        ClientResources resources = resources();
         RedisClient client = new OwnResourcesClient(resources, uri(url, clientName));
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -75,7 +123,7 @@ public final class RedisConnector {
      * Calls {@code onReturn} (on a Lettuce thread: it must not block) each time one of the client's connections is
      * connected again after it was lost; the first connection of each does not count.
      */
-    public static void onReconnect(RedisClient client, Runnable onReturn) {
+    public static void onReconnect(io.lettuce.core.AbstractRedisClient client, Runnable onReturn) {
         Set<RedisChannelHandler<?, ?>> lost = ConcurrentHashMap.newKeySet();
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -104,6 +152,31 @@ public final class RedisConnector {
             }
         }
         return false;
+    }
+
+    /** A cluster client that owns its resources (its own reconnect delay): they are shut down with it. */
+    private static final class OwnResourcesClusterClient extends RedisClusterClient {
+        private final ClientResources resources;
+
+        OwnResourcesClusterClient(ClientResources resources, java.util.List<RedisURI> seeds) {
+            super(resources, seeds);
+            this.resources = resources;
+        }
+
+        @Override
+        public CompletableFuture<Void> shutdownAsync(long quietPeriod, long timeout, TimeUnit unit) {
+            return super.shutdownAsync(quietPeriod, timeout, unit).handle((v, e) -> {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                resources.shutdown(quietPeriod, timeout, unit).addListener(f -> {
+                    if (e != null) {
+                        done.completeExceptionally(e);
+                    } else {
+                        done.complete(null);
+                    }
+                });
+                return done;
+            }).thenCompose(f -> f);
+        }
     }
 
     /** A client that owns its resources (its own reconnect delay): they are shut down with it. */

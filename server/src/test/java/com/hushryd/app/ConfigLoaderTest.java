@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.hushryd.jobs.QueueType;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,6 +91,29 @@ class ConfigLoaderTest {
             assertThat(r.tls()).isFalse();
         });
         assertThat(c.describe()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void redisUrl_clusterForm_listsItsSeeds() {
+        Config c = ConfigLoader.load(Map.of("REDIS_URL", "redis-cluster://:s3cret@r1:7000, r2:7001,r3"));
+        assertThat(c.redis()).hasValueSatisfying(r -> {
+            assertThat(r.cluster()).isTrue();
+            assertThat(r.seeds()).containsExactly(new com.hushryd.store.RedisUrl.Seed("r1", 7000),
+                    new com.hushryd.store.RedisUrl.Seed("r2", 7001), new com.hushryd.store.RedisUrl.Seed("r3", 6379));
+            assertThat(r.password()).isEqualTo("s3cret");
+        });
+        assertThat(c.describe()).doesNotContain("s3cret").contains("redis-cluster://:***@r1:7000,r2:7001,r3:6379");
+        assertThat(c.redis().orElseThrow().tls()).isFalse();
+        assertThat(ConfigLoader.load(Map.of("REDIS_URL", "rediss-cluster://r1:7000")).redis().orElseThrow().tls())
+                .isTrue();
+    }
+
+    @Test
+    void redisUrl_clusterFormWithoutNodesOrWithADatabase_failsNamingTheVariable() {
+        for (String bad : List.of("redis-cluster://", "redis-cluster://r1:7000/2", "redis-cluster://r1:x")) {
+            assertThatThrownBy(() -> ConfigLoader.load(Map.of("REDIS_URL", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("REDIS_URL");
+        }
     }
 
     @Test

@@ -43,6 +43,10 @@ class StartupFailureIT {
             add(cases, new Case("Redis unreachable", Map.of("PORT", "0", "DATA_DIR", TestNode.tempDir().toString(),
                     "REDIS_URL", "redis://127.0.0.1:" + closedPort),
                     "cannot reach Redis at redis://127.0.0.1:" + closedPort));
+            add(cases, new Case("Redis Cluster unreachable", Map.of("PORT", "0",
+                    "DATA_DIR", TestNode.tempDir().toString(),
+                    "REDIS_URL", "redis-cluster://127.0.0.1:" + closedPort + ",127.0.0.1:" + closedPort),
+                    "cannot reach Redis at redis-cluster://127.0.0.1:" + closedPort));
             add(cases, new Case("PostgreSQL unreachable", Map.of("PORT", "0", "DATA_DIR", TestNode.tempDir().toString(),
                     "DATABASE_URL", "postgresql://hushryd:secret@127.0.0.1:" + closedPort + "/hushryd"),
                     "(DATABASE_URL / --database-url)"));

@@ -32,6 +32,13 @@ public final class TestRedis {
         return RedisUrl.parse(url());
     }
 
+    /** The test Redis reached through a local port (a {@link TcpProxy} in front of it, to cut the connection). */
+    public static RedisUrl through(int localPort) {
+        RedisUrl direct = redisUrl();
+        return new RedisUrl("127.0.0.1", localPort, direct.username(), direct.password(), direct.database(), false,
+                false, java.util.List.of(new RedisUrl.Seed("127.0.0.1", localPort)));
+    }
+
     /** A key prefix no other test uses. */
     public static String prefix() {
         return "t" + UUID.randomUUID().toString().substring(0, 8) + ":";

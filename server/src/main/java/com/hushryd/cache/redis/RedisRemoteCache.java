@@ -1,13 +1,11 @@
 package com.hushryd.cache.redis;
 
 import com.hushryd.cache.RemoteCache;
-import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
 import com.hushryd.store.RedisUrl;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -34,8 +32,8 @@ public final class RedisRemoteCache implements RemoteCache {
     private final String prefix;
     private final String nodeId;
     private final byte[] channel;
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> data;
+    private final RedisLink client;
+    private final RedisLink.Connection<byte[], byte[]> data;
     private final StatefulRedisPubSubConnection<byte[], byte[]> sub;
     private volatile boolean connected = true;
 
@@ -43,7 +41,7 @@ public final class RedisRemoteCache implements RemoteCache {
         this.prefix = prefix;
         this.nodeId = nodeId;
         this.channel = bytes(prefix + "cache:inv");
-        this.client = RedisConnector.client(url, "hushryd-cache-" + nodeId);
+        this.client = RedisLink.open(url, "hushryd-cache-" + nodeId);
         this.data = client.connect(ByteArrayCodec.INSTANCE);
         this.sub = client.connectPubSub(ByteArrayCodec.INSTANCE);
     }
@@ -156,6 +154,6 @@ public final class RedisRemoteCache implements RemoteCache {
     public void close() {
         sub.close();
         data.close();
-        client.shutdown();
+        client.close();
     }
 }

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.hushryd.chat.Message;
 import com.hushryd.chat.RecentMessages;
 import com.hushryd.common.Json;
-import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,33 +19,14 @@ import java.util.UUID;
  */
 public final class RedisRecentMessages implements RecentMessages {
     private static final long TTL_MS = 3_600_000;
-    // KEYS: list, version. ARGV: message json, size, ttl
-    private static final String APPEND = """
-            redis.call('INCR', KEYS[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[3])
-            if redis.call('EXISTS', KEYS[1]) == 1 then
-              redis.call('LPUSH', KEYS[1], ARGV[1])
-              redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-              redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            end
-            return 0
-            """;
-    // KEYS: list, version. ARGV: expected version, ttl, messages newest first...
-    private static final String FILL = """
-            local v = redis.call('GET', KEYS[2]) or '0'
-            if v == ARGV[1] and redis.call('EXISTS', KEYS[1]) == 0 then
-              for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              return 1
-            end
-            return 0
-            """;
+    private static final RedisScript APPEND = RedisScript.of(RedisRecentMessages.class, "append.lua");
+    private static final RedisScript FILL = RedisScript.of(RedisRecentMessages.class, "fill.lua");
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisLink client;
+    private final RedisLink.Connection<String, String> connection;
 
     public RedisRecentMessages(RedisUrl url, String nodeId) {
-        this.client = RedisConnector.client(url, "hushryd-chat-" + nodeId);
+        this.client = RedisLink.open(url, "hushryd-chat-" + nodeId);
         this.connection = client.connect();
     }
 
@@ -93,13 +73,13 @@ public final class RedisRecentMessages implements RecentMessages {
         for (Message m : newestFirst.subList(0, Math.min(SIZE, newestFirst.size()))) {
             args.add(json(m));
         }
-        connection.sync().eval(FILL, ScriptOutputType.INTEGER,
+        FILL.call(connection.sync(), ScriptOutputType.INTEGER,
                 new String[] {list(conversationId), versionKey(conversationId)}, args.toArray(String[]::new));
     }
 
     @Override
     public void appended(Message m) {
-        connection.sync().eval(APPEND, ScriptOutputType.INTEGER,
+        APPEND.call(connection.sync(), ScriptOutputType.INTEGER,
                 new String[] {list(m.conversationId()), versionKey(m.conversationId())}, json(m),
                 Integer.toString(SIZE), Long.toString(TTL_MS));
     }
@@ -114,6 +94,6 @@ public final class RedisRecentMessages implements RecentMessages {
 
     public void close() {
         connection.close();
-        client.shutdown();
+        client.close();
     }
 }

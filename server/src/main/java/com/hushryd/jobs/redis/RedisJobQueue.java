@@ -16,18 +16,13 @@ import com.hushryd.jobs.outbox.JobOutbox;
 import com.hushryd.jobs.outbox.OutboxTarget;
 import com.hushryd.store.Ids;
 import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -56,14 +51,13 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
     private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
     private static final long KEY_TTL_SECONDS = 86_400;
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
+    private final RedisLink client;
+    private final RedisLink.Connection<String, String> connection;
+    private final RedisClusterCommands<String, String> redis;
     private final String prefix;
     private final String workerId;
     private final Duration lease;
-    private final Map<String, String> scripts = new ConcurrentHashMap<>();
-    private final Map<String, String> sources = new ConcurrentHashMap<>();
+    private static final Map<String, RedisScript> SCRIPTS = scripts();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     /** Queue → its last measured rate and when it was read: the estimate of an add reuses it (decision 0074). */
     private final Map<String, CachedRate> rates = new ConcurrentHashMap<>();
@@ -76,31 +70,25 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
 
     /** @param prefix put before every key, e.g. {@code hushryd:} (tests use their own) */
     public RedisJobQueue(RedisUrl url, String prefix, String workerId, Duration lease) {
-        this.client = RedisConnector.client(url, "hushryd-jobs-" + workerId);
+        this.client = RedisLink.open(url, "hushryd-jobs-" + workerId);
         this.prefix = prefix;
         this.workerId = workerId;
         this.lease = lease;
         try {
             this.connection = client.connect();
         } catch (RedisException e) {
-            client.shutdown();
+            client.close();
             throw new JobQueueException("cannot connect to Redis at " + url.redacted() + ": " + e.getMessage(), e);
         }
         this.redis = connection.sync();
-        for (String name : List.of("add", "take", "settle", "extend", "stalled", "retry-failed")) {
-            sources.put(name, resource(name + ".lua"));
-        }
     }
 
-    private static String resource(String name) {
-        try (InputStream in = RedisJobQueue.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static Map<String, RedisScript> scripts() {
+        Map<String, RedisScript> out = new ConcurrentHashMap<>();
+        for (String name : List.of("add", "take", "settle", "extend", "stalled", "retry-failed")) {
+            out.put(name, RedisScript.of(RedisJobQueue.class, name + ".lua"));
         }
+        return out;
     }
 
     /** Keys of one queue; the braces make Redis Cluster hash only the queue name. */
@@ -126,13 +114,8 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
 
     @SuppressWarnings("unchecked")
     private <T> T eval(String script, ScriptOutputType type, String[] keys, String... args) {
-        String sha = scripts.computeIfAbsent(script, s -> redis.scriptLoad(sources.get(s)));
         try {
-            return (T) redis.evalsha(sha, type, keys, args);
-        } catch (RedisNoScriptException e) {
-            scripts.remove(script);
-            sha = scripts.computeIfAbsent(script, s -> redis.scriptLoad(sources.get(s)));
-            return (T) redis.evalsha(sha, type, keys, args);
+            return (T) SCRIPTS.get(script).call(redis, type, keys, args);
         } catch (RedisException e) {
             throw new JobQueueException("Redis " + script + " failed: " + e.getMessage(), e);
         }
@@ -175,6 +158,10 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
                 Long.toString(job.backoff().toMillis()), Long.toString(job.timeout().toMillis()),
                 Integer.toString(job.removeOnComplete()), Integer.toString(job.removeOnFail()),
                 job.idempotencyKey() == null ? "0" : "1", Long.toString(KEY_TTL_SECONDS));
+        if (!connection.replicated(k.k("wait"), RedisConnector.COMMAND_TIMEOUT)) {
+            // on a Redis Cluster: acknowledged only once a replica has it, so a master's failover cannot lose it
+            throw new JobQueueException("job " + id + " not confirmed by a replica of its Redis Cluster shard");
+        }
         long position = (Long) r.get(1);
         return new Enqueued(UUID.fromString((String) r.get(0)), position,
                 JobQueue.estimate(position, recentRate(job.queue())), ((Long) r.get(2)) == 1L);
@@ -334,13 +321,13 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
     @Override
     public void close() {
         connection.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        client.client().shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 
     private final class Source implements JobSource {
         private final String queue;
         private final Keys k;
-        private final StatefulRedisConnection<String, String> blocking;
+        private final RedisLink.Connection<String, String> blocking;
 
         Source(String queue) {
             this.queue = queue;

@@ -5,13 +5,11 @@ import com.hushryd.common.Json;
 import com.hushryd.location.Location;
 import com.hushryd.location.LocationStore;
 import com.hushryd.location.NearbyDriver;
-import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.ByteArrayCodec;
 import com.hushryd.realtime.Broker.RemoteMessage;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,115 +27,89 @@ import java.util.concurrent.CompletionStage;
 /**
  * Latest locations and the driver geo index in Redis. A trip's latest location is a hash
  * {@code hushryd:loc:{trip:<id>}} updated by one script that compares timestamps (one round trip per update). The
- * available drivers are a GEO set and a "last seen" sorted set under one hash tag {@code {drivers}}, so the scripts
- * touching both stay in one slot of a Redis Cluster; stale drivers are pruned by the search itself.
+ * available drivers are sharded by area: the world is cut into cells of {@link #CELL_DEGREES}° of latitude and
+ * longitude, each a GEO set and a "last seen" sorted set under its own hash tag {@code {cell:<i>:<j>}} (so no key
+ * holds a whole country, and a Redis Cluster spreads the cells over its shards), and each driver's current cell is a
+ * key {@code hushryd:drivers:{d:<id>}:cell}. A nearby search runs one script per cell that the radius covers and
+ * merges them; stale drivers are pruned by the search itself. See decision 0071.
  */
 public final class RedisLocationStore implements LocationStore {
-    private static final String GEO = "hushryd:{drivers}:geo";
-    private static final String SEEN = "hushryd:{drivers}:seen";
+    /** The side of an area cell in degrees (about 55 km of latitude): a city is a handful of cells. */
+    public static final double CELL_DEGREES = 0.5;
+    private static final int LNG_CELLS = (int) Math.round(360 / CELL_DEGREES);
+    /** How long a driver's cell is remembered after they last changed cell or came online. */
+    private static final Duration CELL_MEMORY = Duration.ofDays(1);
 
-    // KEYS: trip hash. ARGV: timestamp ms, location json, ttl ms[, channel, message]. 1 if stored; a stored location
-    // is published on the channel in the same step (the realtime broker's message for the other nodes).
-    private static final String PUT = """
-            local cur = redis.call('HGET', KEYS[1], 'ts')
-            if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
-            redis.call('HSET', KEYS[1], 'ts', ARGV[1], 'v', ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            if ARGV[4] then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
-            return 1
-            """;
-    // KEYS: geo, seen. ARGV: lng, lat, driver, now. Both sets change together or not at all.
-    private static final String AVAILABLE = """
-            redis.call('GEOADD', KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-            return 1
-            """;
-    // KEYS: geo, seen. ARGV: driver.
-    private static final String UNAVAILABLE = """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            return 1
-            """;
-    // KEYS: geo, seen. ARGV: lng, lat, driver, now, cutoff. 1 if the driver was (still) available and moved.
-    private static final String REFRESH = """
-            local seen = redis.call('ZSCORE', KEYS[2], ARGV[3])
-            if not seen or tonumber(seen) <= tonumber(ARGV[5]) then return 0 end
-            redis.call('GEOADD', KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-            return 1
-            """;
-    // KEYS: geo, seen. ARGV: lng, lat, radius km, count, cutoff. Prunes stale drivers, then searches.
-    private static final String NEARBY = """
-            local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[5], 'LIMIT', 0, 1000)
-            if #stale > 0 then
-              redis.call('ZREM', KEYS[1], unpack(stale))
-              redis.call('ZREM', KEYS[2], unpack(stale))
-            end
-            local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'km',
-              'ASC', 'COUNT', ARGV[4], 'WITHCOORD', 'WITHDIST')
-            local out = {}
-            for _, r in ipairs(found) do
-              local seen = redis.call('ZSCORE', KEYS[2], r[1])
-              if seen then out[#out + 1] = {r[1], r[2], r[3][1], r[3][2], seen} end
-            end
-            return out
-            """;
+    private static final RedisScript PUT = RedisScript.of(RedisLocationStore.class, "put.lua");
+    private static final RedisScript AVAILABLE = RedisScript.of(RedisLocationStore.class, "available.lua");
+    private static final RedisScript UNAVAILABLE = RedisScript.of(RedisLocationStore.class, "unavailable.lua");
+    private static final RedisScript REFRESH = RedisScript.of(RedisLocationStore.class, "refresh.lua");
+    private static final RedisScript NEARBY = RedisScript.of(RedisLocationStore.class, "nearby.lua");
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisLink client;
+    private final RedisLink.Connection<String, String> connection;
     /** The update path's own connection (bytes: the broker's messages are binary). */
-    private final StatefulRedisConnection<byte[], byte[]> updates;
+    private final RedisLink.Connection<byte[], byte[]> updates;
     private final Duration ttl;
     private final Clock clock;
-    private final String putSha;
-    private final String availableSha;
-    private final String unavailableSha;
-    private final String refreshSha;
-    private final String nearbySha;
 
     public RedisLocationStore(RedisUrl url, String nodeId, Duration ttl, Clock clock) {
-        this.client = RedisConnector.client(url, "hushryd-location-" + nodeId);
+        this.client = RedisLink.open(url, "hushryd-location-" + nodeId);
         this.connection = client.connect();
         this.updates = client.connect(ByteArrayCodec.INSTANCE);
         this.ttl = ttl;
         this.clock = clock;
-        this.putSha = connection.sync().scriptLoad(PUT);
-        this.availableSha = connection.sync().scriptLoad(AVAILABLE);
-        this.unavailableSha = connection.sync().scriptLoad(UNAVAILABLE);
-        this.refreshSha = connection.sync().scriptLoad(REFRESH);
-        this.nearbySha = connection.sync().scriptLoad(NEARBY);
     }
 
     private static String tripKey(UUID tripId) {
         return "hushryd:loc:{trip:" + tripId + "}";
     }
 
-    /** EVALSHA, falling back to EVAL once if the server lost its script cache (a restart or failover). */
-    private <T> CompletionStage<T> eval(String sha, String script, ScriptOutputType type, String[] keys,
-            String... args) {
-        return eval(connection.async(), sha, script, type, keys, args);
+    /** An area cell, as the hash tag of its keys. */
+    record Cell(int lat, int lng) {
+        static Cell of(double lat, double lng) {
+            int i = (int) Math.floor((Math.min(lat, 89.999999) + 90) / CELL_DEGREES);
+            int j = Math.floorMod((int) Math.floor((lng + 180) / CELL_DEGREES), LNG_CELLS);
+            return new Cell(i, j);
+        }
+
+        static Cell parse(String s) {
+            int colon = s.indexOf(':');
+            return new Cell(Integer.parseInt(s.substring(0, colon)), Integer.parseInt(s.substring(colon + 1)));
+        }
+
+        String id() {
+            return lat + ":" + lng;
+        }
+
+        String[] keys() {
+            String tag = "hushryd:drivers:{cell:" + id() + "}:";
+            return new String[] {tag + "geo", tag + "seen"};
+        }
     }
 
-    @SafeVarargs
-    private static <K, V, T> CompletionStage<T> eval(RedisAsyncCommands<K, V> r, String sha, String script,
-            ScriptOutputType type, K[] keys, V... args) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        r.<T>evalsha(sha, type, keys, args).whenComplete((v, e) -> {
-            if (e == null) {
-                out.complete(v);
-            } else if (e instanceof RedisNoScriptException || e.getCause() instanceof RedisNoScriptException) {
-                r.<T>eval(script, type, keys, args).whenComplete((v2, e2) -> {
-                    if (e2 == null) {
-                        out.complete(v2);
-                    } else {
-                        out.completeExceptionally(e2);
-                    }
-                });
-            } else {
-                out.completeExceptionally(e);
+    /** The cells that a circle of {@code radiusKm} around the point can touch (a bounding box of cells). */
+    static List<Cell> cellsCovering(double lat, double lng, double radiusKm) {
+        double dLat = radiusKm / 110.574;
+        double cos = Math.cos(Math.toRadians(Math.min(89.0, Math.abs(lat) + dLat)));
+        double dLng = Math.min(180, radiusKm / (111.320 * Math.max(cos, 0.01)));
+        Cell lo = Cell.of(Math.max(-90, lat - dLat), lng - dLng);
+        Cell hi = Cell.of(Math.min(90, lat + dLat), lng + dLng);
+        int spanLng = Math.floorMod(hi.lng() - lo.lng(), LNG_CELLS) + 1;
+        if (dLng >= 180) {
+            spanLng = LNG_CELLS;
+        }
+        List<Cell> out = new ArrayList<>();
+        for (int i = lo.lat(); i <= hi.lat(); i++) {
+            for (int k = 0; k < spanLng; k++) {
+                out.add(new Cell(i, Math.floorMod(lo.lng() + k, LNG_CELLS)));
             }
-        });
+        }
         return out;
+    }
+
+    private static String driverCellKey(UUID driverId) {
+        return "hushryd:drivers:{d:" + driverId + "}:cell";
     }
 
     @Override
@@ -153,9 +126,9 @@ public final class RedisLocationStore implements LocationStore {
         byte[] ts = bytes(Long.toString(l.timestamp().toEpochMilli()));
         byte[] ttlMs = bytes(Long.toString(ttl.toMillis()));
         CompletionStage<Long> r = publish == null
-                ? eval(updates.async(), putSha, PUT, ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs)
-                : eval(updates.async(), putSha, PUT, ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs,
-                        publish.channel(), publish.message());
+                ? PUT.run(updates.async(), ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs)
+                : PUT.run(updates.async(), ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs,
+                        publish.sharded() ? SPUBLISH : PUBLISH, publish.channel(), publish.message());
         return r.thenApply(x -> x == 1L);
     }
 
@@ -163,6 +136,9 @@ public final class RedisLocationStore implements LocationStore {
     public boolean publishes() {
         return true;
     }
+
+    private static final byte[] PUBLISH = bytes("PUBLISH");
+    private static final byte[] SPUBLISH = bytes("SPUBLISH");
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -184,43 +160,86 @@ public final class RedisLocationStore implements LocationStore {
 
     @Override
     public CompletionStage<Void> available(UUID driverId, double lat, double lng) {
-        return this.<Long>eval(availableSha, AVAILABLE, ScriptOutputType.INTEGER, new String[] {GEO, SEEN},
-                Double.toString(lng), Double.toString(lat), driverId.toString(), Long.toString(clock.millis()))
-                .thenApply(r -> null);
+        Cell cell = Cell.of(lat, lng);
+        String driver = driverId.toString();
+        return connection.async().setGet(driverCellKey(driverId), cell.id(),
+                SetArgs.Builder.px(CELL_MEMORY.toMillis())).thenCompose(old -> {
+                    CompletionStage<Long> left = old == null || old.equals(cell.id())
+                            ? CompletableFuture.completedFuture(0L)
+                            : UNAVAILABLE.run(connection.async(), ScriptOutputType.INTEGER, Cell.parse(old).keys(),
+                                    driver, "0");
+                    return left.thenCompose(x -> AVAILABLE.<String, String, Long>run(connection.async(),
+                            ScriptOutputType.INTEGER, cell.keys(), Double.toString(lng), Double.toString(lat), driver,
+                            Long.toString(clock.millis())));
+                }).thenApply(r -> null);
     }
 
     @Override
     public CompletionStage<Boolean> refresh(UUID driverId, double lat, double lng) {
         long now = clock.millis();
-        return this.<Long>eval(refreshSha, REFRESH, ScriptOutputType.INTEGER, new String[] {GEO, SEEN},
-                Double.toString(lng), Double.toString(lat), driverId.toString(), Long.toString(now),
-                Long.toString(now - ttl.toMillis())).thenApply(r -> r == 1L);
+        long cutoff = now - ttl.toMillis();
+        Cell cell = Cell.of(lat, lng);
+        String driver = driverId.toString();
+        return REFRESH.<String, String, Long>run(connection.async(), ScriptOutputType.INTEGER, cell.keys(),
+                Double.toString(lng), Double.toString(lat), driver, Long.toString(now), Long.toString(cutoff))
+                .thenCompose(r -> {
+                    if (r == 1L) {
+                        return CompletableFuture.completedFuture(true);
+                    }
+                    // not (or no longer) in this cell: moved in from another one?
+                    return connection.async().get(driverCellKey(driverId)).thenCompose(old -> {
+                        if (old == null || old.equals(cell.id())) {
+                            return CompletableFuture.completedFuture(false);
+                        }
+                        return UNAVAILABLE.<String, String, Long>run(connection.async(), ScriptOutputType.INTEGER,
+                                Cell.parse(old).keys(), driver, Long.toString(cutoff)).thenCompose(was -> {
+                                    if (was != 1L) {
+                                        return CompletableFuture.completedFuture(false);
+                                    }
+                                    return AVAILABLE.<String, String, Long>run(connection.async(),
+                                            ScriptOutputType.INTEGER, cell.keys(), Double.toString(lng),
+                                            Double.toString(lat), driver, Long.toString(now))
+                                            .thenCompose(x -> connection.async().set(driverCellKey(driverId),
+                                                    cell.id(), SetArgs.Builder.px(CELL_MEMORY.toMillis())))
+                                            .thenApply(x -> true);
+                                });
+                    });
+                });
     }
 
     @Override
     public CompletionStage<Void> unavailable(UUID driverId) {
-        return this.<Long>eval(unavailableSha, UNAVAILABLE, ScriptOutputType.INTEGER, new String[] {GEO, SEEN},
-                driverId.toString()).thenApply(r -> null);
+        return connection.async().getdel(driverCellKey(driverId)).thenCompose(old -> old == null
+                ? CompletableFuture.completedFuture(0L)
+                : UNAVAILABLE.<String, String, Long>run(connection.async(), ScriptOutputType.INTEGER,
+                        Cell.parse(old).keys(), driverId.toString(), "0")).thenApply(r -> null);
     }
 
     @Override
     public CompletionStage<List<NearbyDriver>> nearby(double lat, double lng, double radiusKm, int limit) {
-        long cutoff = clock.millis() - ttl.toMillis();
-        return this.<List<Object>>eval(nearbySha, NEARBY, ScriptOutputType.MULTI, new String[] {GEO, SEEN},
-                Double.toString(lng), Double.toString(lat), Double.toString(radiusKm), Integer.toString(limit),
-                Long.toString(cutoff)).thenApply(rows -> {
-                    List<NearbyDriver> out = new ArrayList<>(rows.size());
-                    for (Object row : rows) {
-                        List<?> r = (List<?>) row;
-                        Object seen = r.get(4);
-                        out.add(new NearbyDriver(UUID.fromString(String.valueOf(r.get(0))),
-                                Double.parseDouble(String.valueOf(r.get(3))),
-                                Double.parseDouble(String.valueOf(r.get(2))),
-                                Double.parseDouble(String.valueOf(r.get(1))),
-                                seen == null ? null : Instant.ofEpochMilli((long) Double.parseDouble(seen.toString()))));
-                    }
-                    return out;
-                });
+        String cutoff = Long.toString(clock.millis() - ttl.toMillis());
+        List<CompletableFuture<List<Object>>> perCell = new ArrayList<>();
+        for (Cell cell : cellsCovering(lat, lng, radiusKm)) {
+            perCell.add(NEARBY.<String, String, List<Object>>run(connection.async(), ScriptOutputType.MULTI,
+                    cell.keys(), Double.toString(lng), Double.toString(lat), Double.toString(radiusKm),
+                    Integer.toString(limit), cutoff).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(perCell.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<NearbyDriver> out = new ArrayList<>();
+            for (CompletableFuture<List<Object>> f : perCell) {
+                for (Object row : f.join()) {
+                    List<?> r = (List<?>) row;
+                    Object seen = r.get(4);
+                    out.add(new NearbyDriver(UUID.fromString(String.valueOf(r.get(0))),
+                            Double.parseDouble(String.valueOf(r.get(3))),
+                            Double.parseDouble(String.valueOf(r.get(2))),
+                            Double.parseDouble(String.valueOf(r.get(1))),
+                            seen == null ? null : Instant.ofEpochMilli((long) Double.parseDouble(seen.toString()))));
+                }
+            }
+            out.sort(Comparator.comparingDouble(NearbyDriver::distanceKm));
+            return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+        });
     }
 
     @Override
@@ -230,7 +249,7 @@ public final class RedisLocationStore implements LocationStore {
 
     @Override
     public void onReturn(Runnable onReturn) {
-        RedisConnector.onReconnect(client, onReturn);
+        client.onReconnect(onReturn);
     }
 
     @Override
@@ -242,6 +261,6 @@ public final class RedisLocationStore implements LocationStore {
     public void close() {
         updates.close();
         connection.close();
-        client.shutdown();
+        client.close();
     }
 }

@@ -5,7 +5,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,12 +15,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Where numbered broadcasts live in Redis for connection state recovery: one sequence for the whole cluster
- * ({@code hushryd:rt:seq}) and one history stream per room ({@code hushryd:rt:log:{room}}, entry id
+ * Where numbered broadcasts live in Redis for connection state recovery: one sequence ({@code hushryd:rt:seq}; on a
+ * Redis Cluster one per room, {@code hushryd:rt:seq:{room}}) and one history stream per room ({@code hushryd:rt:log:{room}}, entry id
  * {@code <offset>-0}, field {@code e}: the broadcast's envelope). Reads them back in offset order.
  */
 final class RecoveryKeys {
     static final byte[] SEQUENCE = "hushryd:rt:seq".getBytes(StandardCharsets.UTF_8);
+    /** On a Redis Cluster, each room's own sequence, in its stream's slot (decision 0072). */
+    static final String SEQUENCE_PREFIX = "hushryd:rt:seq:{";
     static final String STREAM_PREFIX = "hushryd:rt:log:{";
 
     /** One numbered broadcast read back; its frames carry no offset yet. */
@@ -38,7 +40,7 @@ final class RecoveryKeys {
     }
 
     /** The broadcasts to these rooms numbered after {@code after}, in offset order (pipelined, one round trip). */
-    static CompletionStage<Read> read(RedisAsyncCommands<byte[], byte[]> redis, Collection<String> rooms, long after,
+    static CompletionStage<Read> read(RedisClusterAsyncCommands<byte[], byte[]> redis, Collection<String> rooms, long after,
             int historyLength) {
         List<String> names = List.copyOf(rooms);
         List<RedisFuture<List<StreamMessage<byte[], byte[]>>>> newer = new ArrayList<>(names.size());

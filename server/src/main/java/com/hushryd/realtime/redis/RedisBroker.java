@@ -3,10 +3,10 @@ package com.hushryd.realtime.redis;
 import com.hushryd.realtime.Broker;
 import com.hushryd.realtime.engineio.Frame;
 import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -25,9 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Redis pub/sub broker: one channel per room, {@code hushryd:rt:{<room>}} (the hash tag keeps every room's channel
- * in one slot, ready for sharded pub/sub on Redis Cluster), and one control channel. A node subscribes to a room's
- * channel while it has local members in that room. After a reconnect every subscription is issued again.
+ * Redis pub/sub broker: one channel per room, {@code hushryd:rt:{<room>}}, and one control channel. A node subscribes
+ * to a room's channel while it has local members in that room. On Redis 7+ room channels are shard channels
+ * ({@code SPUBLISH}/{@code SSUBSCRIBE}): on a Redis Cluster a message reaches only the shard owning its room's slot
+ * and the nodes subscribed there ({@link ShardSubscriptions} follows slot moves and failovers); on Redis 6.2 they
+ * are classic channels. Control messages stay classic (every node needs them). After a reconnect every subscription
+ * is issued again. See decision 0070.
  *
  * <p>While Redis cannot be reached, messages are held in order, up to {@code holdAtMost} (beyond that the oldest are
  * dropped, counted and logged), and published {@link RedisConnector#SETTLE} after the publishing connection is back,
@@ -39,35 +42,29 @@ public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     static final String PREFIX = "hushryd:rt:{";
     static final byte[] CONTROL_CHANNEL = "hushryd:rt:control".getBytes(StandardCharsets.UTF_8);
-    /**
-     * Numbers a broadcast (one cluster-wide sequence; after the key is lost, e.g. Redis restarted empty, it starts again
-     * from the current time in microseconds, above every offset given before), keeps it in the room's history stream
-     * (bounded length; the stream expires after the recovery window without broadcasts) and publishes it with its
-     * offset appended, all at once. KEYS: sequence, stream; ARGV: channel, envelope, max length, window ms.
-     */
-    static final String NUMBER_AND_PUBLISH = """
-            local n = redis.call('INCR', KEYS[1])
-            if n == 1 then
-              local t = redis.call('TIME')
-              n = tonumber(t[1]) * 1000000 + tonumber(t[2])
-              redis.call('SET', KEYS[1], string.format('%.0f', n))
-            end
-            local id = string.format('%.0f', n)
-            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[4])
-            redis.call('PUBLISH', ARGV[1], ARGV[2] .. id)
-            return id
-            """;
+    /** See the script's header; decision 0072 for the per-room sequence on a Redis Cluster. */
+    private static final RedisScript NUMBER_AND_PUBLISH = RedisScript.of(RedisBroker.class,
+            "number-and-publish.lua");
+    private static final byte[] PUBLISH = "PUBLISH".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SPUBLISH = "SPUBLISH".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INCR = "incr".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TIME = "time".getBytes(StandardCharsets.US_ASCII);
     /** Messages held while Redis is unreachable, by default ({@code REALTIME_OUTAGE_HOLD}). */
     public static final int HOLD_AT_MOST = 10_000;
 
-    private record Held(byte[] channel, byte[] message) {
+    private record Held(byte[] channel, byte[] message, boolean shard) {
     }
 
     private final String nodeId;
-    private final RedisClient client;
+    private final RedisLink client;
     private final StatefulRedisPubSubConnection<byte[], byte[]> sub;
-    private final StatefulRedisConnection<byte[], byte[]> pub;
+    private final RedisLink.Connection<byte[], byte[]> pub;
+    /** Room channels are shard channels (Redis 7+). */
+    private final boolean sharded;
+    /** On a Redis Cluster with sharded channels: which master each room is subscribed on. */
+    private final ShardSubscriptions shards;
+    /** On a Redis Cluster: numbered broadcasts from different shards are put back in offset order first. */
+    private final Reorder reorder;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
@@ -95,9 +92,9 @@ public final class RedisBroker implements Broker {
      * numbered broadcasts arriving live wait, so that every socket still gets them all in offset order.
      */
     private final Object numberedLock = new Object();
-    private List<Numbered> waiting;
+    private List<NumberedMessage> waiting;
 
-    private record Numbered(String room, long offset, List<Frame> frames, String exceptSocketId) {
+    record NumberedMessage(String room, long offset, List<Frame> frames, String exceptSocketId) {
     }
 
     public RedisBroker(RedisUrl url, String nodeId) {
@@ -110,9 +107,29 @@ public final class RedisBroker implements Broker {
         }
         this.holdAtMost = holdAtMost;
         this.nodeId = nodeId;
-        this.client = RedisConnector.client(url, "hushryd-broker-" + nodeId);
+        this.client = RedisLink.open(url, "hushryd-broker-" + nodeId);
         this.sub = client.connectPubSub(ByteArrayCodec.INSTANCE);
         this.pub = client.connect(ByteArrayCodec.INSTANCE);
+        this.sharded = majorVersion(pub) >= 7;
+        this.shards = sharded && client.cluster() ? new ShardSubscriptions(client, sub, this::onMessage) : null;
+        this.reorder = client.cluster() ? new Reorder(this::deliverNumbered) : null;
+    }
+
+    /** The Redis major version (of any node, on a cluster: they are run at one version). */
+    private static int majorVersion(RedisLink.Connection<byte[], byte[]> c) {
+        String info = c.sync().info("server");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("redis_version:")) {
+                String v = line.substring("redis_version:".length()).trim();
+                return Integer.parseInt(v.substring(0, v.indexOf('.')));
+            }
+        }
+        return 6;
+    }
+
+    /** Whether room channels are shard channels ({@code SPUBLISH}); for tests and the log. */
+    public boolean sharded() {
+        return sharded;
     }
 
     /**
@@ -125,6 +142,11 @@ public final class RedisBroker implements Broker {
         }
         this.windowMillis = window.toMillis();
         this.historyLength = historyLength;
+    }
+
+    private byte[] sequence(String room) {
+        return client.cluster() ? (RecoveryKeys.SEQUENCE_PREFIX + room + "}").getBytes(StandardCharsets.UTF_8)
+                : RecoveryKeys.SEQUENCE;
     }
 
     static byte[] stream(String room) {
@@ -153,7 +175,17 @@ public final class RedisBroker implements Broker {
             public void message(byte[] channel, byte[] message) {
                 onMessage(channel, message);
             }
+
+            @Override
+            public void smessage(byte[] channel, byte[] message) {
+                if (shards == null) {
+                    onMessage(channel, message);
+                }
+            }
         });
+        if (shards != null) {
+            shards.start();
+        }
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection, SocketAddress address) {
@@ -161,7 +193,7 @@ public final class RedisBroker implements Broker {
                     connected = true;
                     resubscribe();
                     catchUp();
-                } else if (connection == pub && !pubUp) {
+                } else if (connection == pub.stateful() && !pubUp) {
                     pubUp = true;
                     scheduleFlush();
                 }
@@ -180,7 +212,7 @@ public final class RedisBroker implements Broker {
                     connected = false;
                     log.warn("realtime broker lost Redis; broadcasts reach this node's sockets, and the other nodes "
                             + "when it returns (up to {} held)", holdAtMost);
-                } else if (connection == pub) {
+                } else if (connection == pub.stateful()) {
                     pubUp = false;
                 }
             }
@@ -192,7 +224,14 @@ public final class RedisBroker implements Broker {
         // Lettuce re-issues subscriptions itself; doing it again is idempotent and covers rooms joined while away
         int n = rooms.size();
         if (n > 0) {
-            sub.async().subscribe(rooms.stream().map(RedisBroker::channel).toArray(byte[][]::new));
+            byte[][] channels = rooms.stream().map(RedisBroker::channel).toArray(byte[][]::new);
+            if (shards != null) {
+                shards.resubscribeAll();
+            } else if (sharded) {
+                sub.async().ssubscribe(channels);
+            } else {
+                sub.async().subscribe(channels);
+            }
         }
         log.info("realtime broker reconnected to Redis; {} room subscription(s) restored", n);
     }
@@ -208,13 +247,11 @@ public final class RedisBroker implements Broker {
         if (d.numbered()) {
             // numbered broadcasts come back to their publisher too: every node writes them in offset order
             received.incrementAndGet();
-            synchronized (numberedLock) {
-                if (waiting != null) {
-                    waiting.add(new Numbered(room(channel), d.offset(), d.frames(), d.exceptSocketId()));
-                    return;
-                }
-                lastNumbered.accumulateAndGet(d.offset(), Math::max);
-                receiver.onNumbered(room(channel), d.frames(), d.exceptSocketId(), d.offset());
+            NumberedMessage n = new NumberedMessage(room(channel), d.offset(), d.frames(), d.exceptSocketId());
+            if (reorder != null) {
+                reorder.add(n);
+            } else {
+                deliverNumbered(n);
             }
             return;
         }
@@ -229,26 +266,49 @@ public final class RedisBroker implements Broker {
         }
     }
 
+    private void deliverNumbered(NumberedMessage n) {
+        synchronized (numberedLock) {
+            if (waiting != null) {
+                waiting.add(n);
+                return;
+            }
+            lastNumbered.accumulateAndGet(n.offset(), Math::max);
+            receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
+        }
+    }
+
     @Override
     public void subscribe(String room) {
         rooms.add(room);
-        sub.async().subscribe(channel(room));
+        if (shards != null) {
+            shards.subscribe(channel(room));
+        } else if (sharded) {
+            sub.async().ssubscribe(channel(room));
+        } else {
+            sub.async().subscribe(channel(room));
+        }
     }
 
     @Override
     public void unsubscribe(String room) {
         rooms.remove(room);
-        sub.async().unsubscribe(channel(room));
+        if (shards != null) {
+            shards.unsubscribe(channel(room));
+        } else if (sharded) {
+            sub.async().sunsubscribe(channel(room));
+        } else {
+            sub.async().unsubscribe(channel(room));
+        }
     }
 
     @Override
     public void publish(String room, List<Frame> frames, String exceptSocketId) {
-        send(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId));
+        send(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId), sharded);
     }
 
     @Override
     public RemoteMessage remoteMessage(String room, List<Frame> frames, String exceptSocketId) {
-        return new RemoteMessage(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId));
+        return new RemoteMessage(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId), sharded);
     }
 
     @Override
@@ -268,16 +328,18 @@ public final class RedisBroker implements Broker {
                 return false;
             }
             try {
-                pub.async().<byte[]>eval(NUMBER_AND_PUBLISH, io.lettuce.core.ScriptOutputType.VALUE,
-                        new byte[][] {RecoveryKeys.SEQUENCE, stream(room)}, channel(room), envelope,
-                        ascii(length), ascii(windowMillis)).whenComplete((id, e) -> {
+                NUMBER_AND_PUBLISH.<byte[], byte[], byte[]>run(pub.async(), io.lettuce.core.ScriptOutputType.VALUE,
+                        new byte[][] {sequence(room), stream(room)}, channel(room), envelope, ascii(length),
+                        ascii(windowMillis), client.cluster() ? TIME : INCR, sharded ? SPUBLISH : PUBLISH)
+                        .whenComplete((id, e) -> {
                             if (e == null) {
                                 published.incrementAndGet();
                             } else if (unsent(e)) {
                                 // it never ran: this node's sockets get it now, the others when Redis is back
                                 java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
                                     receiver.onBroadcast(room, frames, exceptSocketId);
-                                    send(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId));
+                                    send(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId),
+                                            sharded);
                                 });
                             } else {
                                 dropped(e);
@@ -300,8 +362,11 @@ public final class RedisBroker implements Broker {
         if (channels.length == 0) {
             return CompletableFuture.completedFuture(null);
         }
+        if (shards != null) {
+            return shards.confirmed(channels);
+        }
         // commands on one connection run in order: once this one is confirmed, so are the earlier subscriptions
-        return sub.async().subscribe(channels).toCompletableFuture();
+        return (sharded ? sub.async().ssubscribe(channels) : sub.async().subscribe(channels)).toCompletableFuture();
     }
 
     /**
@@ -326,7 +391,7 @@ public final class RedisBroker implements Broker {
                         releaseWaiting(List.of());
                         return;
                     }
-                    List<Numbered> read = missed.entries().stream().map(m -> new Numbered(m.room(), m.offset(),
+                    List<NumberedMessage> read = missed.entries().stream().map(m -> new NumberedMessage(m.room(), m.offset(),
                             m.frames(), m.exceptSocketId())).toList();
                     if (!read.isEmpty()) {
                         log.info("realtime broker: {} broadcast(s) published during the reconnection read from history",
@@ -337,16 +402,16 @@ public final class RedisBroker implements Broker {
     }
 
     /** Delivers what was read back and what waited meanwhile, once each, in offset order; then live again. */
-    private void releaseWaiting(List<Numbered> read) {
+    private void releaseWaiting(List<NumberedMessage> read) {
         synchronized (numberedLock) {
-            List<Numbered> all = new java.util.ArrayList<>(read);
+            List<NumberedMessage> all = new java.util.ArrayList<>(read);
             if (waiting != null) {
                 all.addAll(waiting);
             }
             waiting = null;
-            all.sort(java.util.Comparator.comparingLong(Numbered::offset));
+            all.sort(java.util.Comparator.comparingLong(NumberedMessage::offset));
             long last = -1;
-            for (Numbered n : all) {
+            for (NumberedMessage n : all) {
                 if (n.offset() == last) {
                     continue; // read back and also received live
                 }
@@ -359,15 +424,15 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void publishControl(Control control) {
-        send(CONTROL_CHANNEL, Envelope.control(nodeId, control));
+        send(CONTROL_CHANNEL, Envelope.control(nodeId, control), false);
     }
 
-    private void send(byte[] channel, byte[] message) {
+    private void send(byte[] channel, byte[] message, boolean shard) {
         synchronized (held) {
             if (held.isEmpty() && pubUp) {
-                issue(new Held(channel, message));
+                issue(new Held(channel, message, shard));
             } else {
-                hold(new Held(channel, message));
+                hold(new Held(channel, message, shard));
             }
         }
     }
@@ -375,7 +440,8 @@ public final class RedisBroker implements Broker {
     /** Publishes now; a message Redis certainly did not get is held for later, one that may have arrived is not. */
     private void issue(Held h) {
         try {
-            pub.async().publish(h.channel(), h.message()).whenComplete((n, e) -> {
+            (h.shard() ? pub.async().spublish(h.channel(), h.message()) : pub.async().publish(h.channel(),
+                    h.message())).whenComplete((n, e) -> {
                 if (e == null) {
                     published.incrementAndGet();
                 } else if (unsent(e)) {
@@ -492,8 +558,11 @@ public final class RedisBroker implements Broker {
     @Override
     public void close() {
         closing = true;
+        if (reorder != null) {
+            reorder.close();
+        }
         sub.close();
         pub.close();
-        client.shutdown();
+        client.close();
     }
 }

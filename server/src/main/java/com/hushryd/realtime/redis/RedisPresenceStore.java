@@ -1,16 +1,14 @@
 package com.hushryd.realtime.redis;
 
 import com.hushryd.realtime.PresenceStore;
-import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ZAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,73 +28,29 @@ import java.util.concurrent.TimeUnit;
 public final class RedisPresenceStore implements PresenceStore {
     private static final String INDEX = "hushryd:presence:index";
 
-    // KEYS: sockets, seen. ARGV: now, member, expiry, ttl. Returns 1 if the user was offline.
-    private static final String CONNECT = """
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-            local before = redis.call('ZCARD', KEYS[1])
-            redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[4])
-            if before == 0 then return 1 else return 0 end
-            """;
-    // KEYS: sockets, seen. ARGV: now, member. Returns 1 if this removed the user's last live socket.
-    private static final String DISCONNECT = """
-            local removed = redis.call('ZREM', KEYS[1], ARGV[2])
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-            if redis.call('ZCARD', KEYS[1]) == 0 then
-              redis.call('DEL', KEYS[1])
-              if removed == 1 then
-                redis.call('SET', KEYS[2], ARGV[1], 'PX', 2592000000)
-                return 1
-              end
-            end
-            return 0
-            """;
-    // KEYS: sockets, seen. ARGV: now, ttl. Returns 1 if expired entries made the user offline.
-    private static final String SWEEP = """
-            local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-            local purged = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-            if purged > 0 and redis.call('ZCARD', KEYS[1]) == 0 then
-              redis.call('DEL', KEYS[1])
-              redis.call('SET', KEYS[2], tostring(tonumber(newest[2]) - tonumber(ARGV[2])), 'PX', 2592000000)
-              return 1
-            end
-            return 0
-            """;
+    private static final RedisScript CONNECT = RedisScript.of(RedisPresenceStore.class, "presence-connect.lua");
+    private static final RedisScript DISCONNECT = RedisScript.of(RedisPresenceStore.class, "presence-disconnect.lua");
+    private static final RedisScript SWEEP = RedisScript.of(RedisPresenceStore.class, "presence-sweep.lua");
+    private static final RedisScript UNINDEX = RedisScript.of(RedisPresenceStore.class, "presence-unindex.lua");
 
-    // KEYS: index. ARGV: user, now. Removes the user from the index unless a registration extended it.
-    private static final String UNINDEX = """
-            local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-            if s and tonumber(s) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
-            return 0
-            """;
-
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisLink client;
+    private final RedisLink.Connection<String, String> connection;
     private final Duration ttl;
     private final Clock clock;
-    private final String connectSha;
-    private final String disconnectSha;
-    private final String sweepSha;
-    private final String unindexSha;
     /** The next refresh adds registrations rather than only extending them: some may be missing after an outage. */
     private final java.util.concurrent.atomic.AtomicBoolean reRegister = new java.util.concurrent.atomic.AtomicBoolean();
 
     public RedisPresenceStore(RedisUrl url, String nodeId, Duration ttl, Clock clock) {
-        this.client = RedisConnector.client(url, "hushryd-presence-" + nodeId);
+        this.client = RedisLink.open(url, "hushryd-presence-" + nodeId);
         this.connection = client.connect();
         this.ttl = ttl;
         this.clock = clock;
-        RedisCommands<String, String> r = connection.sync();
-        this.connectSha = r.scriptLoad(CONNECT);
-        this.disconnectSha = r.scriptLoad(DISCONNECT);
-        this.sweepSha = r.scriptLoad(SWEEP);
-        this.unindexSha = r.scriptLoad(UNINDEX);
-        RedisConnector.onReconnect(client, () -> reRegister.set(true));
+        client.onReconnect(() -> reRegister.set(true));
     }
 
     @Override
     public void onReturn(Runnable onReturn) {
-        RedisConnector.onReconnect(client, onReturn);
+        client.onReconnect(onReturn);
     }
 
     private static String socketsKey(UUID user) {
@@ -107,12 +61,8 @@ public final class RedisPresenceStore implements PresenceStore {
         return "hushryd:presence:{" + user + "}:seen";
     }
 
-    private <T> T eval(String sha, String script, ScriptOutputType type, String[] keys, String... args) {
-        try {
-            return connection.sync().evalsha(sha, type, keys, args);
-        } catch (io.lettuce.core.RedisNoScriptException e) {
-            return connection.sync().eval(script, type, keys, args);
-        }
+    private <T> T eval(RedisScript script, ScriptOutputType type, String[] keys, String... args) {
+        return script.call(connection.sync(), type, keys, args);
     }
 
     @Override
@@ -120,7 +70,7 @@ public final class RedisPresenceStore implements PresenceStore {
         long now = clock.millis();
         long exp = now + ttl.toMillis();
         try {
-            Long r = eval(connectSha, CONNECT, ScriptOutputType.INTEGER,
+            Long r = eval(CONNECT, ScriptOutputType.INTEGER,
                     new String[] {socketsKey(userId), seenKey(userId)}, Long.toString(now), socketKey,
                     Long.toString(exp), Long.toString(ttl.toMillis() * 2));
             connection.sync().zadd(INDEX, ZAddArgs.Builder.gt(), exp, userId.toString());
@@ -133,7 +83,7 @@ public final class RedisPresenceStore implements PresenceStore {
 
     @Override
     public boolean disconnected(UUID userId, String socketKey) {
-        Long r = eval(disconnectSha, DISCONNECT, ScriptOutputType.INTEGER,
+        Long r = eval(DISCONNECT, ScriptOutputType.INTEGER,
                 new String[] {socketsKey(userId), seenKey(userId)}, Long.toString(clock.millis()), socketKey);
         return r == 1L;
     }
@@ -175,13 +125,13 @@ public final class RedisPresenceStore implements PresenceStore {
         List<UUID> offline = new ArrayList<>();
         for (String u : due) {
             UUID user = UUID.fromString(u);
-            Long r = eval(sweepSha, SWEEP, ScriptOutputType.INTEGER,
+            Long r = eval(SWEEP, ScriptOutputType.INTEGER,
                     new String[] {socketsKey(user), seenKey(user)}, Long.toString(now),
                     Long.toString(ttl.toMillis()));
             if (r == 1L) {
                 offline.add(user);
             }
-            eval(unindexSha, UNINDEX, ScriptOutputType.INTEGER, new String[] {INDEX}, u, Long.toString(now));
+            eval(UNINDEX, ScriptOutputType.INTEGER, new String[] {INDEX}, u, Long.toString(now));
         }
         return offline;
     }
@@ -200,6 +150,6 @@ public final class RedisPresenceStore implements PresenceStore {
     @Override
     public void close() {
         connection.close();
-        client.shutdown();
+        client.close();
     }
 }

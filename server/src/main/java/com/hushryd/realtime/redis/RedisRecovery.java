@@ -5,11 +5,10 @@ import com.hushryd.common.Json;
 import com.hushryd.realtime.socketio.Recovery;
 import com.hushryd.realtime.socketio.SioSocket;
 import com.hushryd.realtime.socketio.Encoder;
-import com.hushryd.store.RedisConnector;
+import com.hushryd.store.RedisLink;
+import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,52 +37,18 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
     private static final String SESSION_PREFIX = "hushryd:rt:sess:{";
     private static final String SEQUENCE = new String(RecoveryKeys.SEQUENCE, StandardCharsets.UTF_8);
 
-    /**
-     * KEYS: session; ARGV: owner, incarnation, ttl ms, offset (-1: none). Returns sid, rooms, min, or nil (changing
-     * nothing) when not this owner's or the offset is older than the session.
-     */
-    private static final String CLAIM = """
-            if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return false end
-            if tonumber(ARGV[4]) >= 0 and tonumber(ARGV[4]) < tonumber(redis.call('HGET', KEYS[1], 'min')) then
-              return false
-            end
-            redis.call('HSET', KEYS[1], 'inc', ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            return redis.call('HMGET', KEYS[1], 'sid', 'rooms', 'min')
-            """;
-    /**
-     * KEYS: session, sequence; ARGV: owner, incarnation, sid, rooms, ttl ms, first offset seen (or -1). A new session
-     * starts at the sequence's current value (or below the first offset its socket was given).
-     */
-    private static final String SAVE = """
-            local cur = redis.call('HGET', KEYS[1], 'inc')
-            if cur and cur ~= ARGV[2] then return 0 end
-            if not cur then
-              local min = tonumber(redis.call('GET', KEYS[2]) or '0')
-              local first = tonumber(ARGV[6])
-              if first >= 0 and first - 1 < min then min = first - 1 end
-              redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'inc', ARGV[2], 'sid', ARGV[3],
-                'min', string.format('%.0f', min))
-            end
-            redis.call('HSET', KEYS[1], 'rooms', ARGV[4])
-            redis.call('PEXPIRE', KEYS[1], ARGV[5])
-            return 1
-            """;
-    /** KEYS: session; ARGV: incarnation, ttl ms (0: delete). */
-    private static final String RELEASE = """
-            if redis.call('HGET', KEYS[1], 'inc') ~= ARGV[1] then return 0 end
-            if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-            return 1
-            """;
+    private static final RedisScript CLAIM = RedisScript.of(RedisRecovery.class, "session-claim.lua");
+    private static final RedisScript SAVE = RedisScript.of(RedisRecovery.class, "session-save.lua");
+    private static final RedisScript RELEASE = RedisScript.of(RedisRecovery.class, "session-release.lua");
 
     private static final TypeReference<List<String>> ROOMS = new TypeReference<>() { };
 
     private record Local(String pid, String incarnation) {
     }
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> redis;
-    private final StatefulRedisConnection<byte[], byte[]> streams;
+    private final RedisLink client;
+    private final RedisLink.Connection<String, String> redis;
+    private final RedisLink.Connection<byte[], byte[]> streams;
     private final RedisBroker broker;
     private final Function<Object, String> owner;
     private final Duration window;
@@ -98,7 +63,7 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
      */
     public RedisRecovery(RedisUrl url, RedisBroker broker, Function<Object, String> owner, Duration window,
             int historyLength) {
-        this.client = RedisConnector.client(url, "hushryd-recovery");
+        this.client = RedisLink.open(url, "hushryd-recovery");
         this.redis = client.connect(StringCodec.UTF8);
         this.streams = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE);
         this.broker = broker;
@@ -123,7 +88,7 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
 
     @Override
     public CompletionStage<Claimed> claim(String pid, Object user, String incarnation, long offset) {
-        return redis.async().<List<String>>eval(CLAIM, ScriptOutputType.MULTI, new String[] {sessionKey(pid)},
+        return CLAIM.<String, String, List<String>>run(redis.async(), ScriptOutputType.MULTI, new String[] {sessionKey(pid)},
                 owner.apply(user), incarnation, Long.toString(connectedTtl), Long.toString(offset)).thenApply(found -> {
                     if (found == null || found.size() < 3 || found.get(0) == null) {
                         return null;
@@ -167,8 +132,9 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
     }
 
     private void save(SioSocket socket) {
-        redis.async().eval(SAVE, ScriptOutputType.INTEGER, new String[] {sessionKey(socket.pid()),
-                SEQUENCE}, owner.apply(socket.user()),
+        String[] keys = client.cluster() ? new String[] {sessionKey(socket.pid())}
+                : new String[] {sessionKey(socket.pid()), SEQUENCE};
+        SAVE.<String, String, Long>run(redis.async(), ScriptOutputType.INTEGER, keys, owner.apply(socket.user()),
                 socket.incarnation(), socket.id(), Json.write(List.copyOf(socket.rooms())),
                 Long.toString(connectedTtl), Long.toString(socket.firstOffset())).whenComplete((r, e) -> {
                     if (e != null) {
@@ -180,8 +146,8 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
     @Override
     public void closed(SioSocket socket, boolean recoverable) {
         connected.remove(socket.id(), new Local(socket.pid(), socket.incarnation()));
-        redis.async().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {sessionKey(socket.pid())},
-                socket.incarnation(), recoverable ? Long.toString(window.toMillis()) : "0").whenComplete((r, e) -> {
+        RELEASE.<String, String, Long>run(redis.async(), ScriptOutputType.INTEGER,
+                new String[] {sessionKey(socket.pid())}, socket.incarnation(), recoverable ? Long.toString(window.toMillis()) : "0").whenComplete((r, e) -> {
                     if (e != null) {
                         log.debug("ending the recovery session of {} failed: {}", socket, e.toString());
                     }
@@ -191,8 +157,8 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
     private void refresh() {
         try {
             for (Local l : connected.values()) {
-                redis.async().eval(RELEASE, ScriptOutputType.INTEGER, new String[] {sessionKey(l.pid())},
-                        l.incarnation(), Long.toString(connectedTtl));
+                RELEASE.<String, String, Long>run(redis.async(), ScriptOutputType.INTEGER,
+                        new String[] {sessionKey(l.pid())}, l.incarnation(), Long.toString(connectedTtl));
             }
         } catch (RuntimeException e) {
             log.debug("refreshing recovery sessions failed: {}", e.toString());
@@ -209,6 +175,6 @@ public final class RedisRecovery implements Recovery, AutoCloseable {
         refresher.shutdownNow();
         redis.close();
         streams.close();
-        client.shutdown();
+        client.close();
     }
 }

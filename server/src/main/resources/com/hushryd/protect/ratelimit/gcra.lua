@@ -1,5 +1,5 @@
 -- One rate-limit decision, atomically: GCRA plus progressive penalties (see Gcra.java, which does the same steps).
--- KEYS[1] bucket hash {t = theoretical arrival time, s = strikes, ls = last strike, b = blocked until,
+-- KEYS[1] bucket hash <prefix>rl:{<key>} (one key: its own slot) {t = theoretical arrival time, s = strikes, ls = last strike, b = blocked until,
 --                      a = allowed since the last strike}
 -- ARGV window, interval, penalty base, penalty memory, penalty max (all microseconds), free strikes
 -- Returns {allowed 0/1, remaining, reset ms, strikes}. Time is Redis's own, so every node decides on one clock.

@@ -30,8 +30,7 @@ class RedisRemoteCacheIT extends RemoteCacheContract {
     void whileRedisIsUnreachableCallsThrowForTheCallerToFallBack_andItServesAgainWhenRedisReturns() throws Exception {
         RedisUrl direct = TestRedis.redisUrl();
         try (TcpProxy proxy = new TcpProxy(direct.host(), direct.port());
-                RemoteCache cache = new RedisRemoteCache(new RedisUrl("127.0.0.1", proxy.port(),
-                        direct.username(), direct.password(), direct.database(), false), PREFIX, "cut")) {
+                RemoteCache cache = new RedisRemoteCache(TestRedis.through(proxy.port()), PREFIX, "cut")) {
             cache.start(new Heard());
             cache.putIfAbsent("down", 0, "k", new byte[] {1}, Duration.ofMinutes(1));
             proxy.suspend();

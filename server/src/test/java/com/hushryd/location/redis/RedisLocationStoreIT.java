@@ -65,16 +65,18 @@ class RedisLocationStoreIT extends LocationStoreContract {
             Location older = new Location(trip, newer.driverId(), 3, 4, null, null, null, t.minusSeconds(1));
             // binary-safe: the broker's envelope is not text
             byte[] message = {0, 1, 2, (byte) 0xff, 'a'};
-            assertThat(store.put(newer, null, new RemoteMessage(channel, message)).toCompletableFuture()
+            assertThat(store.put(newer, null, new RemoteMessage(channel, message, false)).toCompletableFuture()
                     .get(5, TimeUnit.SECONDS)).isTrue();
-            assertThat(store.put(older, null, new RemoteMessage(channel, "stale".getBytes(StandardCharsets.UTF_8)))
+            assertThat(store.put(older, null, new RemoteMessage(channel,
+                    "stale".getBytes(StandardCharsets.UTF_8), false))
                     .toCompletableFuture().get(5, TimeUnit.SECONDS)).isFalse();
             assertThat(store.latest(trip).toCompletableFuture().get(5, TimeUnit.SECONDS)).get()
                     .extracting(Location::lat).isEqualTo(1.0);
             // a marker stored after the stale put: the store publishes in command order on one connection, so had the
             // stale put published, its message would arrive before the marker
             Location newest = new Location(trip, newer.driverId(), 5, 6, null, null, null, t.plusSeconds(1));
-            assertThat(store.put(newest, null, new RemoteMessage(channel, "marker".getBytes(StandardCharsets.UTF_8)))
+            assertThat(store.put(newest, null, new RemoteMessage(channel,
+                    "marker".getBytes(StandardCharsets.UTF_8), false))
                     .toCompletableFuture().get(5, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("marker"));
             assertThat(heard).containsExactly(new String(message, StandardCharsets.UTF_8), "marker");

@@ -46,8 +46,7 @@ class FailoverRateLimiterIT extends RateLimiterContract {
                 Breakers own = new Breakers()) {
             CircuitBreaker breaker = own.create("redis-cut", new BreakerPolicy(2, Duration.ofMillis(500),
                     Duration.ofSeconds(5)), e -> true);
-            FailoverRateLimiter limiter = failover(new RedisUrl("127.0.0.1", proxy.port(), direct.username(),
-                    direct.password(), direct.database(), false), breaker);
+            FailoverRateLimiter limiter = failover(TestRedis.through(proxy.port()), breaker);
             try {
                 String key = "k-" + UUID.randomUUID();
                 assertThat(limiter.acquire(key, limit).toCompletableFuture().join().allowed()).isTrue();
