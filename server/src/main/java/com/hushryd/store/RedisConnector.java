@@ -154,6 +154,22 @@ public final class RedisConnector {
         return false;
     }
 
+    /** After a client's own shutdown, its resources' shutdown; fails with the client's failure if it had one. */
+    private static CompletableFuture<Void> alsoShutDown(CompletableFuture<Void> client, ClientResources resources,
+            long quietPeriod, long timeout, TimeUnit unit) {
+        return client.handle((v, e) -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            resources.shutdown(quietPeriod, timeout, unit).addListener(f -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(null);
+                }
+            });
+            return done;
+        }).thenCompose(f -> f);
+    }
+
     /** A cluster client that owns its resources (its own reconnect delay): they are shut down with it. */
     private static final class OwnResourcesClusterClient extends RedisClusterClient {
         private final ClientResources resources;
@@ -165,17 +181,8 @@ public final class RedisConnector {
 
         @Override
         public CompletableFuture<Void> shutdownAsync(long quietPeriod, long timeout, TimeUnit unit) {
-            return super.shutdownAsync(quietPeriod, timeout, unit).handle((v, e) -> {
-                CompletableFuture<Void> done = new CompletableFuture<>();
-                resources.shutdown(quietPeriod, timeout, unit).addListener(f -> {
-                    if (e != null) {
-                        done.completeExceptionally(e);
-                    } else {
-                        done.complete(null);
-                    }
-                });
-                return done;
-            }).thenCompose(f -> f);
+            return alsoShutDown(super.shutdownAsync(quietPeriod, timeout, unit), resources, quietPeriod, timeout,
+                    unit);
         }
     }
 
@@ -190,17 +197,8 @@ public final class RedisConnector {
 
         @Override
         public CompletableFuture<Void> shutdownAsync(long quietPeriod, long timeout, TimeUnit unit) {
-            return super.shutdownAsync(quietPeriod, timeout, unit).handle((v, e) -> {
-                CompletableFuture<Void> done = new CompletableFuture<>();
-                resources.shutdown(quietPeriod, timeout, unit).addListener(f -> {
-                    if (e != null) {
-                        done.completeExceptionally(e);
-                    } else {
-                        done.complete(null);
-                    }
-                });
-                return done;
-            }).thenCompose(f -> f);
+            return alsoShutDown(super.shutdownAsync(quietPeriod, timeout, unit), resources, quietPeriod, timeout,
+                    unit);
         }
     }
 }

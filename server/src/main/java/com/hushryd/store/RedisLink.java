@@ -94,40 +94,15 @@ public final class RedisLink implements AutoCloseable {
     public <K, V> Connection<K, V> connect(RedisCodec<K, V> codec) {
         if (client instanceof RedisClusterClient c) {
             StatefulRedisClusterConnection<K, V> s = c.connect(codec);
-            return new Connection<>() {
-                @Override
-                public RedisClusterAsyncCommands<K, V> async() {
-                    return s.async();
-                }
-
-                @Override
-                public RedisClusterCommands<K, V> sync() {
-                    return s.sync();
-                }
-
-                @Override
-                public StatefulConnection<K, V> stateful() {
-                    return s;
-                }
-            };
+            return new Opened<>(s.async(), s.sync(), s);
         }
         StatefulRedisConnection<K, V> s = ((RedisClient) client).connect(codec);
-        return new Connection<>() {
-            @Override
-            public RedisClusterAsyncCommands<K, V> async() {
-                return s.async();
-            }
+        return new Opened<>(s.async(), s.sync(), s);
+    }
 
-            @Override
-            public RedisClusterCommands<K, V> sync() {
-                return s.sync();
-            }
-
-            @Override
-            public StatefulConnection<K, V> stateful() {
-                return s;
-            }
-        };
+    /** A connection of either kind, as the commands both kinds share. */
+    private record Opened<K, V>(RedisClusterAsyncCommands<K, V> async, RedisClusterCommands<K, V> sync,
+            StatefulConnection<K, V> stateful) implements Connection<K, V> {
     }
 
     /**
