@@ -88,6 +88,12 @@ public final class RedisBroker implements Broker {
     /** The highest offset received: after a reconnection, what was published meanwhile is read from the streams. */
     private final AtomicLong lastNumbered = new AtomicLong(-1);
     /**
+     * The last offset delivered per subscribed room (under {@link #numberedLock}): a broadcast the read-back after a
+     * reconnection already delivered may still arrive live afterwards, and is dropped rather than delivered again,
+     * out of order.
+     */
+    private final java.util.Map<String, Long> lastByRoom = new java.util.HashMap<>();
+    /**
      * Guards {@link #waiting}: from the loss of the subscription connection until what it missed has been read back,
      * numbered broadcasts arriving live wait, so that every socket still gets them all in offset order.
      */
@@ -272,9 +278,23 @@ public final class RedisBroker implements Broker {
                 waiting.add(n);
                 return;
             }
-            lastNumbered.accumulateAndGet(n.offset(), Math::max);
-            receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
+            if (delivered(n)) {
+                receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
+            }
         }
+    }
+
+    /** Records {@code n} as delivered; false when its room already had it or a later one (under the lock). */
+    private boolean delivered(NumberedMessage n) {
+        Long last = lastByRoom.get(n.room());
+        if (last != null && n.offset() <= last) {
+            return false;
+        }
+        if (rooms.contains(n.room())) {
+            lastByRoom.put(n.room(), n.offset());
+        }
+        lastNumbered.accumulateAndGet(n.offset(), Math::max);
+        return true;
     }
 
     @Override
@@ -292,6 +312,9 @@ public final class RedisBroker implements Broker {
     @Override
     public void unsubscribe(String room) {
         rooms.remove(room);
+        synchronized (numberedLock) {
+            lastByRoom.remove(room);
+        }
         if (shards != null) {
             shards.unsubscribe(channel(room));
         } else if (sharded) {
@@ -410,14 +433,10 @@ public final class RedisBroker implements Broker {
             }
             waiting = null;
             all.sort(java.util.Comparator.comparingLong(NumberedMessage::offset));
-            long last = -1;
             for (NumberedMessage n : all) {
-                if (n.offset() == last) {
-                    continue; // read back and also received live
+                if (delivered(n)) { // not when read back and also received live
+                    receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
                 }
-                last = n.offset();
-                lastNumbered.accumulateAndGet(n.offset(), Math::max);
-                receiver.onNumbered(n.room(), n.frames(), n.exceptSocketId(), n.offset());
             }
         }
     }
