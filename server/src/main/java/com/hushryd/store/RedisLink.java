@@ -51,7 +51,8 @@ public final class RedisLink implements AutoCloseable {
         /**
          * Waits until what this connection wrote to the master holding {@code key} reached one of its replicas
          * ({@code WAIT 1}), so that it survives that master's failure; true at once when the master has no replica
-         * (one Redis, or a cluster without replicas: nothing more can be had). False if no replica confirmed in time.
+         * (one Redis, or a cluster without replicas: nothing more can be had). False if no replica confirmed within a little
+         * less than {@code timeout}.
          */
         default boolean replicated(String key, java.time.Duration timeout) {
             if (!(stateful() instanceof StatefulRedisClusterConnection<K, V> c)) {
@@ -69,8 +70,14 @@ public final class RedisLink implements AutoCloseable {
             }
             // the connection that routed the writes to that master (Lettuce keys it by host and port): WAIT counts
             // the replicas that acknowledged this connection's writes
-            return c.getConnection(master.getUri().getHost(), master.getUri().getPort()).sync()
-                    .waitForReplication(1, timeout.toMillis()) >= 1;
+            var node = c.getConnection(master.getUri().getHost(), master.getUri().getPort()).sync();
+            // WAIT's own timeout stays under the command timeout, so that a late replica reads as unconfirmed
+            // (false) rather than as a client-side timeout
+            try {
+                return node.waitForReplication(1, Math.max(100, timeout.toMillis() - 250)) >= 1;
+            } catch (io.lettuce.core.RedisCommandTimeoutException e) {
+                return false;
+            }
         }
 
         @Override

@@ -121,6 +121,12 @@ public final class TestRedisCluster {
                 for (int port : ports) {
                     waitFor(port, "CLUSTER NODES", null);
                 }
+                // a replica still in its first sync would make every write that waits for one (WAIT 1) time out
+                for (int port : ports) {
+                    if (cli(port, "ROLE").startsWith("slave")) {
+                        waitFor(port, "INFO replication", "master_link_status:up");
+                    }
+                }
             } catch (IOException e) {
                 close();
                 throw new UncheckedIOException("cannot start a test Redis Cluster", e);
