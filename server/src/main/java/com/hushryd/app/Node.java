@@ -652,7 +652,7 @@ public final class Node implements AutoCloseable {
                 .setFileSystemOptions(new io.vertx.core.file.FileSystemOptions().setClassPathResolvingEnabled(false)
                         .setFileCachingEnabled(false))), () -> await(vertx.close(), Duration.ofSeconds(10)));
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
-        api = new ApiRouter(vertx, workers, tokens, new AdminPolicy(config.adminAllowedCidrs()),
+        api = new ApiRouter(vertx, workers, tokens, adminPolicy(),
                 metrics.http(), config.httpBodyLimit(), config.httpBodyTimeout(), config.accessLog());
         shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
         resources.add("event-loop probe", new EventLoopProbe(vertx, shedder::observe));
@@ -879,15 +879,25 @@ public final class Node implements AutoCloseable {
      * behind proxies in TRUSTED_PROXIES the address they forwarded (decision 0067).
      */
     private java.util.function.Predicate<HttpServerRequest> opsAccess() {
-        AdminPolicy allowed = new AdminPolicy(config.ops().allowedCidrs());
+        AdminPolicy allowed = new AdminPolicy(config.ops().allowedCidrs(), clientAddress());
+        return req -> req.remoteAddress() != null && allowed.networkAllowed(req.remoteAddress().host(),
+                req.getHeader("X-Forwarded-For"));
+    }
+
+    /** Who may call admin endpoints and the console: ADMIN_ALLOWED_CIDRS, judged on the client TRUSTED_PROXIES name. */
+    private AdminPolicy adminPolicy() {
+        return new AdminPolicy(config.adminAllowedCidrs(), clientAddress());
+    }
+
+    /** The client's address: the peer's, or behind TRUSTED_PROXIES the address they forwarded. */
+    private java.util.function.BinaryOperator<String> clientAddress() {
         ClientIp clientIp = new ClientIp(config.ops().trustedProxies());
-        return req -> req.remoteAddress() != null && allowed.networkAllowed(
-                clientIp.resolve(req.remoteAddress().host(), req.getHeader("X-Forwarded-For")));
+        return clientIp::resolve;
     }
 
     /** The operator console (/console) and the live positions its map shows (decision 0065). */
     private void openConsole() {
-        ConsoleRoutes.register(api, new AdminPolicy(config.adminAllowedCidrs()),
+        ConsoleRoutes.register(api, adminPolicy(),
                 new ConsoleRoutes.Settings(config.consoleTileUrl(), config.sos().escalateAfter()),
                 users, revocations, new LiveView(database, locationStore));
         log.info("console: /console for admins from {}; map tiles {}", config.adminAllowedCidrs(),

@@ -77,7 +77,7 @@ public final class ConsoleRoutes {
                 "no-cache"));
         api.plain(GET, "/console/assets/icon.svg", ctx -> c.serve(ctx, "icon.svg", "image/svg+xml", "no-cache"));
         api.api(POST, "/console/login", PUBLIC, RouteClass.AUTH, req -> {
-            if (!adminPolicy.networkAllowed(req.remoteHost())) {
+            if (!adminPolicy.networkAllowed(req.remoteHost(), req.header("X-Forwarded-For"))) {
                 throw networkForbidden();
             }
             AuthResult r = users.login(req.body(LoginInput.class));
@@ -113,7 +113,7 @@ public final class ConsoleRoutes {
 
     private void serve(RoutingContext ctx, String name, String type, String cache) {
         if (!adminPolicy.networkAllowed(ctx.request().remoteAddress() == null ? null
-                : ctx.request().remoteAddress().host())) {
+                : ctx.request().remoteAddress().host(), ctx.request().getHeader("X-Forwarded-For"))) {
             ctx.fail(networkForbidden());
             return;
         }

@@ -280,7 +280,8 @@ public final class ApiRouter {
             if (principal.role() != Role.ADMIN) {
                 throw ApiException.forbidden("admin role required");
             }
-            if (!adminPolicy.networkAllowed(ctx.request().remoteAddress().host())) {
+            if (!adminPolicy.networkAllowed(ctx.request().remoteAddress() == null ? null
+                    : ctx.request().remoteAddress().host(), ctx.request().getHeader("X-Forwarded-For"))) {
                 throw new ApiException(403, "ADMIN_NETWORK_FORBIDDEN",
                         "admin endpoints are not reachable from this network");
             }

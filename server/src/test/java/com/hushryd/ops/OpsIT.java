@@ -135,6 +135,33 @@ class OpsIT {
     }
 
     @Test
+    void adminBehindATrustedProxy_theForwardedClientsNetworkDecides_andAForgedHeaderIsIgnoredOtherwise() {
+        try (TestNode behind = TestNode.start(Map.of("ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+                "ADMIN_ALLOWED_CIDRS", "10.0.0.0/8", "TRUSTED_PROXIES", "127.0.0.1/32"))) {
+            String token = adminToken(behind);
+            HttpResult office = behind.api().send(behind.api().request("/api/v1/admin/cluster", token)
+                    .header("X-Forwarded-For", "10.1.2.3").GET().build());
+            assertThat(office.status()).as(office.text()).isEqualTo(200);
+            HttpResult outsider = behind.api().send(behind.api().request("/api/v1/admin/cluster", token)
+                    .header("X-Forwarded-For", "203.0.113.7").GET().build());
+            assertThat(outsider.errorCode()).isEqualTo("ADMIN_NETWORK_FORBIDDEN");
+            // the proxy itself (loopback) is not an allowed network: a request it did not forward is refused
+            assertThat(behind.api().get("/api/v1/admin/cluster", token).errorCode())
+                    .isEqualTo("ADMIN_NETWORK_FORBIDDEN");
+            HttpResult page = behind.api().send(behind.api().request("/console", null)
+                    .header("X-Forwarded-For", "203.0.113.7").GET().build());
+            assertThat(page.status()).isEqualTo(403);
+        }
+        // without TRUSTED_PROXIES a client's own X-Forwarded-For changes nothing: the peer decides
+        try (TestNode plain = TestNode.start(Map.of("ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+                "ADMIN_ALLOWED_CIDRS", "10.0.0.0/8"))) {
+            HttpResult forged = plain.api().send(plain.api().request("/api/v1/admin/cluster", adminToken(plain))
+                    .header("X-Forwarded-For", "10.1.2.3").GET().build());
+            assertThat(forged.errorCode()).isEqualTo("ADMIN_NETWORK_FORBIDDEN");
+        }
+    }
+
+    @Test
     void readiness_isFalseOnceShutdownBegins() {
         TestNode n = TestNode.start();
         String base = n.api().base();
