@@ -718,6 +718,7 @@ public final class Node implements AutoCloseable {
                 () -> broker.stats().dropped());
         inApp.attach(gateway);
         realtime = new RealtimeApp(vertx, workers, tokens, revocations, presence, gateway, config.nodeId(), clock);
+        realtime.sosDeskNetworks(adminPolicy());
         sockets = io.namespace("/");
         socketEvents = new SocketEvents(sockets, workers);
         realtime.install(sockets);

@@ -64,6 +64,8 @@ public final class RealtimeApp {
      * @param sessions checks, before a socket connects, that its token has not been revoked (logout, password change),
      *                 as the HTTP API does before each request
      */
+    private volatile com.hushryd.auth.AdminPolicy sosDeskNetworks;
+
     public RealtimeApp(Vertx vertx, WorkerExecutor workers, TokenService tokens, SessionCheck sessions,
             PresenceStore presence, RealtimeGateway gateway, String nodeId, Clock clock) {
         this.vertx = vertx;
@@ -208,6 +210,20 @@ public final class RealtimeApp {
         return consoleSession(session.handshakeHeaders());
     }
 
+    /**
+     * Admits admin sockets to the SOS desk ({@code sos:alerts}) only from the networks admin endpoints answer
+     * (ADMIN_ALLOWED_CIDRS, the client as TRUSTED_PROXIES resolves it); elsewhere an admin's socket is an ordinary one.
+     */
+    public void sosDeskNetworks(com.hushryd.auth.AdminPolicy networks) {
+        this.sosDeskNetworks = networks;
+    }
+
+    private boolean sosDeskAllowed(SioSocket socket) {
+        com.hushryd.auth.AdminPolicy networks = sosDeskNetworks;
+        return networks == null || networks.networkAllowed(socket.remoteAddress(),
+                socket.handshakeHeader("X-Forwarded-For"));
+    }
+
     /** The console's session cookie (decision 0066), from a same-origin handshake only. */
     private static String consoleSession(io.vertx.core.MultiMap headers) {
         return com.hushryd.http.SessionCookies.sameOriginSession(headers.get("Cookie"), headers.get("Origin"),
@@ -227,7 +243,7 @@ public final class RealtimeApp {
                 throw new ConnectRefused(e.getMessage(), Map.of("code", e.code()));
             }
             socket.join(Room.user(p.userId()).name());
-            if (p.role() == Role.ADMIN) {
+            if (p.role() == Role.ADMIN && sosDeskAllowed(socket)) {
                 socket.join(Room.SOS_ALERTS.name());
             }
             userSockets.computeIfAbsent(p.userId(), u -> ConcurrentHashMap.newKeySet()).add(socket);

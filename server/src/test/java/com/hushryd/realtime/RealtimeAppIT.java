@@ -257,6 +257,27 @@ class RealtimeAppIT {
     }
 
     @Test
+    void sosAlertsRoom_onlyForAdminsFromAdminNetworks_asTheTrustedProxyForwards() {
+        try (TestNode behind = TestNode.start(Map.of("ADMIN_PHONE", ADMIN_PHONE, "ADMIN_PASSWORD",
+                "admin-password-1", "ADMIN_ALLOWED_CIDRS", "10.0.0.0/8", "TRUSTED_PROXIES", "127.0.0.1/32"))) {
+            String base = behind.api().base();
+            String adminToken = behind.api().post("/api/v1/auth/login", null, map("phone", ADMIN_PHONE,
+                    "password", "admin-password-1")).str("accessToken");
+            Client office = agent.connect(uniqueName("office"), base, Map.of("token", adminToken),
+                    Map.of("extraHeaders", Map.of("X-Forwarded-For", "10.1.2.3"), "transports", List.of("polling")));
+            Client outside = agent.connect(uniqueName("outside"), base, Map.of("token", adminToken),
+                    Map.of("extraHeaders", Map.of("X-Forwarded-For", "203.0.113.7"), "transports",
+                            List.of("polling")));
+            behind.node().gateway().broadcastToRoom(com.hushryd.rooms.Room.SOS_ALERTS.name(), "sos:alert",
+                    Map.of("alertId", "a-2"));
+            assertThat(office.awaitEvent("sos:alert").get(0).path("alertId").asText()).isEqualTo("a-2");
+            outside.emitWithAck("no:such:event", Map.of()); // a round trip after the broadcast
+            assertThat(outside.eventsNamed("sos:alert")).as("an admin token from outside the admin networks")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void serverEmitWithAck_getsTheClientsAnswer() throws Exception {
         Account a = node.register("passenger");
         Client c = agent.connect(uniqueName("acker"), url, a.token());

@@ -108,6 +108,16 @@ public final class SioSocket {
     }
 
     /** The CONNECT payload. */
+    /** The peer address of this socket's Engine.IO session (null if unknown). */
+    public String remoteAddress() {
+        return connection.session().remoteAddress();
+    }
+
+    /** A header of the request that opened this socket's Engine.IO session, or null. */
+    public String handshakeHeader(String name) {
+        return connection.session().handshakeHeaders().get(name);
+    }
+
     public JsonNode handshakeAuth() {
         return handshakeAuth;
     }
