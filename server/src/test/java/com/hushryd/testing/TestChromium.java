@@ -1,10 +1,7 @@
 package com.hushryd.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The headless browser of the browser tests: Debian's Chromium at {@code /usr/bin/chromium} (or {@code CHROMIUM}),
@@ -15,23 +12,9 @@ public final class TestChromium {
     }
 
     /** The Chromium binary for playwright-core. */
-    public static synchronized String binary() {
-        String found = find();
-        if (found == null && "root".equals(System.getProperty("user.name"))
-                && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-            System.err.println("chromium is missing: running apt-get install -y chromium");
-            run("apt-get", "install", "-y", "chromium");
-            if (find() == null) {
-                run("apt-get", "update");
-                run("apt-get", "install", "-y", "chromium");
-            }
-            found = find();
-        }
-        if (found == null) {
-            throw new IllegalStateException("Chromium is needed by the browser tests and was not found: "
-                    + "run apt-get install -y chromium (as root), or set CHROMIUM to a Chromium binary");
-        }
-        return found;
+    public static String binary() {
+        return DebianPackage.require("chromium", TestChromium::find, "the browser tests",
+                ", or set CHROMIUM to a Chromium binary");
     }
 
     /** A node process for a browser script, told where Chromium is. */
@@ -53,17 +36,5 @@ public final class TestChromium {
             }
         }
         return null;
-    }
-
-    private static void run(String... cmd) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-            pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-            pb.start().waitFor(10, TimeUnit.MINUTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -127,47 +127,9 @@ public final class TestNginx implements AutoCloseable {
     }
 
     /** The nginx binary, installed with apt-get when missing and allowed (root with apt). */
-    static synchronized String binary() {
-        String found = find();
-        if (found != null) {
-            return found;
-        }
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-            System.err.println("nginx is missing: running apt-get install -y nginx");
-            run("apt-get", "install", "-y", "nginx");
-            if (find() == null) {
-                run("apt-get", "update");
-                run("apt-get", "install", "-y", "nginx");
-            }
-            found = find();
-        }
-        if (found == null) {
-            throw new IllegalStateException("nginx is needed by the load-balancer tests and was not found: "
-                    + "run apt-get install -y nginx (as root)");
-        }
-        return found;
-    }
-
-    private static String find() {
-        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/local/sbin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nginx"))) {
-                return Path.of(dir, "nginx").toString();
-            }
-        }
-        return null;
-    }
-
-    private static void run(String... cmd) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-            pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-            pb.start().waitFor(10, TimeUnit.MINUTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    static String binary() {
+        return DebianPackage.require("nginx", () -> DebianPackage.onPath("nginx", "/usr/sbin", "/usr/local/sbin"),
+                "the load-balancer tests", "");
     }
 
     private static boolean accepts(int port) {

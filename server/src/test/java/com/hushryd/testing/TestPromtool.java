@@ -46,57 +46,12 @@ public final class TestPromtool {
         }
     }
 
-    static synchronized String binary() {
+    static String binary() {
         String configured = System.getenv("PROMTOOL");
         if (configured != null && !configured.isBlank()) {
             return configured;
         }
-        String found = find();
-        if (found != null) {
-            return found;
-        }
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-            System.err.println("promtool is missing: running apt-get install -y prometheus");
-            install();
-            if (find() == null) {
-                apt("update");
-                install();
-            }
-            found = find();
-        }
-        if (found == null) {
-            throw new IllegalStateException("promtool is needed to validate deploy/prometheus and was not found: "
-                    + "run apt-get install -y prometheus (as root), or set PROMTOOL");
-        }
-        return found;
-    }
-
-    private static void install() {
-        apt("install", "-y", "--no-install-recommends", "prometheus");
-    }
-
-    private static String find() {
-        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/local/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "promtool"))) {
-                return Path.of(dir, "promtool").toString();
-            }
-        }
-        return null;
-    }
-
-    private static void apt(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("apt-get");
-        cmd.addAll(List.of(args));
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-            pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-            pb.start().waitFor(10, TimeUnit.MINUTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return DebianPackage.require("prometheus", () -> DebianPackage.onPath("promtool", "/usr/bin", "/usr/local/bin"),
+                "the validation of deploy/prometheus", ", or set PROMTOOL");
     }
 }
