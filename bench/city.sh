@@ -51,7 +51,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$BACKEND" in embedded|shared) ;; *) echo "bench/city.sh: --backend is embedded or shared" >&2; exit 2 ;; esac
-# the simulator (bench module, decision 0081) and with it the node's jar: built now, not inside a timed run
+# the node's jar and the simulator (bench module, decision 0081), each built by the launcher if needed: now, not
+# inside a timed run
+"$ROOT/hushryd" --version >/dev/null || { echo "bench/city.sh: building the server jar failed" >&2; exit 2; }
 "$ROOT/hushryd" sim --version >/dev/null || { echo "bench/city.sh: building the simulator failed" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "bench/city.sh: no $JAR after the build" >&2; exit 2; }
 USERS=$((DRIVERS + PASSENGERS))
