@@ -24,7 +24,8 @@ usage: bench/city.sh [options]
   --sim-opts "..."       JVM options of the simulator (default "-Xmx2g")
   -h, --help             this text
 Extra options after -- go to `hushryd sim` (e.g. -- --location-interval 4s --sos-rate 12).
-Needs the jar (mvn -B -o -DskipTests install), and ulimit -n above drivers + passengers + 400 (both processes).
+Builds the node's jar and the simulator first if needed (as ./hushryd sim does: the simulator is in the bench module),
+and needs ulimit -n above drivers + passengers + 400 (both processes).
 EOF
 }
 
@@ -50,7 +51,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$BACKEND" in embedded|shared) ;; *) echo "bench/city.sh: --backend is embedded or shared" >&2; exit 2 ;; esac
-[ -f "$JAR" ] || { echo "bench/city.sh: no $JAR; build it first: mvn -B -o -DskipTests install" >&2; exit 2; }
+# the node's jar and the simulator (bench module, decision 0081), each built by the launcher if needed: now, not
+# inside a timed run
+"$ROOT/hushryd" --version >/dev/null || { echo "bench/city.sh: building the server jar failed" >&2; exit 2; }
+"$ROOT/hushryd" sim --version >/dev/null || { echo "bench/city.sh: building the simulator failed" >&2; exit 2; }
+[ -f "$JAR" ] || { echo "bench/city.sh: no $JAR after the build" >&2; exit 2; }
 USERS=$((DRIVERS + PASSENGERS))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((USERS + 400)) ]; then
   echo "bench/city.sh: ulimit -n is $(ulimit -n), too low for $USERS sockets per process; raise it: ulimit -n $((USERS + 400))" >&2
@@ -123,8 +128,8 @@ one_run() {
   local load_before sim_rc=0
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "# run $run: sim of $DRIVERS drivers + $PASSENGERS passengers for $DURATION (ramp $RAMP); load average $load_before" >&2
-  # shellcheck disable=SC2086
-  /usr/bin/time -f "%U %S %M" -o "$dir/sim-time.txt" java $SIM_OPTS "-Xlog:gc:file=$dir/sim-gc.log:uptime" -jar "$JAR" sim \
+  JAVA_OPTS="$SIM_OPTS -Xlog:gc:file=$dir/sim-gc.log:uptime" HUSHRYD_SKIP_BUILD=1 \
+    /usr/bin/time -f "%U %S %M" -o "$dir/sim-time.txt" "$ROOT/hushryd" sim \
     --url "http://127.0.0.1:$PORT" --drivers "$DRIVERS" --passengers "$PASSENGERS" --duration "$DURATION" \
     --ramp "$RAMP" --report-json "$dir/report.json" "${SIM_EXTRA[@]}" > "$dir/sim.out" 2> >(tee "$dir/sim.err" | awk 'NR % 10 == 1 { print; fflush() }' >&2) || sim_rc=$?
   local load_after

@@ -68,6 +68,7 @@ if len(rows) == 2:
 PY
     ;;
   detect)
+    "$ROOT/hushryd" sim --version >/dev/null # builds the simulator (bench module) now if needed, not during the run
     PORT=$(free_port); DATA=$(mktemp -d)
     start_node "$PORT" "$DATA" SAFETY_STOP_AFTER="${SAFETY_STOP_AFTER:-30s}" \
       SAFETY_SILENCE_AFTER="${SAFETY_SILENCE_AFTER:-20s}" SAFETY_DEVIATION_FOR="${SAFETY_DEVIATION_FOR:-20s}" \

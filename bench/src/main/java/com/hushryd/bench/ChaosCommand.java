@@ -1,6 +1,7 @@
 package com.hushryd.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.hushryd.bench.sim.SimMain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,8 +202,10 @@ final class ChaosCommand implements Callable<Integer> {
     }
 
     private Process startSimulator(ChaosCluster cluster, Path dir) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-jar",
-                jar.toAbsolutePath().toString(), "sim", "--url", cluster.url().toString(), "--drivers", "" + drivers,
+        // the simulator is in this module (decision 0081): a JVM of its own on this one's classpath
+        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp",
+                System.getProperty("java.class.path"), SimMain.class.getName(), "--url", cluster.url().toString(),
+                "--drivers", "" + drivers,
                 "--passengers", "" + passengers, "--duration", "1h", "--ramp", ramp + "s",
                 "--sos-rate", "" + sosRate, "--chat-interval", "10s", "--reconnect", "--sos-open",
                 "--ack-log", dir.resolve("acks.tsv").toString(),

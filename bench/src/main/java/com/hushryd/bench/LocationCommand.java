@@ -1,7 +1,7 @@
 package com.hushryd.bench;
 
-import com.hushryd.sim.LoadClients;
-import com.hushryd.sim.SioConnection;
+import com.hushryd.bench.load.LoadClients;
+import com.hushryd.bench.load.SioConnection;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package com.hushryd.bench;
 
-import com.hushryd.sim.LoadClients;
-import com.hushryd.sim.SioConnection;
+import com.hushryd.bench.load.LoadClients;
+import com.hushryd.bench.load.SioConnection;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

@@ -1,6 +1,5 @@
 package com.hushryd.app;
 
-import com.hushryd.sim.SimCommand;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.VersionProvider.class,
         description = "HushRyd: ride-sharing backend with live tracking, SOS, chat and background jobs.%n"
                 + "Configuration comes from environment variables; each has a flag that overrides it.",
-        subcommands = {ServeCommand.class, SimCommand.class, WorkerCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, SimMovedCommand.class, WorkerCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

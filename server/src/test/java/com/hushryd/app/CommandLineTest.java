@@ -32,6 +32,18 @@ class CommandLineTest {
     }
 
     @Test
+    void simOnTheServerJar_saysWhereTheSimulatorWent_andExits2() {
+        CommandLine cmd = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        int code = cmd.execute("sim", "--drivers", "20", "--help");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("bench module (decision 0081)")
+                .contains("run: ./hushryd sim --drivers 20 --help").doesNotContain("\tat ");
+        assertThat(run("--help").replaceAll("\\s+", " ")).contains("sim Simulate a city").contains("bench module");
+    }
+
+    @Test
     void serveWithBadPort_exitsWith2AndNamesTheVariable() {
         CommandLine cmd = Main.commandLine();
         StringWriter err = new StringWriter();

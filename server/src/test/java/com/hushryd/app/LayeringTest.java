@@ -41,8 +41,15 @@ class LayeringTest {
 
     @Test
     void onlyTheCompositionRootAndOpsSeeEveryCapability() {
-        noClasses().that().resideOutsideOfPackages("com.hushryd.app..", "com.hushryd.ops..", "com.hushryd.sim..")
+        noClasses().that().resideOutsideOfPackages("com.hushryd.app..", "com.hushryd.ops..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.app..", "com.hushryd.ops..")
+                .check(classes);
+    }
+
+    @Test
+    void theServerCarriesNoLoadGenerator() {
+        noClasses().should().resideInAnyPackage("com.hushryd.sim..", "com.hushryd.bench..")
+                .because("the city simulator and the load clients live in the bench module (decision 0081)")
                 .check(classes);
     }
 

@@ -1,9 +1,8 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hushryd.app.Main;
 import com.hushryd.app.Setting;
 import com.hushryd.testing.TestNode;
 import java.io.PrintWriter;
@@ -45,9 +44,9 @@ class SimIT {
 
     private static Run sim(String url, String... args) throws Exception {
         Path json = Files.createTempFile("sim-report", ".json");
-        List<String> full = new ArrayList<>(List.of("sim", "--url", url, "--report-json", json.toString()));
+        List<String> full = new ArrayList<>(List.of("--url", url, "--report-json", json.toString()));
         full.addAll(List.of(args));
-        CommandLine cmd = Main.commandLine();
+        CommandLine cmd = SimMain.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out));

@@ -1,11 +1,11 @@
-package com.hushryd.client;
+package com.hushryd.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hushryd.app.Main;
+import com.hushryd.client.HushRydClient;
 import com.hushryd.client.model.Booking;
 import com.hushryd.client.model.Place;
 import com.hushryd.client.model.SosRequest;
@@ -46,10 +46,10 @@ class SdkUnderLoadIT {
             String db = node.settings().get("DATABASE_URL");
             Path report = Files.createTempFile("sim-report", ".json");
             CompletableFuture<Integer> sim = CompletableFuture.supplyAsync(() -> {
-                CommandLine cmd = Main.commandLine();
+                CommandLine cmd = SimMain.commandLine();
                 cmd.setOut(new PrintWriter(new StringWriter()));
                 cmd.setErr(new PrintWriter(new StringWriter()));
-                return cmd.execute("sim", "--url", "http://127.0.0.1:" + node.node().port(), "--drivers", "10",
+                return cmd.execute("--url", "http://127.0.0.1:" + node.node().port(), "--drivers", "10",
                         "--passengers", "40", "--duration", "12s", "--ramp", "2s", "--location-interval", "500ms",
                         "--chat-interval", "1s", "--sos-rate", "30", "--drain", "10s", "--report-json",
                         report.toString());

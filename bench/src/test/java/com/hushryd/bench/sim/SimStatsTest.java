@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,8 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.hushryd.bench.load.LoadClients;
+import com.hushryd.bench.load.SioConnection;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

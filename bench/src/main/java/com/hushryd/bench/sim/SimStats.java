@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,15 +15,12 @@ class SimCommandTest {
     }
 
     private static Run run(String... args) {
-        CommandLine cmd = Main.commandLine();
+        CommandLine cmd = SimMain.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out));
         cmd.setErr(new PrintWriter(err));
-        String[] full = new String[args.length + 1];
-        full[0] = "sim";
-        System.arraycopy(args, 0, full, 1, args.length);
-        int code = cmd.execute(full);
+        int code = cmd.execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -31,7 +28,7 @@ class SimCommandTest {
     void help_listsEveryOptionWithItsDefault() {
         Run r = run("--help");
         assertThat(r.code()).isZero();
-        CommandLine.Model.CommandSpec spec = Main.commandLine().getSubcommands().get("sim").getCommandSpec();
+        CommandLine.Model.CommandSpec spec = SimMain.commandLine().getCommandSpec();
         String help = r.out().replaceAll("\\s+", " ");
         // picocli wraps lines anywhere, also inside a default value such as a URL
         String unwrapped = r.out().replaceAll("\\s+", "");
@@ -42,10 +39,11 @@ class SimCommandTest {
             }
         }
         assertThat(help).contains("RATE_LIMIT_AUTHENTICATED").contains("--allow-remote");
+        assertThat(r.out()).startsWith("Usage: hushryd sim ");
     }
 
     @Test
-    void topLevelHelp_listsSim() {
+    void topLevelHelp_ofTheServer_stillListsSim() {
         CommandLine cmd = Main.commandLine();
         StringWriter out = new StringWriter();
         cmd.setOut(new PrintWriter(out));

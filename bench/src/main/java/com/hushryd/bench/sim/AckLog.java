@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.load;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -12,21 +12,21 @@ import java.util.regex.Pattern;
  * allowed explicitly: a load generator pointed at someone else's server by a typo is an attack. Host names other
  * than localhost are never resolved here, so a name that happens to resolve to loopback still needs the flag.
  */
-final class Targets {
+public final class Targets {
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
     private Targets() {
     }
 
     /** A URL that may not be used, with the reason. */
-    static final class Refused extends Exception {
+    public static final class Refused extends Exception {
         Refused(String message) {
             super(message);
         }
     }
 
     /** Parses each URL (http://host:port, no path) and checks it; the first bad one is refused. */
-    static List<URI> check(List<String> urls, boolean allowRemote) throws Refused {
+    public static List<URI> check(List<String> urls, boolean allowRemote) throws Refused {
         List<URI> out = new ArrayList<>();
         for (String u : urls) {
             URI uri;
@@ -52,13 +52,13 @@ final class Targets {
     }
 
     /** The host of a URL as a socket address wants it: an IPv6 literal without its brackets. */
-    static String host(URI url) {
+    public static String host(URI url) {
         String h = url.getHost();
         return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
     }
 
     /** True for localhost, an IPv4 literal in 127.0.0.0/8, or the IPv6 literal ::1 (bracketed or not). */
-    static boolean isLoopback(String host) {
+    public static boolean isLoopback(String host) {
         String h = host.toLowerCase(Locale.ROOT);
         if (h.startsWith("[") && h.endsWith("]")) {
             h = h.substring(1, h.length() - 1);

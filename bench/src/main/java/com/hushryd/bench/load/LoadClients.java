@@ -1,4 +1,4 @@
-package com.hushryd.sim;
+package com.hushryd.bench.load;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

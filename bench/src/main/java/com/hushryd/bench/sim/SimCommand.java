@@ -1,5 +1,6 @@
-package com.hushryd.sim;
+package com.hushryd.bench.sim;
 
+import com.hushryd.bench.load.Targets;
 import com.hushryd.common.Durations;
 import com.hushryd.common.Logging;
 import com.hushryd.ops.OpenFiles;
@@ -14,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
