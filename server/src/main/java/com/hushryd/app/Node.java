@@ -758,9 +758,9 @@ public final class Node implements AutoCloseable {
     private void openLocation() {
         if (config.redis().isPresent()) {
             locationStore = new FailoverLocationStore(
-                    new RedisLocationStore(config.redis().get(), config.nodeId(), config.locationTtl(), clock),
+                    new RedisLocationStore(config.redis().get(), config.nodeId(), broker, config.locationTtl(), clock),
                     new MemoryLocationStore(config.locationTtl(), clock),
-                    l -> LocationService.broadcast(gateway, l, Json.write(l)).remote());
+                    l -> LocationService.broadcast(gateway, l, Json.write(l)).toOtherNodes());
         } else {
             locationStore = new MemoryLocationStore(config.locationTtl(), clock);
         }

@@ -4,6 +4,7 @@ import com.hushryd.location.Geo;
 import com.hushryd.location.Location;
 import com.hushryd.location.LocationStore;
 import com.hushryd.location.NearbyDriver;
+import com.hushryd.realtime.RealtimeGateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,8 +38,22 @@ public final class MemoryLocationStore implements LocationStore {
         this.clock = clock;
     }
 
+    /** Stores it and, when stored, sends the broadcast to every node (this process's store is not shared with them). */
     @Override
-    public CompletionStage<Boolean> put(Location l, String json, com.hushryd.realtime.Broker.RemoteMessage publish) {
+    public CompletionStage<Written> write(Location l, String json, RealtimeGateway.Prepared broadcast) {
+        boolean stored = store(l);
+        if (stored && broadcast != null) {
+            broadcast.deliver();
+        }
+        return CompletableFuture.completedFuture(new Written(stored, true));
+    }
+
+    @Override
+    public CompletionStage<Boolean> put(Location l) {
+        return CompletableFuture.completedFuture(store(l));
+    }
+
+    private boolean store(Location l) {
         long now = clock.millis();
         if (puts.incrementAndGet() % SWEEP_EVERY == 0) {
             latest.values().removeIf(cur -> cur.expiresAt() <= now);
@@ -51,7 +66,7 @@ public final class MemoryLocationStore implements LocationStore {
             stored[0] = true;
             return new Stored(l, now + ttl.toMillis());
         });
-        return CompletableFuture.completedFuture(stored[0]);
+        return stored[0];
     }
 
     @Override
