@@ -9,7 +9,7 @@ import com.hushryd.common.Validator;
 import com.hushryd.common.Json;
 import com.hushryd.realtime.RealtimeGateway;
 import com.fasterxml.jackson.databind.util.RawValue;
-import com.hushryd.realtime.socketio.SioSocket;
+import com.hushryd.realtime.SocketEvents;
 import com.hushryd.trips.TripService;
 import com.hushryd.users.UserService;
 import io.vertx.core.WorkerExecutor;
@@ -308,11 +308,11 @@ public final class LocationService {
      * Subscribes a socket to a trip's updates: authorises, joins {@code trip:{id}} and then reads the latest
      * location, so that an update arriving meanwhile is never missed (at worst seen twice).
      */
-    public CompletionStage<Map<String, Object>> subscribe(SioSocket socket, Principal p, UUID tripId) {
-        return access.requireViewer(p, tripId).thenCompose(t -> {
+    public CompletionStage<Map<String, Object>> subscribe(SocketEvents.SocketCaller caller, UUID tripId) {
+        return access.requireViewer(caller.user(), tripId).thenCompose(t -> {
             CompletableFuture<Void> joined = new CompletableFuture<>();
-            socket.execute(() -> {
-                socket.join(Room.trip(tripId).name());
+            caller.thread().execute(() -> {
+                caller.join(Room.trip(tripId));
                 joined.complete(null);
             });
             return joined.thenCompose(v -> store.latest(tripId));
@@ -324,8 +324,8 @@ public final class LocationService {
         });
     }
 
-    public Map<String, Object> unsubscribe(SioSocket socket, UUID tripId) {
-        socket.leave(Room.trip(tripId).name());
+    public Map<String, Object> unsubscribe(SocketEvents.SocketCaller caller, UUID tripId) {
+        caller.leave(Room.trip(tripId));
         return Map.of("tripId", tripId);
     }
 

@@ -50,7 +50,7 @@ class LayeringTest {
     void featuresSpeakTheTypedRoomAndEventApiNotSocketIo() {
         noClasses().that().resideInAnyPackage("com.hushryd.chat..", "com.hushryd.sos..", "com.hushryd.safety..",
                         "com.hushryd.notify..", "com.hushryd.share..", "com.hushryd.trips..", "com.hushryd.users..",
-                        "com.hushryd.uploads..", "com.hushryd.jobs..")
+                        "com.hushryd.uploads..", "com.hushryd.jobs..", "com.hushryd.location..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.realtime.socketio..",
                         "com.hushryd.realtime.engineio..")
                 .because("features name rooms with rooms.Room, emit through rooms.RoomEvents and handle events "
