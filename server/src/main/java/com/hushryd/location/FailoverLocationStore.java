@@ -1,7 +1,6 @@
 package com.hushryd.location;
 
 import com.hushryd.common.Json;
-import com.hushryd.location.memory.MemoryLocationStore;
 import com.hushryd.realtime.RealtimeGateway;
 import com.hushryd.store.RedisConnector;
 import java.time.Duration;
@@ -34,7 +33,7 @@ public final class FailoverLocationStore implements LocationStore {
     private static final Logger log = LoggerFactory.getLogger(FailoverLocationStore.class);
 
     private final LocationStore shared;
-    private final MemoryLocationStore local;
+    private final LocalLocationStore local;
     private final Function<Location, RealtimeGateway.Prepared> announce;
     private final Executor settled;
     /** Trips whose latest location is kept only on this node. */
@@ -49,13 +48,13 @@ public final class FailoverLocationStore implements LocationStore {
      * @param announce the broadcast that tells the other nodes' subscribers about a location written back (not this
      *                 node's: they had it when it was kept here)
      */
-    public FailoverLocationStore(LocationStore shared, MemoryLocationStore local,
+    public FailoverLocationStore(LocationStore shared, LocalLocationStore local,
             Function<Location, RealtimeGateway.Prepared> announce) {
         this(shared, local, announce, CompletableFuture.delayedExecutor(RedisConnector.SETTLE.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
-    FailoverLocationStore(LocationStore shared, MemoryLocationStore local,
+    FailoverLocationStore(LocationStore shared, LocalLocationStore local,
             Function<Location, RealtimeGateway.Prepared> announce, Executor settled) {
         this.shared = shared;
         this.local = local;

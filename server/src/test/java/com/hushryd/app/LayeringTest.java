@@ -57,4 +57,16 @@ class LayeringTest {
                         + "through realtime.SocketEvents")
                 .check(classes);
     }
+
+    @Test
+    void aPortsPackageNeverNeedsItsBackends() {
+        noClasses().that().resideInAPackage("com.hushryd.location")
+                .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.location.*..")
+                .because("backends depend on their port's package, and the composition root picks them")
+                .check(classes);
+        noClasses().that().resideInAPackage("com.hushryd.uploads")
+                .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.uploads.*..")
+                .because("backends depend on their port's package, and the composition root picks them")
+                .check(classes);
+    }
 }

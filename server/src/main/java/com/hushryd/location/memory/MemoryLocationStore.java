@@ -2,7 +2,7 @@ package com.hushryd.location.memory;
 
 import com.hushryd.location.Geo;
 import com.hushryd.location.Location;
-import com.hushryd.location.LocationStore;
+import com.hushryd.location.LocalLocationStore;
 import com.hushryd.location.NearbyDriver;
 import com.hushryd.realtime.RealtimeGateway;
 import java.time.Clock;
@@ -18,7 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Latest locations and available drivers of a single node, with the same rules as the Redis store. */
-public final class MemoryLocationStore implements LocationStore {
+public final class MemoryLocationStore implements LocalLocationStore {
     private record Stored(Location location, long expiresAt) {
     }
 
@@ -117,7 +117,7 @@ public final class MemoryLocationStore implements LocationStore {
         return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
     }
 
-    /** Every trip's latest location that has not expired. */
+    @Override
     public void forEachLatest(java.util.function.Consumer<Location> action) {
         long now = clock.millis();
         latest.values().forEach(s -> {
@@ -127,7 +127,7 @@ public final class MemoryLocationStore implements LocationStore {
         });
     }
 
-    /** A driver in the index (not expired): where and when last seen. */
+    @Override
     public Optional<NearbyDriver> driver(UUID driverId) {
         Driver d = drivers.get(driverId);
         if (d == null || d.seenAt() + ttl.toMillis() <= clock.millis()) {
