@@ -25,6 +25,9 @@ import java.util.concurrent.CompletionStage;
  * once each and in offset order. If the engine itself restarts empty, nothing can be numbered while it is down (the
  * callers deliver locally and publish plainly, held as above), and the sequence starts again above every earlier
  * offset when it returns.
+ *
+ * <p>A room may also have a latest state with a version ({@link #publishLatest}: a trip's latest location), stored
+ * and published in one step so that a broadcast goes out if and only if its state is newer.
  */
 public interface Broker extends AutoCloseable {
     /** Receives what other nodes publish; called on broker threads, so it must not block. */

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * ({@code SPUBLISH}/{@code SSUBSCRIBE}): on a Redis Cluster a message reaches only the shard owning its room's slot
  * and the nodes subscribed there ({@link ShardSubscriptions} follows slot moves and failovers); on Redis 6.2 they
  * are classic channels. Control messages stay classic (every node needs them). After a reconnect every subscription
- * is issued again. See decision 0070.
+ * is issued again. See decision 0070. A room's latest state ({@link #publishLatest}) is a hash
+ * {@code hushryd:rt:latest:{<room>}}, in its channel's slot, written and published by one script (decision 0077).
  *
  * <p>While Redis cannot be reached, messages are held in order, up to {@code holdAtMost} (beyond that the oldest are
  * dropped, counted and logged), and published {@link RedisConnector#SETTLE} after the publishing connection is back,
