@@ -125,7 +125,8 @@ public final class RealtimeGateway implements Broker.Receiver {
          * Stores {@code value} as the room's latest state if {@code version} is newer and, if and only if it is,
          * sends the broadcast, in one step through the broker ({@link Broker#publishLatest}); this node's sockets get
          * it once the broker has stored it, on the thread completing the stage. Completes with whether it was newer;
-         * fails, having sent nothing, when the broker's engine cannot be reached.
+         * fails when the broker's engine cannot be reached or does not answer in time (this node's sockets did not get
+         * it then; the other nodes' did only if the engine ran it).
          */
         public CompletionStage<Boolean> publishLatest(long version, String value, Duration ttl) {
             return broker.publishLatest(room, version, value, ttl, frames).thenApply(newer -> {
