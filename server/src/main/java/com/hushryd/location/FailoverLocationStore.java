@@ -20,14 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shared store (Redis) with this node's own copy as the fallback, so that tracking survives a Redis outage
- * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be used (its connection
- * is down, or a call fails: no answer in time, or Redis refusing, e.g. still loading after a restart), writes and
- * reads are served by the copy alone and say so ({@link Written#shared()} false): the location is kept and readable
- * on this node, and its broadcast goes to this node's sockets only. When the shared store is back, each location kept only here is written to it, newest wins
- * (the store's own timestamp rule), and published to the other nodes' subscribers; drivers who went online or
- * offline meanwhile are written back too. So are, unpublished, the other latest locations this node has seen (a Redis
- * restarted empty has lost them; where Redis still has them, or newer ones, the timestamp rule leaves them be).
- * Nothing here waits for Redis: each decision is per call.
+ * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be used (its connection is
+ * down, or a call fails: no answer in time, or Redis refusing, e.g. still loading after a restart), writes and reads
+ * are served by the copy alone and say so ({@link Written#shared()} false): the location is kept and readable on this
+ * node, and its broadcast goes to this node's sockets only. When the shared store is back, each location kept only here
+ * is written to it, newest wins (the store's own timestamp rule), and published to the other nodes' subscribers;
+ * drivers who went online or offline meanwhile are written back too. So are, unpublished, the other latest locations
+ * this node has seen (a Redis restarted empty has lost them; where Redis still has them, or newer ones, the timestamp
+ * rule leaves them be). Nothing here waits for Redis: each decision is per call.
  */
 public final class FailoverLocationStore implements LocationStore {
     private static final Logger log = LoggerFactory.getLogger(FailoverLocationStore.class);

@@ -35,7 +35,7 @@ public abstract class LocationStoreContract {
 
     private final List<com.hushryd.realtime.Broker> brokers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** {@code broker} started (hearing nothing) and closed after the test: for a store that keeps latest locations in it. */
+    /** {@code broker} started (hearing nothing) and closed after the test, for a store keeping latest locations in it. */
     protected <B extends com.hushryd.realtime.Broker> B started(B broker) {
         broker.start(new com.hushryd.realtime.Broker.Receiver() {
             @Override

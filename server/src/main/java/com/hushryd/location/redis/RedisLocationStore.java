@@ -27,11 +27,12 @@ import java.util.concurrent.CompletionStage;
 /**
  * Latest locations and the driver geo index in Redis. A trip's latest location is its trip room's latest state in the
  * realtime {@link Broker} ({@link Broker#publishLatest}: one script that compares timestamps, stores and publishes the
- * broadcast, one round trip per update; decision 0077), so the broker must be the Redis one. The available drivers are sharded by area: the world is cut into cells of {@link #CELL_DEGREES}° of latitude and
- * longitude, each a GEO set and a "last seen" sorted set under its own hash tag {@code {cell:<i>:<j>}} (so no key
- * holds a whole country, and a Redis Cluster spreads the cells over its shards), and each driver's current cell is a
- * key {@code hushryd:drivers:{d:<id>}:cell}. A nearby search runs one script per cell that the radius covers and
- * merges them; stale drivers are pruned by the search itself. See decision 0071.
+ * broadcast, one round trip per update; decision 0077), so the broker must be the Redis one. The available drivers are
+ * sharded by area: the world is cut into cells of {@link #CELL_DEGREES}° of latitude and longitude, each a GEO set and
+ * a "last seen" sorted set under its own hash tag {@code {cell:<i>:<j>}} (so no key holds a whole country, and a Redis
+ * Cluster spreads the cells over its shards), and each driver's current cell is a key
+ * {@code hushryd:drivers:{d:<id>}:cell}. A nearby search runs one script per cell that the radius covers and merges them;
+ * stale drivers are pruned by the search itself. See decision 0071.
  */
 public final class RedisLocationStore implements LocationStore {
     /** The side of an area cell in degrees (about 55 km of latitude): a city is a handful of cells. */
