@@ -174,7 +174,7 @@ final class ChaosVerdict {
         RedisClient client = RedisClient.create("redis://127.0.0.1:" + redisPort);
         try (StatefulRedisConnection<String, String> redis = client.connect()) {
             for (Map.Entry<String, Long> e : newest.entrySet()) {
-                String ts = redis.sync().hget("hushryd:loc:{trip:" + e.getKey() + "}", "ts");
+                String ts = redis.sync().hget("hushryd:rt:latest:{trip:" + e.getKey() + "}", "ts");
                 if (ts == null || Long.parseLong(ts) < e.getValue()) {
                     behind++;
                 }

@@ -88,7 +88,8 @@ class ChaosVerdictIT {
         }
         RedisClient client = RedisClient.create("redis://127.0.0.1:" + redisPort);
         try (StatefulRedisConnection<String, String> r = client.connect()) {
-            r.sync().hset("hushryd:loc:{trip:" + trip + "}", "ts", String.valueOf(System.currentTimeMillis() + 1000));
+            r.sync().hset("hushryd:rt:latest:{trip:" + trip + "}", "ts",
+                    String.valueOf(System.currentTimeMillis() + 1000));
         } finally {
             client.shutdown();
         }

@@ -22,7 +22,7 @@ import com.hushryd.store.DatabaseUrl;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.store.replica.ReplicaSettings;
 import com.hushryd.uploads.UploadSettings;
-import com.hushryd.uploads.s3.S3Settings;
+import com.hushryd.uploads.S3Settings;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;

@@ -758,9 +758,9 @@ public final class Node implements AutoCloseable {
     private void openLocation() {
         if (config.redis().isPresent()) {
             locationStore = new FailoverLocationStore(
-                    new RedisLocationStore(config.redis().get(), config.nodeId(), config.locationTtl(), clock),
+                    new RedisLocationStore(config.redis().get(), config.nodeId(), broker, config.locationTtl(), clock),
                     new MemoryLocationStore(config.locationTtl(), clock),
-                    l -> LocationService.broadcast(gateway, l, Json.write(l)).remote());
+                    l -> LocationService.broadcast(gateway, l, Json.write(l)).toOtherNodes());
         } else {
             locationStore = new MemoryLocationStore(config.locationTtl(), clock);
         }
@@ -774,7 +774,7 @@ public final class Node implements AutoCloseable {
         locations = new LocationService(locationStore, trips, gateway, locationHistory, users, workers,
                 metrics.location(locationHistory::depth), clock, config.locationTtl());
         LocationRoutes.register(api, locations);
-        LocationRoutes.register(sockets, locations);
+        LocationRoutes.register(socketEvents, locations);
         log.info("location: latest locations and the driver geo index {} (TTL {}s); route history batched to "
                 + "PostgreSQL every {} ms", config.redis().isPresent() ? "in Redis" : "in this process",
                 config.locationTtl().toSeconds(), config.locationHistoryFlush().toMillis());

@@ -1,8 +1,7 @@
 package com.hushryd.location;
 
 import com.hushryd.common.Json;
-import com.hushryd.location.memory.MemoryLocationStore;
-import com.hushryd.realtime.Broker.RemoteMessage;
+import com.hushryd.realtime.RealtimeGateway;
 import com.hushryd.store.RedisConnector;
 import java.time.Duration;
 import java.util.List;
@@ -21,21 +20,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shared store (Redis) with this node's own copy as the fallback, so that tracking survives a Redis outage
- * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be used (its connection
- * is down, or a call fails: no answer in time, or Redis refusing, e.g. still loading after a restart), writes and
- * reads are served by the copy alone and say so ({@link Written#shared()} false): the location is kept and readable
- * on this node, the caller delivers it to this node's sockets only. When the shared store is back, each location kept only here is written to it, newest wins
- * (the store's own timestamp rule), and published to the other nodes' subscribers; drivers who went online or
- * offline meanwhile are written back too. So are, unpublished, the other latest locations this node has seen (a Redis
- * restarted empty has lost them; where Redis still has them, or newer ones, the timestamp rule leaves them be).
- * Nothing here waits for Redis: each decision is per call.
+ * (decision 0016). Every write also goes to the node's copy; while the shared store cannot be used (its connection is
+ * down, or a call fails: no answer in time, or Redis refusing, e.g. still loading after a restart), writes and reads
+ * are served by the copy alone and say so ({@link Written#shared()} false): the location is kept and readable on this
+ * node, and its broadcast goes to this node's sockets only. When the shared store is back, each location kept only here
+ * is written to it, newest wins (the store's own timestamp rule), and published to the other nodes' subscribers;
+ * drivers who went online or offline meanwhile are written back too. So are, unpublished, the other latest locations
+ * this node has seen (a Redis restarted empty has lost them; where Redis still has them, or newer ones, the timestamp
+ * rule leaves them be). Nothing here waits for Redis: each decision is per call.
  */
 public final class FailoverLocationStore implements LocationStore {
     private static final Logger log = LoggerFactory.getLogger(FailoverLocationStore.class);
 
     private final LocationStore shared;
-    private final MemoryLocationStore local;
-    private final Function<Location, RemoteMessage> announce;
+    private final LocalLocationStore local;
+    private final Function<Location, RealtimeGateway.Prepared> announce;
     private final Executor settled;
     /** Trips whose latest location is kept only on this node. */
     private final Set<UUID> unsharedTrips = ConcurrentHashMap.newKeySet();
@@ -46,16 +45,17 @@ public final class FailoverLocationStore implements LocationStore {
     private final AtomicLong keptLocally = new AtomicLong();
 
     /**
-     * @param announce the broker message that tells the other nodes' subscribers about a location written back
+     * @param announce the broadcast that tells the other nodes' subscribers about a location written back (not this
+     *                 node's: they had it when it was kept here)
      */
-    public FailoverLocationStore(LocationStore shared, MemoryLocationStore local,
-            Function<Location, RemoteMessage> announce) {
+    public FailoverLocationStore(LocationStore shared, LocalLocationStore local,
+            Function<Location, RealtimeGateway.Prepared> announce) {
         this(shared, local, announce, CompletableFuture.delayedExecutor(RedisConnector.SETTLE.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
-    FailoverLocationStore(LocationStore shared, MemoryLocationStore local, Function<Location, RemoteMessage> announce,
-            Executor settled) {
+    FailoverLocationStore(LocationStore shared, LocalLocationStore local,
+            Function<Location, RealtimeGateway.Prepared> announce, Executor settled) {
         this.shared = shared;
         this.local = local;
         this.announce = announce;
@@ -64,23 +64,18 @@ public final class FailoverLocationStore implements LocationStore {
     }
 
     @Override
-    public CompletionStage<Boolean> put(Location location, String json, RemoteMessage publish) {
-        return write(location, json, publish).thenApply(Written::stored);
-    }
-
-    @Override
-    public CompletionStage<Written> write(Location l, String json, RemoteMessage publish) {
+    public CompletionStage<Written> write(Location l, String json, RealtimeGateway.Prepared broadcast) {
         if (!shared.reachable()) {
-            return CompletableFuture.completedFuture(keepLocally(l));
+            return CompletableFuture.completedFuture(keepLocally(l, broadcast));
         }
         CompletableFuture<Written> out = new CompletableFuture<>();
-        shared.put(l, json, publish).whenComplete((stored, e) -> {
+        shared.write(l, json, broadcast).whenComplete((w, e) -> {
             if (e == null) {
                 local.put(l);
                 recovered();
-                out.complete(new Written(stored, true));
+                out.complete(w);
             } else if (RedisConnector.redisFailure(e)) {
-                out.complete(keepLocally(l));
+                out.complete(keepLocally(l, broadcast));
             } else {
                 out.completeExceptionally(e);
             }
@@ -88,8 +83,12 @@ public final class FailoverLocationStore implements LocationStore {
         return out;
     }
 
-    private Written keepLocally(Location l) {
+    /** Keeps it on this node, whose sockets get its broadcast now (the other nodes' when it is written back). */
+    private Written keepLocally(Location l, RealtimeGateway.Prepared broadcast) {
         boolean stored = local.put(l).toCompletableFuture().join();
+        if (stored && broadcast != null) {
+            broadcast.deliverOnThisNode();
+        }
         unsharedTrips.add(l.tripId());
         keptLocally.incrementAndGet();
         if (degraded.compareAndSet(false, true)) {
@@ -123,7 +122,7 @@ public final class FailoverLocationStore implements LocationStore {
         // what Redis may have lost (restarted empty): restored, not announced (nothing new happened)
         local.forEachLatest(l -> {
             if (!unsharedTrips.contains(l.tripId())) {
-                shared.put(l, Json.write(l), null);
+                shared.put(l);
             }
         });
         int trips = 0;
@@ -135,7 +134,7 @@ public final class FailoverLocationStore implements LocationStore {
             }
             trips++;
             Location l = kept.get();
-            shared.put(l, Json.write(l), shared.publishes() ? announce.apply(l) : null).whenComplete((s, e) -> {
+            shared.write(l, Json.write(l), announce.apply(l)).whenComplete((s, e) -> {
                 if (e != null) {
                     unsharedTrips.add(tripId);
                 }
@@ -158,11 +157,6 @@ public final class FailoverLocationStore implements LocationStore {
             log.info("location: {} is back; {} latest location(s) and {} driver(s) kept on this node written back "
                     + "(newest wins)", shared.name(), trips, drivers);
         }
-    }
-
-    @Override
-    public boolean publishes() {
-        return shared.publishes();
     }
 
     @Override

@@ -16,10 +16,9 @@ import com.hushryd.location.LocationService.BatchInput;
 import com.hushryd.location.LocationService.LocationInput;
 import com.hushryd.location.LocationService.PointInput;
 import com.hushryd.location.LocationService.TripLocationInput;
-import com.hushryd.realtime.Replies;
-import com.hushryd.realtime.socketio.Ack;
-import com.hushryd.realtime.socketio.Namespace;
+import com.hushryd.realtime.SocketEvents;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -83,34 +82,16 @@ public final class LocationRoutes {
         throw ApiException.invalid(name, "must be a number between " + min + " and " + max);
     }
 
-    /** {@code location:update}, {@code track:subscribe}, {@code track:unsubscribe} on the main namespace. */
-    public static void register(Namespace main, LocationService locations) {
-        main.on("location:update", (socket, args, ack) -> {
-            try {
-                TripLocationInput in = Replies.argument(args, TripLocationInput.class);
-                UUID tripId = LocationService.tripId("tripId", in.tripId());
-                answer(ack, locations.update(socket.<Principal>user(), tripId, in.location(), socket::execute));
-            } catch (ApiException e) {
-                reply(ack, e);
-            }
-        });
-        main.on("track:subscribe", (socket, args, ack) -> {
-            try {
-                answer(ack, locations.subscribe(socket, socket.<Principal>user(), tripArgument(args)));
-            } catch (ApiException e) {
-                reply(ack, e);
-            }
-        });
-        main.on("track:unsubscribe", (socket, args, ack) -> {
-            try {
-                Object done = locations.unsubscribe(socket, tripArgument(args));
-                if (ack != null) {
-                    ack.send(Replies.ok(done));
-                }
-            } catch (ApiException e) {
-                reply(ack, e);
-            }
-        });
+    /**
+     * {@code location:update}, {@code track:subscribe}, {@code track:unsubscribe} on the main namespace, each on its
+     * socket's thread (the update path never hops to a worker).
+     */
+    public static void register(SocketEvents events, LocationService locations) {
+        events.onSocketThread("location:update", TripLocationInput.class, (caller, in) -> locations.update(
+                caller.user(), LocationService.tripId("tripId", in.tripId()), in.location(), caller.thread()));
+        events.onSocketThread("track:subscribe", LocationRoutes::tripArgument, locations::subscribe);
+        events.onSocketThread("track:unsubscribe", LocationRoutes::tripArgument, (caller, tripId) ->
+                CompletableFuture.completedFuture(locations.unsubscribe(caller, tripId)));
     }
 
     /** The trip id argument: a string, as in the seeds ({@code emit("track:subscribe", tripId)}), or {@code {tripId}}. */
@@ -123,19 +104,5 @@ public final class LocationRoutes {
             throw ApiException.badRequest("BAD_ARGUMENTS", "expected the trip id (a string) or {tripId}");
         }
         return LocationService.tripId("tripId", a.asText());
-    }
-
-    private static <T> void answer(Ack ack, CompletionStage<T> stage) {
-        stage.whenComplete((r, e) -> {
-            if (ack != null) {
-                ack.send(e == null ? Replies.ok(r) : Replies.error(e));
-            }
-        });
-    }
-
-    private static void reply(Ack ack, ApiException e) {
-        if (ack != null) {
-            ack.send(Replies.error(e));
-        }
     }
 }

@@ -7,10 +7,9 @@ import com.hushryd.auth.Role;
 import com.hushryd.common.ApiException;
 import com.hushryd.common.Validator;
 import com.hushryd.common.Json;
-import com.hushryd.realtime.Broker;
 import com.hushryd.realtime.RealtimeGateway;
 import com.fasterxml.jackson.databind.util.RawValue;
-import com.hushryd.realtime.socketio.SioSocket;
+import com.hushryd.realtime.SocketEvents;
 import com.hushryd.trips.TripService;
 import com.hushryd.users.UserService;
 import io.vertx.core.WorkerExecutor;
@@ -114,9 +113,6 @@ public final class LocationService {
         return gateway.prepare(Room.trip(l.tripId()).name(), "location:update", new RawValue(json));
     }
 
-    private record Outcome(RealtimeGateway.Prepared broadcast, LocationStore.Written written) {
-    }
-
     public record BatchItem(int index, String tripId, String status, Map<String, Object> error) {
     }
 
@@ -162,25 +158,15 @@ public final class LocationService {
                     "too many location updates in progress on this node; retry shortly", 1));
         }
         return access.requireActiveDriver(p, tripId).thenCompose(t -> {
-            // serialised once: the same JSON is stored and broadcast; with Redis the store's script also publishes
-            // the broadcast to the other nodes, so an update is stored and fanned out in one round trip
+            // serialised once: the same JSON is stored and broadcast; the store sends the broadcast if and only if it
+            // stores the location (with Redis, through the broker, in the same round trip)
             String json = Json.write(draft);
-            RealtimeGateway.Prepared broadcast = broadcast(gateway, draft, json);
-            Broker.RemoteMessage remote = store.publishes() ? broadcast.remote() : null;
-            return store.write(draft, json, remote).thenApply(w -> new Outcome(broadcast, w));
-        }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(outcome -> {
-            boolean stored = outcome.written().stored();
-            boolean shared = outcome.written().shared();
-            RealtimeGateway.Prepared broadcast = outcome.broadcast();
+            return store.write(draft, json, broadcast(gateway, draft, json));
+        }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(written -> {
+            boolean stored = written.stored();
+            boolean shared = written.shared();
             history.record(draft);
             if (stored) {
-                if (!shared) {
-                    gateway.deliverOnThisNode(broadcast); // the other nodes get it when the store is back
-                } else if (broadcast.remote() != null && store.publishes()) {
-                    gateway.deliverLocally(broadcast);
-                } else {
-                    gateway.deliver(broadcast);
-                }
                 metrics.fanout(System.nanoTime() - arrived);
                 refreshGeo(draft);
                 for (java.util.function.Consumer<Location> l : storedListeners) {
@@ -322,11 +308,11 @@ public final class LocationService {
      * Subscribes a socket to a trip's updates: authorises, joins {@code trip:{id}} and then reads the latest
      * location, so that an update arriving meanwhile is never missed (at worst seen twice).
      */
-    public CompletionStage<Map<String, Object>> subscribe(SioSocket socket, Principal p, UUID tripId) {
-        return access.requireViewer(p, tripId).thenCompose(t -> {
+    public CompletionStage<Map<String, Object>> subscribe(SocketEvents.SocketCaller caller, UUID tripId) {
+        return access.requireViewer(caller.user(), tripId).thenCompose(t -> {
             CompletableFuture<Void> joined = new CompletableFuture<>();
-            socket.execute(() -> {
-                socket.join(Room.trip(tripId).name());
+            caller.thread().execute(() -> {
+                caller.join(Room.trip(tripId));
                 joined.complete(null);
             });
             return joined.thenCompose(v -> store.latest(tripId));
@@ -338,8 +324,8 @@ public final class LocationService {
         });
     }
 
-    public Map<String, Object> unsubscribe(SioSocket socket, UUID tripId) {
-        socket.leave(Room.trip(tripId).name());
+    public Map<String, Object> unsubscribe(SocketEvents.SocketCaller caller, UUID tripId) {
+        caller.leave(Room.trip(tripId));
         return Map.of("tripId", tripId);
     }
 

@@ -1,5 +1,6 @@
 package com.hushryd.location;
 
+import com.hushryd.realtime.RealtimeGateway;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,36 +18,28 @@ import java.util.concurrent.CompletionStage;
  * when the backend is unreachable.
  */
 public interface LocationStore extends AutoCloseable {
-    /** Completes with true if stored, false if an equal or newer location was already there. */
+    /** Completes with true if stored, false if an equal or newer location was already there; broadcasts nothing. */
     default CompletionStage<Boolean> put(Location location) {
-        return put(location, null, null);
-    }
-
-    /**
-     * Like {@link #put(Location)}, with the location already serialised as JSON ({@code json}, or null) and, when the
-     * store {@link #publishes()}, a broker message to publish if and only if the location is stored, atomically with
-     * storing it ({@code publish}, or null).
-     */
-    CompletionStage<Boolean> put(Location location, String json, com.hushryd.realtime.Broker.RemoteMessage publish);
-
-    /** Whether {@link #put(Location, String, com.hushryd.realtime.Broker.RemoteMessage)} can publish. */
-    default boolean publishes() {
-        return false;
+        return write(location, null, null).thenApply(Written::stored);
     }
 
     /**
      * What a {@link #write} did: {@code stored} as the trip's latest location (false: an equal or newer one was
-     * there), and whether it is {@code shared}: readable on every node, its message published when one was given. A
-     * store that cannot reach its shared backend keeps the location on this node only and says so.
+     * there), and whether it is {@code shared}: readable on every node, its broadcast sent to every node. A store that
+     * cannot reach its shared backend keeps the location on this node only, sends the broadcast to this node's
+     * sockets only, and says so.
      */
     record Written(boolean stored, boolean shared) {
     }
 
-    /** Like {@link #put(Location, String, com.hushryd.realtime.Broker.RemoteMessage)}, saying where it was kept. */
-    default CompletionStage<Written> write(Location location, String json,
-            com.hushryd.realtime.Broker.RemoteMessage publish) {
-        return put(location, json, publish).thenApply(stored -> new Written(stored, true));
-    }
+    /**
+     * Stores the location as its trip's latest if it is newer than the stored one and, if and only if it did, sends
+     * {@code broadcast} (its trip room's {@code location:update}, or null for none): the store decides how, so that
+     * a shared store publishes it atomically with storing it (through the broker's
+     * {@link RealtimeGateway.Prepared#publishLatest}) and a listener never sees an update older than one it saw.
+     * {@code json} is the location already serialised (or null).
+     */
+    CompletionStage<Written> write(Location location, String json, RealtimeGateway.Prepared broadcast);
 
     /** Whether the backend can be reached now (an in-process one always can). */
     default boolean reachable() {

@@ -1,7 +1,7 @@
 package com.hushryd.ops;
 
 import com.hushryd.auth.Cidr;
-import com.hushryd.uploads.s3.S3Settings;
+import com.hushryd.uploads.S3Settings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,10 @@
 package com.hushryd.realtime;
 
 import com.hushryd.realtime.engineio.Frame;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Carries room broadcasts and room-membership commands between the nodes of a cluster.
@@ -22,6 +25,9 @@ import java.util.List;
  * once each and in offset order. If the engine itself restarts empty, nothing can be numbered while it is down (the
  * callers deliver locally and publish plainly, held as above), and the sequence starts again above every earlier
  * offset when it returns.
+ *
+ * <p>A room may also have a latest state with a version ({@link #publishLatest}: a trip's latest location), stored
+ * and published in one step so that a broadcast goes out if and only if its state is newer.
  */
 public interface Broker extends AutoCloseable {
     /** Receives what other nodes publish; called on broker threads, so it must not block. */
@@ -82,23 +88,24 @@ public interface Broker extends AutoCloseable {
     void publishControl(Control control);
 
     /**
-     * A broadcast in this broker's wire form, for a component that sends it to the other nodes itself, atomically with
-     * a write of its own (the location store publishes a trip's update in the script that stores it); null when this
-     * broker has no such form. Report each one sent with {@link #publishedElsewhere()}.
+     * Stores {@code value} as the room's latest state if {@code version} is greater than the stored one's and then, and
+     * only then, publishes {@code frames} to the room as {@link #publish} does (to the other subscribed nodes; the
+     * caller delivers to its own sockets), in one step on the engine: no node can see the new state without the
+     * broadcast having been published, and broadcasts of one room's latest state go out in version order. The state
+     * expires {@code ttl} after it was last stored. {@code frames} null stores without publishing (a state restored
+     * rather than new). Centrifuge's {@code Publish(ch, data, PublishOptions{Version})} is the model.
+     *
+     * <p>Completes with true when stored (and published), false when an equal or newer version was there (nothing
+     * published). Unlike {@link #publish}, nothing is held while the engine is unreachable: the stage fails, and fails
+     * too when the outcome is unknown (a timeout), so the caller decides what to keep.
      */
-    default RemoteMessage remoteMessage(String room, List<Frame> frames, String exceptSocketId) {
-        return null;
-    }
+    CompletionStage<Boolean> publishLatest(String room, long version, String value, Duration ttl, List<Frame> frames);
 
-    /** Counts a {@link #remoteMessage} that another component published. */
-    default void publishedElsewhere() {
-    }
+    /** The room's latest state as {@link #publishLatest} stored it, if any and not expired. */
+    CompletionStage<Optional<Latest>> latest(String room);
 
-    /**
-     * A Redis pub/sub message: the channel and the bytes to publish on it, with {@code SPUBLISH} when
-     * {@code sharded} (Redis 7+), else {@code PUBLISH}.
-     */
-    record RemoteMessage(byte[] channel, byte[] message, boolean sharded) {
+    /** A room's latest state and its version. */
+    record Latest(long version, String value) {
     }
 
     /** Whether the backing engine is reachable now. */

@@ -8,9 +8,11 @@ import com.hushryd.realtime.socketio.Encoder;
 import com.hushryd.realtime.socketio.Rooms;
 import com.hushryd.realtime.socketio.SioSocket;
 import com.hushryd.realtime.socketio.SocketIoServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -78,36 +80,74 @@ public final class RealtimeGateway implements Broker.Receiver {
     }
 
     /**
-     * A broadcast encoded once, ready to go: the frames for this node's sockets and, when the broker has one, its
-     * wire form for the other nodes (see {@link Broker#remoteMessage}).
+     * A broadcast to one room encoded once, ready to go: to every node's sockets in the room, or with
+     * {@link #toOtherNodes()} to every node's but this one's (what this node's sockets already had).
      */
-    public record Prepared(String room, List<Frame> frames, Broker.RemoteMessage remote) {
+    public final class Prepared {
+        private final String room;
+        private final List<Frame> frames;
+        private final boolean here;
+
+        private Prepared(String room, List<Frame> frames, boolean here) {
+            this.room = room;
+            this.frames = frames;
+            this.here = here;
+        }
+
+        public String room() {
+            return room;
+        }
+
+        /** The same broadcast, not for this node's sockets. */
+        public Prepared toOtherNodes() {
+            return new Prepared(room, frames, false);
+        }
+
+        /** Sends it now (to this node's sockets and through the broker to the others). */
+        public void deliver() {
+            broadcasts.incrementAndGet();
+            if (here) {
+                io.rooms().deliver(room, frames, null);
+            }
+            broker.publish(room, frames, null);
+        }
+
+        /**
+         * Sends it to this node's sockets only: its sender could not share it (the location store kept it on this
+         * node while Redis was unreachable, and shares it when Redis returns).
+         */
+        public void deliverOnThisNode() {
+            broadcasts.incrementAndGet();
+            io.rooms().deliver(room, frames, null);
+        }
+
+        /**
+         * Stores {@code value} as the room's latest state if {@code version} is newer and, if and only if it is,
+         * sends the broadcast, in one step through the broker ({@link Broker#publishLatest}); this node's sockets get
+         * it once the broker has stored it, on the thread completing the stage. Completes with whether it was newer;
+         * fails when the broker's engine cannot be reached or does not answer in time (this node's sockets did not get
+         * it then; the other nodes' did only if the engine ran it).
+         */
+        public CompletionStage<Boolean> publishLatest(long version, String value, Duration ttl) {
+            return broker.publishLatest(room, version, value, ttl, frames).thenApply(newer -> {
+                if (newer) {
+                    broadcasts.incrementAndGet();
+                    if (here) {
+                        io.rooms().deliver(room, frames, null);
+                    }
+                }
+                return newer;
+            });
+        }
     }
 
     public Prepared prepare(String room, String event, Object... args) {
-        List<Frame> frames = Encoder.event("/", -1, event, args);
-        return new Prepared(room, frames, broker.remoteMessage(room, frames, null));
+        return new Prepared(room, Encoder.event("/", -1, event, args), true);
     }
 
-    /** Sends a prepared broadcast to this node's sockets and through the broker to the others. */
-    public void deliver(Prepared p) {
-        deliver(p.room(), p.frames(), null);
-    }
-
-    /** Sends a prepared broadcast to this node's sockets only: its {@code remote} form was published elsewhere. */
-    public void deliverLocally(Prepared p) {
-        broadcasts.incrementAndGet();
-        io.rooms().deliver(p.room(), p.frames(), null);
-        broker.publishedElsewhere();
-    }
-
-    /**
-     * Sends a prepared broadcast to this node's sockets and not to the others: its sender could not share it (the
-     * location store kept it on this node while Redis was unreachable, and shares it when Redis returns).
-     */
-    public void deliverOnThisNode(Prepared p) {
-        broadcasts.incrementAndGet();
-        io.rooms().deliver(p.room(), p.frames(), null);
+    /** The room's latest state, as the last newer {@link Prepared#publishLatest} on any node stored it. */
+    public CompletionStage<Optional<Broker.Latest>> latest(String room) {
+        return broker.latest(room);
     }
 
     private void deliverRecoverable(String room, List<Frame> frames, String except) {

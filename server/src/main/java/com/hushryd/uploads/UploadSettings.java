@@ -1,6 +1,5 @@
 package com.hushryd.uploads;
 
-import com.hushryd.uploads.s3.S3Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;

@@ -57,11 +57,23 @@ class LayeringTest {
     void featuresSpeakTheTypedRoomAndEventApiNotSocketIo() {
         noClasses().that().resideInAnyPackage("com.hushryd.chat..", "com.hushryd.sos..", "com.hushryd.safety..",
                         "com.hushryd.notify..", "com.hushryd.share..", "com.hushryd.trips..", "com.hushryd.users..",
-                        "com.hushryd.uploads..", "com.hushryd.jobs..")
+                        "com.hushryd.uploads..", "com.hushryd.jobs..", "com.hushryd.location..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.realtime.socketio..",
                         "com.hushryd.realtime.engineio..")
                 .because("features name rooms with rooms.Room, emit through rooms.RoomEvents and handle events "
                         + "through realtime.SocketEvents")
+                .check(classes);
+    }
+
+    @Test
+    void aPortsPackageNeverNeedsItsBackends() {
+        noClasses().that().resideInAPackage("com.hushryd.location")
+                .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.location.*..")
+                .because("backends depend on their port's package, and the composition root picks them")
+                .check(classes);
+        noClasses().that().resideInAPackage("com.hushryd.uploads")
+                .should().dependOnClassesThat().resideInAnyPackage("com.hushryd.uploads.*..")
+                .because("backends depend on their port's package, and the composition root picks them")
                 .check(classes);
     }
 }

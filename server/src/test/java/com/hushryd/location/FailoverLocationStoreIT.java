@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.hushryd.location.memory.MemoryLocationStore;
 import com.hushryd.location.redis.RedisLocationStore;
+import com.hushryd.realtime.redis.RedisBroker;
 import com.hushryd.store.RedisUrl;
 import com.hushryd.testing.TestRedis;
 import java.time.Clock;
@@ -36,10 +37,15 @@ class FailoverLocationStoreIT extends LocationStoreContract {
         return create(ttl, clock, new ConcurrentLinkedQueue<>());
     }
 
+    private LocationStore redisStore(String node, Duration ttl, Clock clock) {
+        RedisUrl url = RedisUrl.parse(redis.url());
+        return new RedisLocationStore(url, node, started(new RedisBroker(url, node)), ttl, clock);
+    }
+
     /** {@code settled}: write-backs waiting to run; the test decides when "Redis has settled". */
-    private static LocationStore create(Duration ttl, Clock clock, ConcurrentLinkedQueue<Runnable> settled) {
-        return new FailoverLocationStore(new RedisLocationStore(RedisUrl.parse(redis.url()), "test", ttl, clock),
-                new MemoryLocationStore(ttl, clock), l -> null, settled::add);
+    private LocationStore create(Duration ttl, Clock clock, ConcurrentLinkedQueue<Runnable> settled) {
+        return new FailoverLocationStore(redisStore("test", ttl, clock), new MemoryLocationStore(ttl, clock),
+                l -> null, settled::add);
     }
 
     private static Location at(UUID trip, double lat, Instant t) {
@@ -54,8 +60,7 @@ class FailoverLocationStoreIT extends LocationStoreContract {
         UUID driver = UUID.randomUUID();
         ConcurrentLinkedQueue<Runnable> settled = new ConcurrentLinkedQueue<>();
         try (LocationStore failover = create(Duration.ofMinutes(5), Clock.systemUTC(), settled);
-                LocationStore otherNode = new RedisLocationStore(RedisUrl.parse(redis.url()), "other",
-                        Duration.ofMinutes(5), Clock.systemUTC())) {
+                LocationStore otherNode = redisStore("other", Duration.ofMinutes(5), Clock.systemUTC())) {
             UUID before = UUID.randomUUID();
             LocationStore.Written healthy = get(failover.write(at(before, 17.0, now), null, null));
             assertThat(healthy.shared()).isTrue();

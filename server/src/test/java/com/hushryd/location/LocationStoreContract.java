@@ -30,6 +30,24 @@ public abstract class LocationStoreContract {
     @AfterEach
     void close() {
         store.close();
+        brokers.forEach(com.hushryd.realtime.Broker::close);
+    }
+
+    private final List<com.hushryd.realtime.Broker> brokers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** {@code broker} started (hearing nothing) and closed after the test, for a store keeping latest locations in it. */
+    protected <B extends com.hushryd.realtime.Broker> B started(B broker) {
+        broker.start(new com.hushryd.realtime.Broker.Receiver() {
+            @Override
+            public void onBroadcast(String room, List<com.hushryd.realtime.engineio.Frame> frames, String except) {
+            }
+
+            @Override
+            public void onControl(com.hushryd.realtime.Broker.Control control) {
+            }
+        });
+        brokers.add(broker);
+        return broker;
     }
 
     protected static <T> T get(CompletionStage<T> stage) throws Exception {

@@ -152,4 +152,67 @@ public abstract class BrokerContract {
         assertThat(b.stats().subscriptions()).isEqualTo(1);
         assertThat(a.connected()).isTrue();
     }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static List<Frame> event(String name) {
+        return List.of(Frame.text("42[\"" + name + "\"]"));
+    }
+
+    /** Subscribes both nodes to {@code room} and waits until each hears the other there. */
+    private void bothListening(String room) {
+        a.subscribe(room);
+        b.subscribe(room);
+        awaitDelivery(() -> a.publish(room, event("ready"), null), atB, 1);
+        awaitDelivery(() -> b.publish(room, event("ready"), null), atA, 1);
+    }
+
+    private static List<String> withoutReady(List<String> broadcasts) {
+        return broadcasts.stream().filter(s -> !s.contains("\"ready\"")).toList();
+    }
+
+    @Test
+    void publishLatest_newerVersionIsStoredAndPublished_olderOrEqualIsRefusedAndNotDelivered() throws Exception {
+        String room = "trip:" + java.util.UUID.randomUUID();
+        Duration ttl = Duration.ofMinutes(1);
+        bothListening(room);
+        assertThat(get(a.latest(room))).isEmpty();
+        assertThat(get(a.publishLatest(room, 10, "{\"v\":10}", ttl, event("v10")))).isTrue();
+        assertThat(get(b.publishLatest(room, 9, "{\"v\":9}", ttl, event("v9")))).as("older").isFalse();
+        assertThat(get(a.publishLatest(room, 10, "{\"v\":10.1}", ttl, event("v10-again")))).as("equal").isFalse();
+        assertThat(get(b.latest(room))).contains(new Broker.Latest(10, "{\"v\":10}"));
+        assertThat(get(a.latest(room))).contains(new Broker.Latest(10, "{\"v\":10}"));
+        // markers behind the refused ones: one room's messages pass one engine channel in order, so a refused one
+        // that had been published would arrive before them
+        assertThat(get(a.publishLatest(room, 11, "{\"v\":11}", ttl, event("v11")))).isTrue();
+        assertThat(get(b.publishLatest(room, 12, "{\"v\":12}", ttl, event("v12")))).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> atB.broadcasts.stream().anyMatch(s -> s.contains("v11"))
+                && atA.broadcasts.stream().anyMatch(s -> s.contains("v12")));
+        assertThat(withoutReady(atB.broadcasts)).as("a's newer ones, once each, in order, not b's own")
+                .containsExactly(room + "|null|42[\"v10\"];", room + "|null|42[\"v11\"];");
+        assertThat(withoutReady(atA.broadcasts)).as("b's newer one, never a's own")
+                .containsExactly(room + "|null|42[\"v12\"];");
+        assertThat(get(a.latest(room))).contains(new Broker.Latest(12, "{\"v\":12}"));
+    }
+
+    @Test
+    void publishLatest_withoutFrames_storesAndPublishesNothing_andTheStateExpiresAfterItsTtl() throws Exception {
+        String room = "trip:" + java.util.UUID.randomUUID();
+        bothListening(room);
+        assertThat(get(a.publishLatest(room, 5, "restored", Duration.ofMinutes(1), null))).isTrue();
+        assertThat(get(b.latest(room))).contains(new Broker.Latest(5, "restored"));
+        assertThat(get(a.publishLatest(room, 6, "new", Duration.ofMinutes(1), event("six")))).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> atB.broadcasts.stream().anyMatch(s -> s.contains("six")));
+        assertThat(withoutReady(atB.broadcasts)).as("the restored state was not published")
+                .containsExactly(room + "|null|42[\"six\"];");
+
+        String brief = "trip:" + java.util.UUID.randomUUID();
+        assertThat(get(a.publishLatest(brief, 7, "brief", Duration.ofMillis(300), null))).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> get(b.latest(brief)).isEmpty());
+        assertThat(get(b.publishLatest(brief, 7, "again", Duration.ofMinutes(1), null)))
+                .as("an expired state refuses nothing").isTrue();
+        assertThat(get(a.latest(brief))).contains(new Broker.Latest(7, "again"));
+    }
 }

@@ -2,8 +2,9 @@ package com.hushryd.location.memory;
 
 import com.hushryd.location.Geo;
 import com.hushryd.location.Location;
-import com.hushryd.location.LocationStore;
+import com.hushryd.location.LocalLocationStore;
 import com.hushryd.location.NearbyDriver;
+import com.hushryd.realtime.RealtimeGateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Latest locations and available drivers of a single node, with the same rules as the Redis store. */
-public final class MemoryLocationStore implements LocationStore {
+public final class MemoryLocationStore implements LocalLocationStore {
     private record Stored(Location location, long expiresAt) {
     }
 
@@ -37,8 +38,22 @@ public final class MemoryLocationStore implements LocationStore {
         this.clock = clock;
     }
 
+    /** Stores it and, when stored, sends the broadcast to every node (this process's store is not shared with them). */
     @Override
-    public CompletionStage<Boolean> put(Location l, String json, com.hushryd.realtime.Broker.RemoteMessage publish) {
+    public CompletionStage<Written> write(Location l, String json, RealtimeGateway.Prepared broadcast) {
+        boolean stored = store(l);
+        if (stored && broadcast != null) {
+            broadcast.deliver();
+        }
+        return CompletableFuture.completedFuture(new Written(stored, true));
+    }
+
+    @Override
+    public CompletionStage<Boolean> put(Location l) {
+        return CompletableFuture.completedFuture(store(l));
+    }
+
+    private boolean store(Location l) {
         long now = clock.millis();
         if (puts.incrementAndGet() % SWEEP_EVERY == 0) {
             latest.values().removeIf(cur -> cur.expiresAt() <= now);
@@ -51,7 +66,7 @@ public final class MemoryLocationStore implements LocationStore {
             stored[0] = true;
             return new Stored(l, now + ttl.toMillis());
         });
-        return CompletableFuture.completedFuture(stored[0]);
+        return stored[0];
     }
 
     @Override
@@ -102,7 +117,7 @@ public final class MemoryLocationStore implements LocationStore {
         return CompletableFuture.completedFuture(List.copyOf(found.subList(0, Math.min(limit, found.size()))));
     }
 
-    /** Every trip's latest location that has not expired. */
+    @Override
     public void forEachLatest(java.util.function.Consumer<Location> action) {
         long now = clock.millis();
         latest.values().forEach(s -> {
@@ -112,7 +127,7 @@ public final class MemoryLocationStore implements LocationStore {
         });
     }
 
-    /** A driver in the index (not expired): where and when last seen. */
+    @Override
     public Optional<NearbyDriver> driver(UUID driverId) {
         Driver d = drivers.get(driverId);
         if (d == null || d.seenAt() + ttl.toMillis() <= clock.millis()) {

@@ -5,14 +5,14 @@ import com.hushryd.common.Json;
 import com.hushryd.location.Location;
 import com.hushryd.location.LocationStore;
 import com.hushryd.location.NearbyDriver;
+import com.hushryd.realtime.Broker;
+import com.hushryd.realtime.RealtimeGateway;
+import com.hushryd.rooms.Room;
 import com.hushryd.store.RedisLink;
 import com.hushryd.store.RedisScript;
 import com.hushryd.store.RedisUrl;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.codec.ByteArrayCodec;
-import com.hushryd.realtime.Broker.RemoteMessage;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,13 +25,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Latest locations and the driver geo index in Redis. A trip's latest location is a hash
- * {@code hushryd:loc:{trip:<id>}} updated by one script that compares timestamps (one round trip per update). The
- * available drivers are sharded by area: the world is cut into cells of {@link #CELL_DEGREES}° of latitude and
- * longitude, each a GEO set and a "last seen" sorted set under its own hash tag {@code {cell:<i>:<j>}} (so no key
- * holds a whole country, and a Redis Cluster spreads the cells over its shards), and each driver's current cell is a
- * key {@code hushryd:drivers:{d:<id>}:cell}. A nearby search runs one script per cell that the radius covers and
- * merges them; stale drivers are pruned by the search itself. See decision 0071.
+ * Latest locations and the driver geo index in Redis. A trip's latest location is its trip room's latest state in the
+ * realtime {@link Broker} ({@link Broker#publishLatest}: one script that compares timestamps, stores and publishes the
+ * broadcast, one round trip per update; decision 0077), so the broker must be the Redis one. The available drivers are
+ * sharded by area: the world is cut into cells of {@link #CELL_DEGREES}° of latitude and longitude, each a GEO set and
+ * a "last seen" sorted set under its own hash tag {@code {cell:<i>:<j>}} (so no key holds a whole country, and a Redis
+ * Cluster spreads the cells over its shards), and each driver's current cell is a key
+ * {@code hushryd:drivers:{d:<id>}:cell}. A nearby search runs one script per cell that the radius covers and merges them;
+ * stale drivers are pruned by the search itself. See decision 0071.
  */
 public final class RedisLocationStore implements LocationStore {
     /** The side of an area cell in degrees (about 55 km of latitude): a city is a handful of cells. */
@@ -40,7 +41,6 @@ public final class RedisLocationStore implements LocationStore {
     /** How long a driver's cell is remembered after they last changed cell or came online. */
     private static final Duration CELL_MEMORY = Duration.ofDays(1);
 
-    private static final RedisScript PUT = RedisScript.of(RedisLocationStore.class, "put.lua");
     private static final RedisScript AVAILABLE = RedisScript.of(RedisLocationStore.class, "available.lua");
     private static final RedisScript UNAVAILABLE = RedisScript.of(RedisLocationStore.class, "unavailable.lua");
     private static final RedisScript REFRESH = RedisScript.of(RedisLocationStore.class, "refresh.lua");
@@ -48,21 +48,21 @@ public final class RedisLocationStore implements LocationStore {
 
     private final RedisLink client;
     private final RedisLink.Connection<String, String> connection;
-    /** The update path's own connection (bytes: the broker's messages are binary). */
-    private final RedisLink.Connection<byte[], byte[]> updates;
+    /** Keeps the trips' latest locations (and publishes their broadcasts). */
+    private final Broker broker;
     private final Duration ttl;
     private final Clock clock;
 
-    public RedisLocationStore(RedisUrl url, String nodeId, Duration ttl, Clock clock) {
+    public RedisLocationStore(RedisUrl url, String nodeId, Broker broker, Duration ttl, Clock clock) {
         this.client = RedisLink.open(url, "hushryd-location-" + nodeId);
         this.connection = client.connect();
-        this.updates = client.connect(ByteArrayCodec.INSTANCE);
+        this.broker = broker;
         this.ttl = ttl;
         this.clock = clock;
     }
 
-    private static String tripKey(UUID tripId) {
-        return "hushryd:loc:{trip:" + tripId + "}";
+    private static String room(UUID tripId) {
+        return Room.trip(tripId).name();
     }
 
     /** An area cell, as the hash tag of its keys. */
@@ -113,7 +113,7 @@ public final class RedisLocationStore implements LocationStore {
     }
 
     @Override
-    public CompletionStage<Boolean> put(Location l, String json, RemoteMessage publish) {
+    public CompletionStage<Written> write(Location l, String json, RealtimeGateway.Prepared broadcast) {
         String value = json;
         if (value == null) {
             try {
@@ -122,36 +122,21 @@ public final class RedisLocationStore implements LocationStore {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        byte[][] keys = {bytes(tripKey(l.tripId()))};
-        byte[] ts = bytes(Long.toString(l.timestamp().toEpochMilli()));
-        byte[] ttlMs = bytes(Long.toString(ttl.toMillis()));
-        CompletionStage<Long> r = publish == null
-                ? PUT.run(updates.async(), ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs)
-                : PUT.run(updates.async(), ScriptOutputType.INTEGER, keys, ts, bytes(value), ttlMs,
-                        publish.sharded() ? SPUBLISH : PUBLISH, publish.channel(), publish.message());
-        return r.thenApply(x -> x == 1L);
-    }
-
-    @Override
-    public boolean publishes() {
-        return true;
-    }
-
-    private static final byte[] PUBLISH = bytes("PUBLISH");
-    private static final byte[] SPUBLISH = bytes("SPUBLISH");
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        long version = l.timestamp().toEpochMilli();
+        CompletionStage<Boolean> stored = broadcast == null
+                ? broker.publishLatest(room(l.tripId()), version, value, ttl, null)
+                : broadcast.publishLatest(version, value, ttl);
+        return stored.thenApply(s -> new Written(s, true));
     }
 
     @Override
     public CompletionStage<Optional<Location>> latest(UUID tripId) {
-        return connection.async().hget(tripKey(tripId), "v").thenApply(v -> {
-            if (v == null) {
+        return broker.latest(room(tripId)).thenApply(latest -> {
+            if (latest.isEmpty()) {
                 return Optional.empty();
             }
             try {
-                return Optional.of(Json.MAPPER.readValue(v, Location.class));
+                return Optional.of(Json.MAPPER.readValue(latest.get().value(), Location.class));
             } catch (JsonProcessingException e) {
                 return Optional.empty();
             }
@@ -244,7 +229,7 @@ public final class RedisLocationStore implements LocationStore {
 
     @Override
     public boolean reachable() {
-        return updates.isOpen() && connection.isOpen();
+        return connection.isOpen() && broker.connected();
     }
 
     @Override
@@ -259,7 +244,6 @@ public final class RedisLocationStore implements LocationStore {
 
     @Override
     public void close() {
-        updates.close();
         connection.close();
         client.close();
     }

@@ -1,7 +1,7 @@
 package com.hushryd.ops.backup;
 
 import com.hushryd.uploads.s3.S3ObjectStore;
-import com.hushryd.uploads.s3.S3Settings;
+import com.hushryd.uploads.S3Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

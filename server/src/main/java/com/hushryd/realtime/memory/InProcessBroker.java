@@ -2,7 +2,11 @@ package com.hushryd.realtime.memory;
 
 import com.hushryd.realtime.Broker;
 import com.hushryd.realtime.engineio.Frame;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,12 +21,20 @@ public final class InProcessBroker implements Broker {
     public static final class Hub {
         private final CopyOnWriteArrayList<InProcessBroker> members = new CopyOnWriteArrayList<>();
         private volatile MemoryRecovery recovery;
+        /** Rooms' latest states, shared by the hub's nodes as Redis shares them; written under the hub's lock. */
+        private final ConcurrentHashMap<String, Stored> latest = new ConcurrentHashMap<>();
+        private long stores;
 
         void recovery(MemoryRecovery r) {
             this.recovery = r;
         }
     }
 
+    private record Stored(Latest latest, long expiresAt) {
+    }
+
+    /** Expired latest states of rooms nobody reads any more are removed every this many stores. */
+    private static final int SWEEP_EVERY = 10_000;
     private final Hub hub;
     private final String nodeId;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
@@ -87,6 +99,34 @@ public final class InProcessBroker implements Broker {
             }
         }
         return true;
+    }
+
+    @Override
+    public CompletionStage<Boolean> publishLatest(String room, long version, String value, Duration ttl,
+            List<Frame> frames) {
+        // one lock for the hub, as one script on Redis: stored and published in one step, in version order
+        synchronized (hub) {
+            long now = System.currentTimeMillis();
+            Stored cur = hub.latest.get(room);
+            if (cur != null && cur.expiresAt() > now && cur.latest().version() >= version) {
+                return CompletableFuture.completedFuture(false);
+            }
+            hub.latest.put(room, new Stored(new Latest(version, value), now + ttl.toMillis()));
+            if (++hub.stores % SWEEP_EVERY == 0) {
+                hub.latest.values().removeIf(s -> s.expiresAt() <= now);
+            }
+            if (frames != null) {
+                publish(room, frames, null);
+            }
+        }
+        return CompletableFuture.completedFuture(true);
+    }
+
+    @Override
+    public CompletionStage<Optional<Latest>> latest(String room) {
+        Stored s = hub.latest.get(room);
+        return CompletableFuture.completedFuture(s == null || s.expiresAt() <= System.currentTimeMillis()
+                ? Optional.empty() : Optional.of(s.latest()));
     }
 
     @Override

@@ -11,11 +11,15 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
+import io.lettuce.core.ScriptOutputType;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * ({@code SPUBLISH}/{@code SSUBSCRIBE}): on a Redis Cluster a message reaches only the shard owning its room's slot
  * and the nodes subscribed there ({@link ShardSubscriptions} follows slot moves and failovers); on Redis 6.2 they
  * are classic channels. Control messages stay classic (every node needs them). After a reconnect every subscription
- * is issued again. See decision 0070.
+ * is issued again. See decision 0070. A room's latest state ({@link #publishLatest}) is a hash
+ * {@code hushryd:rt:latest:{<room>}}, in its channel's slot, written and published by one script (decision 0077).
  *
  * <p>While Redis cannot be reached, messages are held in order, up to {@code holdAtMost} (beyond that the oldest are
  * dropped, counted and logged), and published {@link RedisConnector#SETTLE} after the publishing connection is back,
@@ -45,6 +50,11 @@ public final class RedisBroker implements Broker {
     /** See the script's header; decision 0072 for the per-room sequence on a Redis Cluster. */
     private static final RedisScript NUMBER_AND_PUBLISH = RedisScript.of(RedisBroker.class,
             "number-and-publish.lua");
+    /** See the script's header. */
+    private static final RedisScript PUBLISH_LATEST = RedisScript.of(RedisBroker.class, "publish-latest.lua");
+    static final String LATEST_PREFIX = "hushryd:rt:latest:{";
+    private static final byte[] TS = "ts".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] VALUE = "v".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PUBLISH = "PUBLISH".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SPUBLISH = "SPUBLISH".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] INCR = "incr".getBytes(StandardCharsets.US_ASCII);
@@ -330,13 +340,42 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public RemoteMessage remoteMessage(String room, List<Frame> frames, String exceptSocketId) {
-        return new RemoteMessage(channel(room), Envelope.broadcast(nodeId, frames, exceptSocketId), sharded);
+    public CompletionStage<Boolean> publishLatest(String room, long version, String value, Duration ttl,
+            List<Frame> frames) {
+        byte[][] keys = {latestKey(room)};
+        byte[] v = Long.toString(version).getBytes(StandardCharsets.US_ASCII);
+        byte[] state = value.getBytes(StandardCharsets.UTF_8);
+        byte[] ttlMs = ascii(ttl.toMillis());
+        try {
+            CompletionStage<Long> r = frames == null
+                    ? PUBLISH_LATEST.run(pub.async(), ScriptOutputType.INTEGER, keys, v, state, ttlMs)
+                    : PUBLISH_LATEST.run(pub.async(), ScriptOutputType.INTEGER, keys, v, state, ttlMs,
+                            sharded ? SPUBLISH : PUBLISH, channel(room), Envelope.broadcast(nodeId, frames, null));
+            return r.thenApply(stored -> {
+                if (stored == 1L && frames != null) {
+                    published.incrementAndGet();
+                }
+                return stored == 1L;
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
-    public void publishedElsewhere() {
-        published.incrementAndGet();
+    public CompletionStage<Optional<Latest>> latest(String room) {
+        return pub.async().hmget(latestKey(room), TS, VALUE).thenApply(fields -> {
+            if (!fields.get(0).hasValue() || !fields.get(1).hasValue()) {
+                return Optional.<Latest>empty();
+            }
+            return Optional.of(new Latest(Long.parseLong(new String(fields.get(0).getValue(),
+                    StandardCharsets.US_ASCII)), new String(fields.get(1).getValue(), StandardCharsets.UTF_8)));
+        });
+    }
+
+    /** A room's latest state: same tag as its channel, so that one script may write one and publish to the other. */
+    static byte[] latestKey(String room) {
+        return (LATEST_PREFIX + room + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.hushryd.uploads.ObjectStore;
 import com.hushryd.uploads.ObjectStoreException;
 import com.hushryd.uploads.PresignedPut;
 import com.hushryd.uploads.PutRequest;
+import com.hushryd.uploads.S3Settings;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hushryd.location.LocationStore;
 import com.hushryd.location.LocationStoreContract;
 import com.hushryd.location.NearbyDriver;
+import com.hushryd.realtime.redis.RedisBroker;
 import com.hushryd.testing.TestRedisCluster;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class RedisClusterLocationStoreIT extends LocationStoreContract {
     @Override
     protected LocationStore create(Duration ttl, Clock clock) {
-        return new RedisLocationStore(TestRedisCluster.redisUrl(), "test", ttl, clock);
+        return new RedisLocationStore(TestRedisCluster.redisUrl(), "test",
+                started(new RedisBroker(TestRedisCluster.redisUrl(), "test")), ttl, clock);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hushryd.testing.TestS3;
 import com.hushryd.uploads.ObjectStore;
+import com.hushryd.uploads.S3Settings;
 import com.hushryd.uploads.ObjectStoreContract;
 import com.hushryd.uploads.PresignedPut;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package com.hushryd.uploads.s3;
+package com.hushryd.uploads;
 
 import java.net.URI;
 import java.util.Objects;
