@@ -31,6 +31,14 @@ class LayeringTest {
     }
 
     @Test
+    void noPackageFormsACycleWithItsSubPackages() {
+        slices().matching("com.hushryd.(**)").should().beFreeOfCycles()
+                .because("an implementation package (location.redis, uploads.s3) depends on its capability's "
+                        + "package, never the other way round: the composition root picks the implementation")
+                .check(classes);
+    }
+
+    @Test
     void theLeafPackageNeedsNoOther() {
         classes().that().resideInAPackage("com.hushryd.common..").should().onlyDependOnClassesThat()
                 .resideInAnyPackage("com.hushryd.common..", "java..", "com.fasterxml.jackson..",
