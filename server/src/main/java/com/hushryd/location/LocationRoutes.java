@@ -6,6 +6,8 @@ import static io.vertx.core.http.HttpMethod.POST;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.hushryd.auth.Principal;
 import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRequest;
@@ -87,9 +89,13 @@ public final class LocationRoutes {
     public static void register(Namespace main, LocationService locations) {
         main.on("location:update", (socket, args, ack) -> {
             try {
-                TripLocationInput in = Replies.argument(args, TripLocationInput.class);
+                TripLocationInput in = locationArgument(args);
                 UUID tripId = LocationService.tripId("tripId", in.tripId());
-                answer(ack, locations.update(socket.<Principal>user(), tripId, in.location(), socket::execute));
+                CompletionStage<LocationService.UpdateResult> done = locations.update(socket.<Principal>user(),
+                        tripId, in.location(), socket::execute);
+                if (ack != null) {
+                    done.whenComplete((r, e) -> ack.send(e == null ? new RawValue(okJson(r)) : Replies.error(e)));
+                }
             } catch (ApiException e) {
                 reply(ack, e);
             }
@@ -111,6 +117,57 @@ public final class LocationRoutes {
                 reply(ack, e);
             }
         });
+    }
+
+    private static final java.util.Set<String> LOCATION_FIELDS = java.util.Set.of("tripId", "lat", "lng", "speed",
+            "heading", "accuracy", "timestamp");
+
+    /**
+     * The {@code location:update} argument, read from the packet's tree by hand when it has the expected shape (once
+     * per update, where the mapper's tree-to-record conversion cost about as much as parsing the packet); anything
+     * else goes through {@link Replies#argument}, so that a bad argument gets the same error as before.
+     */
+    static TripLocationInput locationArgument(ArrayNode args) {
+        JsonNode a = args.size() == 1 ? args.get(0) : null;
+        if (a == null || !a.isObject()) {
+            return Replies.argument(args, TripLocationInput.class);
+        }
+        for (java.util.Iterator<String> names = a.fieldNames(); names.hasNext(); ) {
+            if (!LOCATION_FIELDS.contains(names.next())) {
+                return Replies.argument(args, TripLocationInput.class);
+            }
+        }
+        JsonNode tripId = a.get("tripId");
+        if (tripId != null && !tripId.isTextual() && !tripId.isNull()) {
+            return Replies.argument(args, TripLocationInput.class);
+        }
+        Double[] numbers = new Double[5];
+        String[] fields = {"lat", "lng", "speed", "heading", "accuracy"};
+        for (int i = 0; i < fields.length; i++) {
+            JsonNode n = a.get(fields[i]);
+            if (n == null || n.isNull()) {
+                continue;
+            }
+            // the node types the parser makes for ordinary numbers; a big integer or anything else takes the slow path
+            if (!(n.isDouble() || n.isInt() || n.isLong())) {
+                return Replies.argument(args, TripLocationInput.class);
+            }
+            numbers[i] = n.doubleValue();
+        }
+        JsonNode timestamp = a.get("timestamp");
+        return new TripLocationInput(tripId == null || tripId.isNull() ? null : tripId.textValue(), numbers[0],
+                numbers[1], numbers[2], numbers[3], numbers[4],
+                timestamp == null ? null : timestamp.isNull() ? NullNode.getInstance() : timestamp);
+    }
+
+    /** {@code Replies.ok(r)} as the mapper writes it, for the ack of every update. */
+    static String okJson(LocationService.UpdateResult r) {
+        StringBuilder sb = new StringBuilder(128);
+        sb.append("{\"ok\":true,\"data\":{\"tripId\":");
+        Location.quoted(sb, r.tripId());
+        sb.append(",\"stored\":").append(r.stored()).append(",\"timestamp\":");
+        Location.quoted(sb, r.timestamp());
+        return sb.append(",\"degraded\":").append(r.degraded()).append("}}").toString();
     }
 
     /** The trip id argument: a string, as in the seeds ({@code emit("track:subscribe", tripId)}), or {@code {tripId}}. */
