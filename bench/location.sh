@@ -3,7 +3,7 @@
 # location updates through it while passengers listen (com.hushryd.bench.BenchMain location). Then measures the raw
 # ceiling of the same Redis for the same command mix with redis-benchmark (the update script and the broker's
 # PUBLISH in one script, same payload sizes) and prints the ratio.
-#   bench/location.sh [--redis redis://127.0.0.1:6379] [--trips 200 --rate 5000 --duration 15 ...]
+#   [BENCH_SKIP_BUILD=1] [SERVER_JAVA_OPTS=...] bench/location.sh [--redis redis://127.0.0.1:6379] [--trips 200 --rate 5000 --duration 15 ...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,8 +12,11 @@ if [ "${1:-}" = "--redis" ]; then REDIS="$2"; shift 2; fi
 RHOST=$(echo "$REDIS" | sed -E 's#redis://([^:/]+).*#\1#'); RPORT=$(echo "$REDIS" | sed -E 's#redis://[^:]+:([0-9]+).*#\1#')
 command -v redis-benchmark >/dev/null || { echo "redis-benchmark is needed (apt-get install redis-tools)" >&2; exit 1; }
 
-mvn -B -q -Dstyle.color=never -pl bench -am -DskipTests package dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+# BENCH_SKIP_BUILD=1: run what is built (repeated runs of the same code, e.g. interleaved before/after series)
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  mvn -B -q -Dstyle.color=never -pl bench -am -DskipTests package dependency:build-classpath \
+    -Dmdep.outputFile=target/classpath.txt 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DATA=$(mktemp -d)
 env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn REDIS_URL="$REDIS" DATA_DIR="$DATA" \

@@ -204,10 +204,11 @@ final class LocationCommand implements Callable<Integer> {
                 (c1[0] - c0[0]) / (double) n, (c1[1] - c0[1]) / (double) n);
         System.out.println(String.format(Locale.ROOT, "%-10s location trips=%d subscribers/trip=%d target=%d/s "
                         + "acked-updates/s=%.0f deliveries/s=%.0f errors=%d p50=%.2fms p99=%.2fms p999=%.2fms "
-                        + "redis-commands/update=%s server-cpu=%s", label, drivers.size(), subscribers, rate, updates,
+                        + "redis-commands/update=%s server-cpu=%s server-cpu/acked-update=%s", label, drivers.size(), subscribers, rate, updates,
                 (d1 - d0) * 1000.0 / wallMs, f1 - f0, h.getValueAtPercentile(50) / 1000.0,
                 h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, commands,
-                cpu0 < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", (cpu1 - cpu0) * 100.0 / wallMs)));
+                cpu0 < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", (cpu1 - cpu0) * 100.0 / wallMs),
+                cpu0 < 0 || a1 == a0 ? "n/a" : String.format(Locale.ROOT, "%.1fus", (cpu1 - cpu0) * 1000.0 / (a1 - a0))));
         drivers.forEach(SioConnection::close);
         listeners.stream().filter(java.util.Objects::nonNull).forEach(SioConnection::close);
         vertx.close();

@@ -6,7 +6,7 @@ import static io.vertx.core.http.HttpMethod.POST;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.hushryd.auth.Principal;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.hushryd.common.ApiException;
 import com.hushryd.http.ApiRequest;
 import com.hushryd.http.ApiRouter;
@@ -16,6 +16,7 @@ import com.hushryd.location.LocationService.BatchInput;
 import com.hushryd.location.LocationService.LocationInput;
 import com.hushryd.location.LocationService.PointInput;
 import com.hushryd.location.LocationService.TripLocationInput;
+import com.hushryd.realtime.Replies;
 import com.hushryd.realtime.SocketEvents;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -87,12 +88,54 @@ public final class LocationRoutes {
      * socket's thread (the update path never hops to a worker).
      */
     public static void register(SocketEvents events, LocationService locations) {
-        events.onSocketThread("location:update", TripLocationInput.class, (caller, in) -> locations.update(
+        events.onSocketThread("location:update", LocationRoutes::locationArgument, (caller, in) -> locations.update(
                 caller.user(), LocationService.tripId("tripId", in.tripId()), in.location(), caller.thread()));
         events.onSocketThread("track:subscribe", LocationRoutes::tripArgument, locations::subscribe);
         events.onSocketThread("track:unsubscribe", LocationRoutes::tripArgument, (caller, tripId) ->
                 CompletableFuture.completedFuture(locations.unsubscribe(caller, tripId)));
     }
+
+    private static final java.util.Set<String> LOCATION_FIELDS = java.util.Set.of("tripId", "lat", "lng", "speed",
+            "heading", "accuracy", "timestamp");
+
+    /**
+     * The {@code location:update} argument, read from the packet's tree by hand when it has the expected shape (once
+     * per update, where the mapper's tree-to-record conversion cost about as much as parsing the packet); anything
+     * else goes through {@link Replies#argument}, so that a bad argument gets the same error as before.
+     */
+    static TripLocationInput locationArgument(ArrayNode args) {
+        JsonNode a = args.size() == 1 ? args.get(0) : null;
+        if (a == null || !a.isObject()) {
+            return Replies.argument(args, TripLocationInput.class);
+        }
+        for (java.util.Iterator<String> names = a.fieldNames(); names.hasNext(); ) {
+            if (!LOCATION_FIELDS.contains(names.next())) {
+                return Replies.argument(args, TripLocationInput.class);
+            }
+        }
+        JsonNode tripId = a.get("tripId");
+        if (tripId != null && !tripId.isTextual() && !tripId.isNull()) {
+            return Replies.argument(args, TripLocationInput.class);
+        }
+        Double[] numbers = new Double[5];
+        String[] fields = {"lat", "lng", "speed", "heading", "accuracy"};
+        for (int i = 0; i < fields.length; i++) {
+            JsonNode n = a.get(fields[i]);
+            if (n == null || n.isNull()) {
+                continue;
+            }
+            // the node types the parser makes for ordinary numbers; a big integer or anything else takes the slow path
+            if (!(n.isDouble() || n.isInt() || n.isLong())) {
+                return Replies.argument(args, TripLocationInput.class);
+            }
+            numbers[i] = n.doubleValue();
+        }
+        JsonNode timestamp = a.get("timestamp");
+        return new TripLocationInput(tripId == null || tripId.isNull() ? null : tripId.textValue(), numbers[0],
+                numbers[1], numbers[2], numbers[3], numbers[4],
+                timestamp == null ? null : timestamp.isNull() ? NullNode.getInstance() : timestamp);
+    }
+
 
     /** The trip id argument: a string, as in the seeds ({@code emit("track:subscribe", tripId)}), or {@code {tripId}}. */
     private static UUID tripArgument(ArrayNode args) {

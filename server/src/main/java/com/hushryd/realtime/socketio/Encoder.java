@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.hushryd.common.Json;
 import com.hushryd.realtime.engineio.Frame;
 import java.io.ByteArrayOutputStream;
@@ -80,6 +81,10 @@ public final class Encoder {
     }
 
     private static List<Frame> packet(PacketType plain, String namespace, long ackId, Object[] array) {
+        Frame raw = preEncoded(plain, namespace, ackId, array);
+        if (raw != null) {
+            return List.of(raw);
+        }
         if (!hasBinary(array)) {
             return List.of(text(plain, 0, namespace, ackId, bytes(array)));
         }
@@ -95,6 +100,65 @@ public final class Encoder {
             frames.add(Frame.binary(a));
         }
         return frames;
+    }
+
+    /**
+     * The array's JSON written directly when it holds only pre-encoded JSON ({@link RawValue} of a string) and plain
+     * strings: the hot events (a location update and its ack) are already JSON text, and Jackson's serializer lookup
+     * for an {@code Object[]} cost more than the text itself. Null when anything else is in it. Same bytes as Jackson.
+     */
+    private static Frame preEncoded(PacketType type, String namespace, long ackId, Object[] array) {
+        int length = 24 + namespace.length();
+        for (Object o : array) {
+            if (o instanceof RawValue r && r.rawValue() instanceof String raw && !surrogates(raw)) {
+                length += raw.length() + 1;
+            } else if (o instanceof String str && plainAscii(str)) {
+                length += str.length() + 3;
+            } else {
+                return null;
+            }
+        }
+        StringBuilder sb = new StringBuilder(length);
+        sb.append('4').append(type.code());
+        if (!"/".equals(namespace)) {
+            sb.append(namespace).append(',');
+        }
+        if (ackId >= 0) {
+            sb.append(ackId);
+        }
+        sb.append('[');
+        for (int i = 0; i < array.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            if (array[i] instanceof RawValue r) {
+                sb.append((String) r.rawValue());
+            } else {
+                sb.append('"').append((String) array[i]).append('"');
+            }
+        }
+        return new Frame(false, sb.append(']').toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Jackson writes a lone surrogate in raw text its own way: leave those (never seen on the hot path) to it. */
+    private static boolean surrogates(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A string that JSON writes as it is between quotes: printable ASCII without a quote or backslash. */
+    private static boolean plainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasBinary(Object[] array) {

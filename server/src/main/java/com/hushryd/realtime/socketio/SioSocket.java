@@ -307,9 +307,9 @@ public final class SioSocket {
         if (handler == null) {
             return;
         }
-        ArrayNode args = data.deepCopy();
-        args.remove(0);
-        handler.handle(this, args, ack);
+        // the packet's tree is this event's alone (parsed from its text, used by nothing after this): no copy
+        data.remove(0);
+        handler.handle(this, data, ack);
     }
 
     /** @return false when the id was never issued (a protocol violation) */
