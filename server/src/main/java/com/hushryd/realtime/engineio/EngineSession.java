@@ -1,6 +1,9 @@
 package com.hushryd.realtime.engineio;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -8,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +39,12 @@ public final class EngineSession {
 
     private Transport transport;
     private ServerWebSocket ws;
+    /**
+     * The WebSocket's Netty context when whole frames are written to it directly (decision 0079): its channel is on
+     * this session's loop and uses no extension (no permessage-deflate); null otherwise (Vert.x's writeFrame).
+     */
+    private ChannelHandlerContext direct;
+    private boolean flushPending;
     private ServerWebSocket probe;
     private boolean upgrading;
     private HttpServerRequest pendingGet;
@@ -126,6 +136,7 @@ public final class EngineSession {
 
     void openWithWebSocket(ServerWebSocket socket) {
         ws = socket;
+        direct = directContext(socket);
         configure(socket);
         socket.textMessageHandler(this::onWebSocketText);
         socket.binaryMessageHandler(buf -> onBinary(buf.getBytes()));
@@ -144,6 +155,24 @@ public final class EngineSession {
 
     private void configure(ServerWebSocket socket) {
         socket.setWriteQueueMaxSize(options.maxBufferedBytes());
+    }
+
+    /**
+     * The context to write whole frames to, below Vert.x's WebSocket, or null when that is not safe: a compressed
+     * socket (its frames must go through the deflate encoder; an extension handler still in the pipeline means the
+     * negotiation may not be over) or a channel on another event loop than this session's.
+     */
+    private ChannelHandlerContext directContext(ServerWebSocket socket) {
+        if (!(socket instanceof WebSocketInternal internal)) {
+            return null;
+        }
+        ChannelHandlerContext ctx = internal.channelHandlerContext();
+        if (ctx == null || !ctx.executor().inEventLoop(loopThread)
+                || ctx.pipeline().get(WebSocketExtensionEncoder.class) != null
+                || ctx.pipeline().get(WebSocketServerExtensionHandler.class) != null) {
+            return null;
+        }
+        return ctx;
     }
 
     // ---- sending
@@ -166,6 +195,10 @@ public final class EngineSession {
             if (ws.isClosed()) {
                 return; // the peer went away; its close handler ends the session
             }
+            if (direct != null) {
+                writeDirect(frame);
+                return;
+            }
             if (ws.writeQueueFull()) {
                 server.slowConsumer();
                 close("slow consumer", false);
@@ -184,6 +217,43 @@ public final class EngineSession {
         }
         queue.add(frame);
         flushPolling();
+    }
+
+    /**
+     * Writes the frame's bytes, header included, to the channel without a flush; the channel is flushed once when
+     * this event-loop turn's tasks are done ({@link TurnFlusher}), so a broadcast costs one flush per socket, not one
+     * per frame. The outbound buffer's high-water mark is {@code maxBufferedBytes}: past it, after flushing what this
+     * turn wrote, the client is too slow.
+     */
+    private void writeDirect(Frame frame) {
+        ChannelHandlerContext ctx = direct;
+        if (!ctx.channel().isWritable()) {
+            ctx.flush();
+            if (!ctx.channel().isWritable()) {
+                server.slowConsumer();
+                close("slow consumer", false);
+                return;
+            }
+        }
+        ctx.write(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
+        if (!flushPending) {
+            flushPending = true;
+            TurnFlusher.current().add(this, ctx.executor());
+        }
+    }
+
+    /** Whether frames go to the channel pre-framed (decision 0079) rather than through Vert.x's writeFrame. */
+    boolean writesDirect() {
+        return direct != null;
+    }
+
+    /** Called by {@link TurnFlusher} at the end of the turn in which this session wrote directly. */
+    void flushDirect() {
+        flushPending = false;
+        ChannelHandlerContext ctx = direct;
+        if (ctx != null) {
+            ctx.flush();
+        }
     }
 
     private void flushPolling() {
@@ -395,6 +465,7 @@ public final class EngineSession {
         }
         transport = Transport.WEBSOCKET;
         ws = socket;
+        direct = directContext(socket);
         probe = null;
         upgrading = false;
         List<Frame> buffered = new ArrayList<>(queue);
