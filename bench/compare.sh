@@ -35,7 +35,9 @@ Usage:
       --runs N              repeat each set N times; the table shows medians (default: 5)
       --sides LIST          which servers to run (default: hushryd,hushryd-no-recovery,node-socketio,ceiling;
                             hushryd has connection state recovery on, its default: every broadcast numbered and kept
-                            in a Redis stream; hushryd-no-recovery runs with REALTIME_RECOVERY_WINDOW=0)
+                            in a Redis stream; hushryd-no-recovery runs with REALTIME_RECOVERY_WINDOW=0;
+                            hushryd-vertx-writes with -Dhushryd.engineio.directWrites=false, every frame through
+                            Vert.x's writeFrame as before decision 0079)
       --clients N --rooms M --publishers P --payload B --warmup S --duration S --local-addresses K
                             passed to the load client (defaults: 1000, 10, 4, 100, 3, 10, 1)
   bench/compare.sh jobs [options]     P-JOBS: HushRyd's Redis queue (JobsBench --backends redis) vs BullMQ 6.7 on the
@@ -171,12 +173,13 @@ fanout_run() {
   shift 3
   port=$(free_port)
   log="$WORK/$label.log"
-  if [ "$label" = hushryd ] || [ "$label" = hushryd-no-recovery ]; then
-    local window=2m
+  if [ "$label" = hushryd ] || [ "$label" = hushryd-no-recovery ] || [ "$label" = hushryd-vertx-writes ]; then
+    local window=2m extra=""
     [ "$label" = hushryd-no-recovery ] && window=0
+    [ "$label" = hushryd-vertx-writes ] && extra=" -Dhushryd.engineio.directWrites=false"
     (on_server_cpus env -i PATH="$PATH" HOME="$HOME" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn REDIS_URL="$REDIS" \
       REALTIME_RECOVERY_WINDOW="$window" \
-      HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" \
+      HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}$extra" \
       "$ROOT/hushryd" serve --fixture fanout >"$log" 2>&1) &
   elif [ "$label" = ceiling ] || [ "$label" = ceiling-direct ]; then
     local write=vertx

@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineSession {
     private static final Logger log = LoggerFactory.getLogger(EngineSession.class);
+    /**
+     * {@code -Dhushryd.engineio.directWrites=false} turns decision 0079's write path off (every frame through Vert.x's
+     * writeFrame): a switch for a Vert.x upgrade that breaks it, and the "before" side of the benchmark.
+     */
+    private static final boolean DIRECT_WRITES =
+            !"false".equals(System.getProperty("hushryd.engineio.directWrites"));
 
     enum Transport {
         POLLING, WEBSOCKET
@@ -163,7 +169,7 @@ public final class EngineSession {
      * negotiation may not be over) or a channel on another event loop than this session's.
      */
     private ChannelHandlerContext directContext(ServerWebSocket socket) {
-        if (!(socket instanceof WebSocketInternal internal)) {
+        if (!DIRECT_WRITES || !(socket instanceof WebSocketInternal internal)) {
             return null;
         }
         ChannelHandlerContext ctx = internal.channelHandlerContext();
