@@ -56,7 +56,11 @@ class DirectWriteIT {
         return server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     }
 
+    /** What a client received after the OPEN packet (which may arrive before the handler is set: not counted). */
     private record Client(WebSocket ws, List<String> texts) {
+        List<String> afterOpen() {
+            return texts.stream().filter(t -> !t.startsWith("0{")).toList();
+        }
     }
 
     private Client connect(int port, boolean offerDeflate) throws Exception {
@@ -97,8 +101,7 @@ class DirectWriteIT {
         for (int i = 0; i < 3; i++) {
             clients.add(connect(port, false));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.size() == 3
-                && clients.stream().allMatch(c -> c.texts().size() == 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.size() == 3);
         assertThat(sessions).allMatch(EngineSession::writesDirect);
 
         // the three header forms: 7-bit, 16-bit and 64-bit payload lengths
@@ -107,10 +110,9 @@ class DirectWriteIT {
             writeRounds(Frame.text(shared), 50);
             List<String> want = expected(shared, 50);
             for (Client c : clients) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> c.texts().size() == 1 + want.size());
-                assertThat(c.texts().subList(1, c.texts().size())).as("frames of %d bytes", size)
-                        .containsExactlyElementsOf(want);
-                c.texts().subList(1, c.texts().size()).clear();
+                await().atMost(Duration.ofSeconds(10)).until(() -> c.afterOpen().size() >= want.size());
+                assertThat(c.afterOpen()).as("frames of %d bytes", size).containsExactlyElementsOf(want);
+                c.texts().clear();
             }
         }
     }
@@ -128,8 +130,8 @@ class DirectWriteIT {
         writeRounds(Frame.text(shared), 20);
         List<String> want = expected(shared, 20);
         for (Client c : List.of(compressed, plain)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> c.texts().size() == 1 + want.size());
-            assertThat(c.texts().subList(1, c.texts().size())).containsExactlyElementsOf(want);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.afterOpen().size() >= want.size());
+            assertThat(c.afterOpen()).containsExactlyElementsOf(want);
         }
     }
 }
