@@ -50,12 +50,12 @@ public final class EngineSession {
      * this session's loop and uses no extension (no permessage-deflate); null otherwise (Vert.x's writeFrame).
      */
     private ChannelHandlerContext direct;
-    private boolean flushPending;
     private ServerWebSocket probe;
     private boolean upgrading;
     private HttpServerRequest pendingGet;
     private boolean postInFlight;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    /** Frames waiting for a polling GET; created on first use (a WebSocket session never needs one). */
+    private ArrayDeque<Frame> queue;
     private long queuedBytes;
     private boolean closed;
     private long pingTimer = -1;
@@ -186,23 +186,30 @@ public final class EngineSession {
     /** Sends one packet; a client that has fallen {@code maxBufferedBytes} behind is disconnected instead. */
     public void send(Frame frame) {
         if (!closed) {
-            write(frame);
+            write(frame, true);
         }
     }
 
+    /** Sends the frames of one packet (or several) in order; over WebSocket they leave in one flush. */
     public void send(List<Frame> frames) {
-        for (int i = 0; i < frames.size() && !closed; i++) {
-            write(frames.get(i));
+        int n = frames.size();
+        for (int i = 0; i < n && !closed; i++) {
+            write(frames.get(i), i == n - 1);
         }
     }
 
     private void write(Frame frame) {
+        write(frame, true);
+    }
+
+    /** @param last whether this is the last frame of a send (a pre-framed write is flushed then) */
+    private void write(Frame frame, boolean last) {
         if (transport == Transport.WEBSOCKET) {
             if (ws.isClosed()) {
                 return; // the peer went away; its close handler ends the session
             }
             if (direct != null) {
-                writeDirect(frame);
+                writeDirect(frame, last);
                 return;
             }
             if (ws.writeQueueFull()) {
@@ -221,17 +228,16 @@ public final class EngineSession {
             close("slow consumer", false);
             return;
         }
-        queue.add(frame);
+        queue().add(frame);
         flushPolling();
     }
 
     /**
-     * Writes the frame's bytes, header included, to the channel without a flush; the channel is flushed once when
-     * this event-loop turn's tasks are done ({@link TurnFlusher}), so a broadcast costs one flush per socket, not one
-     * per frame. The outbound buffer's high-water mark is {@code maxBufferedBytes}: past it, after flushing what this
-     * turn wrote, the client is too slow.
+     * Writes the frame's bytes, header included, to the channel, flushed with the last frame of a send. The outbound
+     * buffer's high-water mark is {@code maxBufferedBytes}: past it, after flushing what was written unflushed, the
+     * client is too slow.
      */
-    private void writeDirect(Frame frame) {
+    private void writeDirect(Frame frame, boolean last) {
         ChannelHandlerContext ctx = direct;
         if (!ctx.channel().isWritable()) {
             ctx.flush();
@@ -241,10 +247,10 @@ public final class EngineSession {
                 return;
             }
         }
-        ctx.write(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
-        if (!flushPending) {
-            flushPending = true;
-            TurnFlusher.current().add(this, ctx.executor());
+        if (last) {
+            ctx.writeAndFlush(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
+        } else {
+            ctx.write(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
         }
     }
 
@@ -253,19 +259,17 @@ public final class EngineSession {
         return direct != null;
     }
 
-    /** Called by {@link TurnFlusher} at the end of the turn in which this session wrote directly. */
-    void flushDirect() {
-        flushPending = false;
-        ChannelHandlerContext ctx = direct;
-        if (ctx != null) {
-            ctx.flush();
+    private ArrayDeque<Frame> queue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(4);
         }
+        return queue;
     }
 
     private void flushPolling() {
-        if (pendingGet != null && !queue.isEmpty()) {
-            List<Frame> frames = new ArrayList<>(queue);
-            queue.clear();
+        if (pendingGet != null && !queue().isEmpty()) {
+            List<Frame> frames = new ArrayList<>(queue());
+            queue().clear();
             queuedBytes = 0;
             respond(pendingGet, 200, Payload.encode(frames));
             pendingGet = null;
@@ -299,8 +303,8 @@ public final class EngineSession {
                 pendingGet = null;
             }
         }));
-        if (upgrading && queue.isEmpty()) {
-            queue.add(Frame.NOOP);
+        if (upgrading && queue().isEmpty()) {
+            queue().add(Frame.NOOP);
         }
         flushPolling();
     }
@@ -451,8 +455,8 @@ public final class EngineSession {
         if ("2probe".equals(text)) {
             socket.writeTextMessage("3probe");
             upgrading = true;
-            if (pendingGet != null && queue.isEmpty()) {
-                queue.add(Frame.NOOP);
+            if (pendingGet != null && queue().isEmpty()) {
+                queue().add(Frame.NOOP);
             }
             flushPolling();
         } else if ("5".equals(text) && upgrading) {
@@ -466,7 +470,7 @@ public final class EngineSession {
             upgradeTimer = -1;
         }
         if (pendingGet != null) {
-            queue.addFirst(Frame.NOOP);
+            queue().addFirst(Frame.NOOP);
             flushPolling();
         }
         transport = Transport.WEBSOCKET;
@@ -474,8 +478,8 @@ public final class EngineSession {
         direct = directContext(socket);
         probe = null;
         upgrading = false;
-        List<Frame> buffered = new ArrayList<>(queue);
-        queue.clear();
+        List<Frame> buffered = queue == null ? List.of() : new ArrayList<>(queue);
+        queue = null;
         queuedBytes = 0;
         send(buffered);
         server.upgraded(this);
@@ -524,7 +528,7 @@ public final class EngineSession {
             respond(pendingGet, 200, Payload.encode(List.of(byClient ? Frame.NOOP : Frame.CLOSE)));
             pendingGet = null;
         }
-        queue.clear();
+        queue = null;
         if (ws != null && !ws.isClosed()) {
             ws.close((short) (reason.equals("slow consumer") ? 1008 : 1000), reason);
         }
