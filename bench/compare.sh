@@ -27,7 +27,7 @@ Usage:
                                       The side "ceiling" is bench's CeilingServer: Vert.x writing one pre-encoded
                                       frame to each member, no Socket.IO logic and no Redis; "ceiling-direct"
                                       the same writing each member's channel one shared pre-framed buffer below
-                                      Vert.x's WebSocket, flushed once per pass (HushRyd's write path, decision 0079).
+                                      Vert.x's WebSocket, flushed once per pass (decision 0079: no cheaper here).
       --redis URL           use this Redis instead of a private one (e.g. $REDIS_URL)
       --rates R1,R2         publishes/s, one pair of runs each (default: 1500,200: 1500 x 100 members = 150,000
                             deliveries/s offered, about one Node thread's ceiling with a whole core here; 200 =
@@ -35,9 +35,7 @@ Usage:
       --runs N              repeat each set N times; the table shows medians (default: 5)
       --sides LIST          which servers to run (default: hushryd,hushryd-no-recovery,node-socketio,ceiling;
                             hushryd has connection state recovery on, its default: every broadcast numbered and kept
-                            in a Redis stream; hushryd-no-recovery runs with REALTIME_RECOVERY_WINDOW=0;
-                            hushryd-vertx-writes with -Dhushryd.engineio.directWrites=false, every frame through
-                            Vert.x's writeFrame as before decision 0079)
+                            in a Redis stream; hushryd-no-recovery runs with REALTIME_RECOVERY_WINDOW=0)
       --clients N --rooms M --publishers P --payload B --warmup S --duration S --local-addresses K
                             passed to the load client (defaults: 1000, 10, 4, 100, 3, 10, 1)
   bench/compare.sh jobs [options]     P-JOBS: HushRyd's Redis queue (JobsBench --backends redis) vs BullMQ 6.7 on the
@@ -173,13 +171,12 @@ fanout_run() {
   shift 3
   port=$(free_port)
   log="$WORK/$label.log"
-  if [ "$label" = hushryd ] || [ "$label" = hushryd-no-recovery ] || [ "$label" = hushryd-vertx-writes ]; then
-    local window=2m extra=""
+  if [ "$label" = hushryd ] || [ "$label" = hushryd-no-recovery ]; then
+    local window=2m
     [ "$label" = hushryd-no-recovery ] && window=0
-    [ "$label" = hushryd-vertx-writes ] && extra=" -Dhushryd.engineio.directWrites=false"
     (on_server_cpus env -i PATH="$PATH" HOME="$HOME" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn REDIS_URL="$REDIS" \
       REALTIME_RECOVERY_WINDOW="$window" \
-      HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}$extra" \
+      HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" \
       "$ROOT/hushryd" serve --fixture fanout >"$log" 2>&1) &
   elif [ "$label" = ceiling ] || [ "$label" = ceiling-direct ]; then
     local write=vertx

@@ -51,8 +51,7 @@ def fanout(*paths):
     rows = []
     for rate in order:
         sides = {}
-        for label in ("hushryd", "hushryd-no-recovery", "hushryd-vertx-writes", "node-socketio", "ceiling",
-                      "ceiling-direct"):
+        for label in ("hushryd", "hushryd-no-recovery", "node-socketio", "ceiling", "ceiling-direct"):
             rs = runs.get((rate, label), [])
             for r in rs:
                 # what one core busy the whole time delivers: the server's efficiency whatever share of the machine
@@ -70,14 +69,11 @@ def fanout(*paths):
         if "hushryd" in sides and "node-socketio" in sides:
             h, n = sides["hushryd"], sides["node-socketio"]
             rows.append(["ratio HushRyd/Node"] + [ratio(h[k], n[k]) for _, k, _ in metrics])
-        if "hushryd" in sides and "hushryd-vertx-writes" in sides:
-            h, v = sides["hushryd"], sides["hushryd-vertx-writes"]
-            rows.append(["ratio hushryd/hushryd-vertx-writes"] + [ratio(h[k], v[k]) for _, k, _ in metrics])
         if "hushryd" in sides and "hushryd-no-recovery" in sides:
             # the cost of connection state recovery: CPU per delivery and latency with it on, over off
             h, o = sides["hushryd"], sides["hushryd-no-recovery"]
             rows.append(["ratio recovery on/off"] + [ratio(h[k], o[k]) for _, k, _ in metrics])
-        for label in ("hushryd", "hushryd-no-recovery", "hushryd-vertx-writes"):
+        for label in ("hushryd", "hushryd-no-recovery"):
             for ceiling in ("ceiling", "ceiling-direct"):
                 if label in sides and ceiling in sides:
                     # how far from the least the stack can do: CPU per delivery over the ceiling's

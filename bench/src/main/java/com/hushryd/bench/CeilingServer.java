@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * checks. HushRyd's CPU per delivery is compared with this one's in {@code bench/compare.sh fanout --sides ceiling,...}.
  * With {@code WRITE=direct} (side {@code ceiling-direct}) the packet is framed once, header included, in one direct
  * buffer, and each member's channel gets a duplicate of it below Vert.x's WebSocket, flushed once after the loop's
- * pass over its members: the write path HushRyd's gateway uses since decision 0079, so that the ceiling stays a
- * ceiling; {@code WRITE=vertx} (the default) is Vert.x's {@code writeFrame} per member, as before.
+ * pass over its members (the write path decision 0079 measured: no cheaper than Vert.x's); {@code WRITE=vertx} (the
+ * default) is Vert.x's {@code writeFrame} per member, as before.
  *
  * <pre>
  * PORT=8080 HOST=127.0.0.1 EVENT_LOOPS=2 WRITE=vertx|direct java ... com.hushryd.bench.CeilingServer

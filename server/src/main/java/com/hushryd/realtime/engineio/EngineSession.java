@@ -1,9 +1,6 @@
 package com.hushryd.realtime.engineio;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -11,7 +8,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
-import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineSession {
     private static final Logger log = LoggerFactory.getLogger(EngineSession.class);
-    /**
-     * {@code -Dhushryd.engineio.directWrites=false} turns decision 0079's write path off (every frame through Vert.x's
-     * writeFrame): a switch for a Vert.x upgrade that breaks it, and the "before" side of the benchmark.
-     */
-    private static final boolean DIRECT_WRITES =
-            !"false".equals(System.getProperty("hushryd.engineio.directWrites"));
 
     enum Transport {
         POLLING, WEBSOCKET
@@ -45,11 +35,6 @@ public final class EngineSession {
 
     private Transport transport;
     private ServerWebSocket ws;
-    /**
-     * The WebSocket's Netty context when whole frames are written to it directly (decision 0079): its channel is on
-     * this session's loop and uses no extension (no permessage-deflate); null otherwise (Vert.x's writeFrame).
-     */
-    private ChannelHandlerContext direct;
     private ServerWebSocket probe;
     private boolean upgrading;
     private HttpServerRequest pendingGet;
@@ -142,7 +127,6 @@ public final class EngineSession {
 
     void openWithWebSocket(ServerWebSocket socket) {
         ws = socket;
-        direct = directContext(socket);
         configure(socket);
         socket.textMessageHandler(this::onWebSocketText);
         socket.binaryMessageHandler(buf -> onBinary(buf.getBytes()));
@@ -163,54 +147,25 @@ public final class EngineSession {
         socket.setWriteQueueMaxSize(options.maxBufferedBytes());
     }
 
-    /**
-     * The context to write whole frames to, below Vert.x's WebSocket, or null when that is not safe: a compressed
-     * socket (its frames must go through the deflate encoder; an extension handler still in the pipeline means the
-     * negotiation may not be over) or a channel on another event loop than this session's.
-     */
-    private ChannelHandlerContext directContext(ServerWebSocket socket) {
-        if (!DIRECT_WRITES || !(socket instanceof WebSocketInternal internal)) {
-            return null;
-        }
-        ChannelHandlerContext ctx = internal.channelHandlerContext();
-        if (ctx == null || !ctx.executor().inEventLoop(loopThread)
-                || ctx.pipeline().get(WebSocketExtensionEncoder.class) != null
-                || ctx.pipeline().get(WebSocketServerExtensionHandler.class) != null) {
-            return null;
-        }
-        return ctx;
-    }
-
     // ---- sending
 
     /** Sends one packet; a client that has fallen {@code maxBufferedBytes} behind is disconnected instead. */
     public void send(Frame frame) {
         if (!closed) {
-            write(frame, true);
+            write(frame);
         }
     }
 
-    /** Sends the frames of one packet (or several) in order; over WebSocket they leave in one flush. */
     public void send(List<Frame> frames) {
-        int n = frames.size();
-        for (int i = 0; i < n && !closed; i++) {
-            write(frames.get(i), i == n - 1);
+        for (int i = 0; i < frames.size() && !closed; i++) {
+            write(frames.get(i));
         }
     }
 
     private void write(Frame frame) {
-        write(frame, true);
-    }
-
-    /** @param last whether this is the last frame of a send (a pre-framed write is flushed then) */
-    private void write(Frame frame, boolean last) {
         if (transport == Transport.WEBSOCKET) {
             if (ws.isClosed()) {
                 return; // the peer went away; its close handler ends the session
-            }
-            if (direct != null) {
-                writeDirect(frame, last);
-                return;
             }
             if (ws.writeQueueFull()) {
                 server.slowConsumer();
@@ -230,33 +185,6 @@ public final class EngineSession {
         }
         queue().add(frame);
         flushPolling();
-    }
-
-    /**
-     * Writes the frame's bytes, header included, to the channel, flushed with the last frame of a send. The outbound
-     * buffer's high-water mark is {@code maxBufferedBytes}: past it, after flushing what was written unflushed, the
-     * client is too slow.
-     */
-    private void writeDirect(Frame frame, boolean last) {
-        ChannelHandlerContext ctx = direct;
-        if (!ctx.channel().isWritable()) {
-            ctx.flush();
-            if (!ctx.channel().isWritable()) {
-                server.slowConsumer();
-                close("slow consumer", false);
-                return;
-            }
-        }
-        if (last) {
-            ctx.writeAndFlush(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
-        } else {
-            ctx.write(frame.webSocketFrame(ctx.alloc()), ctx.voidPromise());
-        }
-    }
-
-    /** Whether frames go to the channel pre-framed (decision 0079) rather than through Vert.x's writeFrame. */
-    boolean writesDirect() {
-        return direct != null;
     }
 
     private ArrayDeque<Frame> queue() {
@@ -475,7 +403,6 @@ public final class EngineSession {
         }
         transport = Transport.WEBSOCKET;
         ws = socket;
-        direct = directContext(socket);
         probe = null;
         upgrading = false;
         List<Frame> buffered = queue == null ? List.of() : new ArrayList<>(queue);
