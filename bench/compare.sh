@@ -25,7 +25,9 @@ Usage:
                                       @socket.io/redis-adapter, same load client (BenchMain fanout), same rooms,
                                       same publish rate, same Redis; the order of the sides alternates run by run.
                                       The side "ceiling" is bench's CeilingServer: Vert.x writing one pre-encoded
-                                      frame to each member, no Socket.IO logic and no Redis.
+                                      frame to each member, no Socket.IO logic and no Redis; "ceiling-direct"
+                                      the same writing each member's channel one shared pre-framed buffer below
+                                      Vert.x's WebSocket, flushed once per pass (decision 0079: no cheaper here).
       --redis URL           use this Redis instead of a private one (e.g. $REDIS_URL)
       --rates R1,R2         publishes/s, one pair of runs each (default: 1500,200: 1500 x 100 members = 150,000
                             deliveries/s offered, about one Node thread's ceiling with a whole core here; 200 =
@@ -176,9 +178,11 @@ fanout_run() {
       REALTIME_RECOVERY_WINDOW="$window" \
       HUSHRYD_SKIP_BUILD=1 JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}" \
       "$ROOT/hushryd" serve --fixture fanout >"$log" 2>&1) &
-  elif [ "$label" = ceiling ]; then
+  elif [ "$label" = ceiling ] || [ "$label" = ceiling-direct ]; then
+    local write=vertx
+    [ "$label" = ceiling-direct ] && write=direct
     # shellcheck disable=SC2086
-    (on_server_cpus env PORT="$port" HOST=127.0.0.1 java ${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC} \
+    (on_server_cpus env PORT="$port" HOST=127.0.0.1 WRITE="$write" java ${SERVER_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC} \
       -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
       -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" com.hushryd.bench.CeilingServer \
       >"$log" 2>&1) &

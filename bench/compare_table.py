@@ -51,7 +51,7 @@ def fanout(*paths):
     rows = []
     for rate in order:
         sides = {}
-        for label in ("hushryd", "hushryd-no-recovery", "node-socketio", "ceiling"):
+        for label in ("hushryd", "hushryd-no-recovery", "node-socketio", "ceiling", "ceiling-direct"):
             rs = runs.get((rate, label), [])
             for r in rs:
                 # what one core busy the whole time delivers: the server's efficiency whatever share of the machine
@@ -74,10 +74,11 @@ def fanout(*paths):
             h, o = sides["hushryd"], sides["hushryd-no-recovery"]
             rows.append(["ratio recovery on/off"] + [ratio(h[k], o[k]) for _, k, _ in metrics])
         for label in ("hushryd", "hushryd-no-recovery"):
-            if label in sides and "ceiling" in sides:
-                # how far from the least the stack can do: CPU per delivery over the ceiling's
-                h, c = sides[label], sides["ceiling"]
-                rows.append([f"ratio {label}/ceiling"] + [ratio(h[k], c[k]) for _, k, _ in metrics])
+            for ceiling in ("ceiling", "ceiling-direct"):
+                if label in sides and ceiling in sides:
+                    # how far from the least the stack can do: CPU per delivery over the ceiling's
+                    h, c = sides[label], sides[ceiling]
+                    rows.append([f"ratio {label}/{ceiling}"] + [ratio(h[k], c[k]) for _, k, _ in metrics])
     table(["server"] + [m[0] for m in metrics], rows)
 
 

@@ -39,7 +39,8 @@ public final class EngineSession {
     private boolean upgrading;
     private HttpServerRequest pendingGet;
     private boolean postInFlight;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    /** Frames waiting for a polling GET; created on first use (a WebSocket session never needs one). */
+    private ArrayDeque<Frame> queue;
     private long queuedBytes;
     private boolean closed;
     private long pingTimer = -1;
@@ -182,14 +183,21 @@ public final class EngineSession {
             close("slow consumer", false);
             return;
         }
-        queue.add(frame);
+        queue().add(frame);
         flushPolling();
     }
 
+    private ArrayDeque<Frame> queue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(4);
+        }
+        return queue;
+    }
+
     private void flushPolling() {
-        if (pendingGet != null && !queue.isEmpty()) {
-            List<Frame> frames = new ArrayList<>(queue);
-            queue.clear();
+        if (pendingGet != null && !queue().isEmpty()) {
+            List<Frame> frames = new ArrayList<>(queue());
+            queue().clear();
             queuedBytes = 0;
             respond(pendingGet, 200, Payload.encode(frames));
             pendingGet = null;
@@ -223,8 +231,8 @@ public final class EngineSession {
                 pendingGet = null;
             }
         }));
-        if (upgrading && queue.isEmpty()) {
-            queue.add(Frame.NOOP);
+        if (upgrading && queue().isEmpty()) {
+            queue().add(Frame.NOOP);
         }
         flushPolling();
     }
@@ -375,8 +383,8 @@ public final class EngineSession {
         if ("2probe".equals(text)) {
             socket.writeTextMessage("3probe");
             upgrading = true;
-            if (pendingGet != null && queue.isEmpty()) {
-                queue.add(Frame.NOOP);
+            if (pendingGet != null && queue().isEmpty()) {
+                queue().add(Frame.NOOP);
             }
             flushPolling();
         } else if ("5".equals(text) && upgrading) {
@@ -390,15 +398,15 @@ public final class EngineSession {
             upgradeTimer = -1;
         }
         if (pendingGet != null) {
-            queue.addFirst(Frame.NOOP);
+            queue().addFirst(Frame.NOOP);
             flushPolling();
         }
         transport = Transport.WEBSOCKET;
         ws = socket;
         probe = null;
         upgrading = false;
-        List<Frame> buffered = new ArrayList<>(queue);
-        queue.clear();
+        List<Frame> buffered = queue == null ? List.of() : new ArrayList<>(queue);
+        queue = null;
         queuedBytes = 0;
         send(buffered);
         server.upgraded(this);
@@ -447,7 +455,7 @@ public final class EngineSession {
             respond(pendingGet, 200, Payload.encode(List.of(byClient ? Frame.NOOP : Frame.CLOSE)));
             pendingGet = null;
         }
-        queue.clear();
+        queue = null;
         if (ws != null && !ws.isClosed()) {
             ws.close((short) (reason.equals("slow consumer") ? 1008 : 1000), reason);
         }
