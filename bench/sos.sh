@@ -59,6 +59,43 @@ with concurrent.futures.ThreadPoolExecutor(8) as ex:
     list(ex.map(create, range(1000)))
 PY
 
+# CPU seconds of the node (its JVM) and of its embedded PostgreSQL (every process below the node), from /proc
+cpu_seconds() {
+  python3 - "${LAUNCHER:-}" <<'PY'
+import os, sys
+root = sys.argv[1]
+if not root:
+    print("nan nan"); sys.exit()
+tick = os.sysconf("SC_CLK_TCK")
+parent, cpu = {}, {}
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    parent[pid] = fields[1]
+    cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+def below(pid):
+    while pid in parent:
+        pid = parent[pid]
+        if pid == root:
+            return True
+    return False
+print(f"{cpu.get(root, float('nan')):.2f} {sum(c for p, c in cpu.items() if below(p)):.2f}")
+PY
+}
+cpu_report() {
+  python3 - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+label, before, after, secs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4])
+node, pg = float(after[0]) - float(before[0]), float(after[1]) - float(before[1])
+print(f"{label:<10} cpu over {secs:.0f} s: node {node:.1f} s ({node / secs:.2f} cores), embedded PostgreSQL "
+      f"{pg:.1f} s ({pg / secs:.2f} cores)")
+PY
+}
+
 # the node's own view of POST /sos (from its request start to its answer, /metrics histogram): the difference with the
 # client's figure is time spent before the node began the request (accept, event loop queue) or in the client
 SERVER_HIST=$(mktemp)
@@ -90,10 +127,13 @@ PY
 }
 sos() {
   server_sos_buckets >"$SERVER_HIST"
+  local cpu_before t0
+  cpu_before=$(cpu_seconds); t0=$(date +%s.%N)
   java -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
     -cp "bench/target/classes:$(cat bench/target/classpath.txt)" com.hushryd.bench.BenchMain sos \
     --url "$BASE_URL" --rate "$RATE" --duration "$DURATION" --label "$1" || true
   server_side "$1" >&2
+  cpu_report "$1" "$cpu_before" "$(cpu_seconds)" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
 }
 ALONE=$(sos alone | tee /dev/stderr)
 WRK_OUT=$(mktemp)
@@ -115,7 +155,10 @@ LOADED=$(sos saturated | tee /dev/stderr)
 wait $WRK || true
 REQS=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT"); NON2XX=$(awk '/Non-2xx/ {print $5}' "$WRK_OUT")
 P99=$(awk '$1=="99%" {print $2}' "$WRK_OUT")
-echo "background     GET /trips/search (uncached) x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed)"
+TOTAL=$(awk '/requests in/ {print $1}' "$WRK_OUT")
+SERVED=$(python3 -c "print(f'{(${TOTAL:-0} - ${NON2XX:-0}) / $((DURATION + 15)):.0f}')")
+SHED=$(curl -fs "$BASE_URL/metrics" | awk '/^hushryd_shed_requests_total\{/ {n += $NF} END {printf "%d", n}')
+echo "background     GET /trips/search (uncached) x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed); served ${SERVED}/s; node shed ${SHED:-0} requests in all"
 python3 - "$ALONE" "$LOADED" <<'PY'
 import re, sys
 def p99(line):
