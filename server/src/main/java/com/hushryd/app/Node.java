@@ -654,7 +654,8 @@ public final class Node implements AutoCloseable {
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, adminPolicy(),
                 metrics.http(), config.httpBodyLimit(), config.httpBodyTimeout(), config.accessLog());
-        shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
+        shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting(),
+                database::takeQueueDelay);
         resources.add("event-loop probe", new EventLoopProbe(vertx, shedder::observe));
         criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical", protection.criticalThreads(), 60,
                 TimeUnit.SECONDS);
@@ -977,6 +978,8 @@ public final class Node implements AutoCloseable {
         metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
         metrics.gauge("hushryd.load.event_loop_lag_ms", "Event-loop lag of the busiest loop, the least over the last 2 s",
                 shedder::eventLoopLagMillis);
+        metrics.gauge("hushryd.load.pool_wait_ms", "Queueing delay of the main database pool: the least wait of the "
+                + "connections handed out over the last 0.5 s", shedder::poolWaitMillis);
         metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
                 () -> shedder.level().ordinal());
         Map<String, CircuitBreaker> providers = new LinkedHashMap<>();

@@ -107,6 +107,7 @@ public enum Setting {
     SHED_MAX_IN_FLIGHT("--shed-max-in-flight", "512", "Sheddable requests in flight above which normal requests get 503 (background ones from half of it)."),
     SHED_EVENT_LOOP_LAG("--shed-event-loop-lag", "250ms", "Event-loop lag, lasting 2 s, above which normal requests get 503 (background ones from half of it)."),
     SHED_POOL_WAITING("--shed-pool-waiting", "32", "Threads waiting for a database connection, for a whole second, above which normal requests get 503 (background ones from half of it)."),
+    SHED_POOL_WAIT("--shed-pool-wait", "20ms", "Queueing delay of the main database pool (the least wait of the connections handed out, lasting 0.5 s) above which normal requests get 503 (background ones from half of it); 0 turns it off."),
     HTTP_CRITICAL_THREADS("--http-critical-threads", "8", "Worker threads reserved for routes that are never shed (SOS, tracking, auth)."),
     DB_CRITICAL_POOL("--db-critical-pool", "3", "Database connections in a pool of their own reserved for critical work (SOS), untouched by other traffic."),
     DB_BREAKER_THRESHOLD("--db-breaker-threshold", "5", "Failed database connections in a row that open its circuit breaker (then requests needing it get 503 at once)."),

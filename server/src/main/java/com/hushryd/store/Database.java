@@ -10,9 +10,12 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -44,6 +47,10 @@ public final class Database implements AutoCloseable {
     static final Duration WAIT_SLICE = Duration.ofMillis(250);
     private final Database critical;
     private final CircuitBreaker breaker;
+    /** The least wait of the connections handed out since {@link #takeQueueDelay()} last ran; MAX_VALUE: none. */
+    private final AtomicLong leastWait = new AtomicLong(Long.MAX_VALUE);
+    /** When each caller waiting for a connection now began to wait (one array per caller, by identity). */
+    private final Set<long[]> waiters = ConcurrentHashMap.newKeySet();
 
     private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker) {
         this.pool = pool;
@@ -263,31 +270,63 @@ public final class Database implements AutoCloseable {
      * are bounded by the pool size; past that, callers queue on the pool as usual.
      */
     private <T> T onConnection(SqlWork<T> work) throws SQLException {
-        long deadline = System.nanoTime() + poolTimeout.toNanos();
-        while (true) {
-            if (connector.poolFailing() && direct.tryAcquire()) {
-                try (Connection c = connector.direct()) {
-                    refill();
+        long[] waiter = {System.nanoTime()};
+        long deadline = waiter[0] + poolTimeout.toNanos();
+        waiters.add(waiter);
+        try {
+            while (true) {
+                if (connector.poolFailing() && direct.tryAcquire()) {
+                    try (Connection c = connector.direct()) {
+                        handedOut(waiter);
+                        refill();
+                        return work.run(c);
+                    } finally {
+                        direct.release();
+                    }
+                }
+                Connection pooled;
+                try {
+                    pooled = pool.getConnection();
+                } catch (SQLTransientConnectionException slice) {
+                    // one slice of the wait is over: go on waiting unless the server is now known to be gone (then
+                    // the direct connection above fails at once) or the pool timeout is spent
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw slice;
+                    }
+                    continue;
+                }
+                handedOut(waiter);
+                try (Connection c = pooled) {
                     return work.run(c);
-                } finally {
-                    direct.release();
                 }
             }
-            Connection pooled;
-            try {
-                pooled = pool.getConnection();
-            } catch (SQLTransientConnectionException slice) {
-                // one slice of the wait is over: go on waiting unless the server is now known to be gone (then the
-                // direct connection above fails at once) or the pool timeout is spent
-                if (System.nanoTime() - deadline >= 0) {
-                    throw slice;
-                }
-                continue;
-            }
-            try (Connection c = pooled) {
-                return work.run(c);
-            }
+        } finally {
+            waiters.remove(waiter);
         }
+    }
+
+    private void handedOut(long[] waiter) {
+        waiters.remove(waiter);
+        leastWait.accumulateAndGet(System.nanoTime() - waiter[0], Math::min);
+    }
+
+    /**
+     * The queueing delay of this pool since the previous call (CoDel's sojourn time): the least time a connection
+     * handed out meanwhile waited for it, as a standing queue makes even the luckiest caller wait; when none was
+     * handed out, how long the oldest caller still waiting has waited (a pool all held by slow work), else zero.
+     * Callers who gave up (pool timeout, server down) are not counted: those fail as before, with their own 503s.
+     */
+    public Duration takeQueueDelay() {
+        long least = leastWait.getAndSet(Long.MAX_VALUE);
+        if (least != Long.MAX_VALUE) {
+            return Duration.ofNanos(least);
+        }
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (long[] w : waiters) {
+            oldest = Math.max(oldest, now - w[0]);
+        }
+        return Duration.ofNanos(oldest);
     }
 
     /** The server answers again: one background borrow makes the pool connect now rather than after its backoff. */

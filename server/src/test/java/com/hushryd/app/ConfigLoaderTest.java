@@ -178,6 +178,8 @@ class ConfigLoaderTest {
         "DB_REPLICA_MAX_LAG|10ms|must be between",
         "HTTP_COMPRESSION_MIN_SIZE|big|expected a size",
         "REALTIME_PER_MESSAGE_DEFLATE|sometimes|expected true or false",
+        "SHED_POOL_WAIT|quick|expected a duration",
+        "SHED_POOL_WAIT|2m|must be between",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))

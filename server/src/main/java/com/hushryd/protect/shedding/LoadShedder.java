@@ -12,17 +12,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refuses work the node cannot take now, lowest priority first. The load level comes from three measured signals:
+ * Refuses work the node cannot take now, lowest priority first. The load level comes from four measured signals:
  * requests in flight (of the classes that can be shed), event-loop lag (how late a timer fires on the busiest event
- * loop) and requests waiting for a database connection. Half of any threshold makes the node {@link Level#BUSY}
- * (background requests are refused); a whole one makes it {@link Level#OVERLOADED} (normal requests too). Critical
- * and auth routes are never refused. Lag and pool waiting count only when they have lasted a whole window
- * ({@link #LAG_WINDOW}, {@link #POOL_WINDOW}): on a shared machine a late timer tick, a GC pause or JIT warm-up is
- * not overload. Logs one line when shedding starts (and when it escalates), naming the signals over their thresholds,
+ * loop), requests waiting for a database connection, and the main pool's queueing delay (the least time the
+ * connections handed out waited for one: CoDel's signal, which a saturated database raises long before the count of
+ * waiters reaches its limit). Half of any threshold makes the node {@link Level#BUSY} (background requests are
+ * refused); a whole one makes it {@link Level#OVERLOADED} (normal requests too). Critical and auth routes are never
+ * refused. Lag, pool waiting and pool wait count only when they have lasted a whole window ({@link #LAG_WINDOW},
+ * {@link #POOL_WINDOW}, {@link #POOL_WAIT_WINDOW}): on a shared machine a late timer tick, a GC pause or JIT warm-up
+ * is not overload. Logs one line when shedding starts (and when it escalates), naming the signals over their thresholds,
  * and one when it stops. Thread-safe and non-blocking.
  */
 public final class LoadShedder {
@@ -31,14 +34,23 @@ public final class LoadShedder {
         OK, BUSY, OVERLOADED
     }
 
-    /** The thresholds; see the SHED_* settings. */
-    public record Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting) {
+    /** The thresholds; see the SHED_* settings. A {@code maxPoolWait} of zero turns that signal off. */
+    public record Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting, Duration maxPoolWait) {
+        public Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting) {
+            this(maxInFlight, maxEventLoopLag, maxPoolWaiting, Duration.ZERO);
+        }
     }
 
     /** How long event-loop lag must last to count: longer than a GC pause or a descheduled thread on a busy machine. */
     static final Duration LAG_WINDOW = Duration.ofSeconds(2);
     /** How long requests must wait for a database connection to count: longer than a burst the pool clears. */
     static final Duration POOL_WINDOW = Duration.ofSeconds(1);
+    /**
+     * How long every connection handed out must have waited at least the target to count (CoDel's interval): long
+     * enough that a burst the pool clears is not a standing queue, short enough to refuse before the queue fills the
+     * HTTP workers.
+     */
+    static final Duration POOL_WAIT_WINDOW = Duration.ofMillis(500);
     /** How long the node must be calm before the "stopped" line: one episode of flapping logs one start and one stop. */
     static final Duration CALM_BEFORE_STOP_LOG = Duration.ofSeconds(5);
 
@@ -46,25 +58,41 @@ public final class LoadShedder {
 
     private final Limits limits;
     private final IntSupplier poolWaiting;
+    private final Supplier<Duration> poolQueueDelay;
     private final LongSupplier nanoClock;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final SustainedMinimum lagWindow = new SustainedMinimum(LAG_WINDOW.toNanos());
     private final SustainedMinimum poolWindow = new SustainedMinimum(POOL_WINDOW.toNanos());
+    private final SustainedMinimum poolWaitWindow = new SustainedMinimum(POOL_WAIT_WINDOW.toNanos());
     private volatile long lagMillis;
     private volatile int waiting;
+    private volatile long poolWaitMillis;
     private Level loggedLevel = Level.OK;
     private long episodeStart;
     private long calmSince = -1;
     private long refusedAtStart;
 
     public LoadShedder(Limits limits, IntSupplier poolWaiting) {
-        this(limits, poolWaiting, System::nanoTime);
+        this(limits, poolWaiting, () -> Duration.ZERO);
+    }
+
+    /**
+     * {@code poolQueueDelay} is the main pool's queueing delay since it was last asked, as
+     * {@code Database.takeQueueDelay()} measures it.
+     */
+    public LoadShedder(Limits limits, IntSupplier poolWaiting, Supplier<Duration> poolQueueDelay) {
+        this(limits, poolWaiting, poolQueueDelay, System::nanoTime);
     }
 
     LoadShedder(Limits limits, IntSupplier poolWaiting, LongSupplier nanoClock) {
+        this(limits, poolWaiting, () -> Duration.ZERO, nanoClock);
+    }
+
+    LoadShedder(Limits limits, IntSupplier poolWaiting, Supplier<Duration> poolQueueDelay, LongSupplier nanoClock) {
         this.limits = limits;
         this.poolWaiting = poolWaiting;
+        this.poolQueueDelay = poolQueueDelay;
         this.nanoClock = nanoClock;
     }
 
@@ -76,8 +104,10 @@ public final class LoadShedder {
         long now = nanoClock.getAsLong();
         lagWindow.record(now, eventLoopLagMillis);
         poolWindow.record(now, poolWaiting.getAsInt());
+        poolWaitWindow.record(now, poolQueueDelay.get().toNanos());
         lagMillis = lagWindow.value();
         waiting = (int) poolWindow.value();
+        poolWaitMillis = TimeUnit.NANOSECONDS.toMillis(poolWaitWindow.value());
         logChange(now, level());
     }
 
@@ -128,6 +158,15 @@ public final class LoadShedder {
             parts.add("pool waiting " + w + (all ? " (limit " : " >= ") + poolLimit
                     + (all ? ")" : " for " + POOL_WINDOW.toSeconds() + " s"));
         }
+        long maxWait = limits.maxPoolWait().toMillis();
+        if (maxWait > 0) {
+            long pw = poolWaitMillis;
+            long waitLimit = half ? (maxWait + 1) / 2 : maxWait;
+            if (all || pw >= waitLimit) {
+                parts.add("pool wait " + pw + " ms" + (all ? " (limit " : " >= ") + waitLimit
+                        + (all ? " ms)" : " ms for " + POOL_WAIT_WINDOW.toMillis() + " ms"));
+            }
+        }
         return String.join(", ", parts);
     }
 
@@ -143,10 +182,14 @@ public final class LoadShedder {
         long lag = lagMillis;
         long maxLag = limits.maxEventLoopLag().toMillis();
         int w = waiting;
-        if (flying >= limits.maxInFlight() || lag >= maxLag || w >= limits.maxPoolWaiting()) {
+        long maxWait = limits.maxPoolWait().toMillis();
+        long pw = maxWait > 0 ? poolWaitMillis : -1;
+        if (flying >= limits.maxInFlight() || lag >= maxLag || w >= limits.maxPoolWaiting()
+                || (pw >= 0 && pw >= maxWait)) {
             return Level.OVERLOADED;
         }
-        if (flying >= (limits.maxInFlight() + 1) / 2 || lag >= maxLag / 2 || w >= (limits.maxPoolWaiting() + 1) / 2) {
+        if (flying >= (limits.maxInFlight() + 1) / 2 || lag >= maxLag / 2 || w >= (limits.maxPoolWaiting() + 1) / 2
+                || (pw >= 0 && pw >= (maxWait + 1) / 2)) {
             return Level.BUSY;
         }
         return Level.OK;
@@ -189,6 +232,11 @@ public final class LoadShedder {
 
     public int poolWaiting() {
         return waiting;
+    }
+
+    /** The main pool's queueing delay: the least wait of the connections handed out over the last window. */
+    public long poolWaitMillis() {
+        return poolWaitMillis;
     }
 
     public Limits limits() {
