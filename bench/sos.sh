@@ -59,40 +59,47 @@ with concurrent.futures.ThreadPoolExecutor(8) as ex:
     list(ex.map(create, range(1000)))
 PY
 
-# CPU seconds of the node (its JVM) and of its embedded PostgreSQL (every process below the node), from /proc
+# CPU seconds of the node (its JVM) and of its embedded PostgreSQL (the server started in the node's data directory and
+# its backends), from /proc
 cpu_seconds() {
-  python3 - "${LAUNCHER:-}" <<'PY'
+  python3 - "${LAUNCHER:-}" "${DATA:-}" <<'PY'
 import os, sys
-root = sys.argv[1]
+root, data = sys.argv[1], sys.argv[2]
 if not root:
-    print("nan nan"); sys.exit()
+    print("nan nan nan"); sys.exit()
 tick = os.sysconf("SC_CLK_TCK")
-parent, cpu = {}, {}
+parent, cpu, postmasters = {}, {}, set()
 for pid in os.listdir("/proc"):
     if not pid.isdigit():
         continue
     try:
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         continue
     parent[pid] = fields[1]
     cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
-def below(pid):
-    while pid in parent:
-        pid = parent[pid]
-        if pid == root:
+    if data and "postgres" in cmd and data in cmd:
+        postmasters.add(pid)  # the embedded server detaches from the node: found by its data directory
+def in_postgres(pid):
+    while pid:
+        if pid in postmasters:
             return True
+        pid = parent.get(pid)
     return False
-print(f"{cpu.get(root, float('nan')):.2f} {sum(c for p, c in cpu.items() if below(p)):.2f}")
+busy = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+busy = (sum(busy) - busy[3] - busy[4]) / tick  # all but idle and iowait: every process on the machine
+print(f"{cpu.get(root, float('nan')):.2f} {sum(c for p, c in cpu.items() if in_postgres(p)):.2f} {busy:.2f}")
 PY
 }
 cpu_report() {
   python3 - "$1" "$2" "$3" "$4" <<'PY'
 import sys
 label, before, after, secs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4])
-node, pg = float(after[0]) - float(before[0]), float(after[1]) - float(before[1])
+node, pg, busy = (float(a) - float(b) for a, b in zip(after, before))
 print(f"{label:<10} cpu over {secs:.0f} s: node {node:.1f} s ({node / secs:.2f} cores), embedded PostgreSQL "
-      f"{pg:.1f} s ({pg / secs:.2f} cores)")
+      f"{pg:.1f} s ({pg / secs:.2f} cores); the machine {busy / secs:.2f} cores busy, "
+      f"{(busy - node - pg) / secs:.2f} of them neither (wrk, the SOS client, other work on the machine)")
 PY
 }
 
