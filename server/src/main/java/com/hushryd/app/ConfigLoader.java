@@ -272,6 +272,7 @@ public final class ConfigLoader {
                         duration(Setting.SHED_POOL_WAIT, Duration.ZERO, Duration.ofMinutes(1))),
                 integer(Setting.HTTP_CRITICAL_THREADS, 1, 256),
                 integer(Setting.DB_CRITICAL_POOL, 0, 100),
+                integer(Setting.DB_CRITICAL_YIELD, 0, 1000),
                 new BreakerPolicy(integer(Setting.DB_BREAKER_THRESHOLD, 1, 1000),
                         duration(Setting.DB_BREAKER_OPEN, Duration.ofMillis(100), Duration.ofHours(1)),
                         Duration.ofSeconds(30)),

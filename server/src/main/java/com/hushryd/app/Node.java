@@ -343,7 +343,8 @@ public final class Node implements AutoCloseable {
                 config.dbPoolTimeout(), config.dbQueryTimeout(), poolPrefix + config.nodeId());
         database = resources.add("database pool", serveHttp
                 ? Database.connect(url, settings, metrics.pool(), protection.criticalPool(), breakers.create(
-                        "postgresql", protection.database(), Database::unavailable, () -> database.ping()))
+                        "postgresql", protection.database(), Database::unavailable, () -> database.ping()),
+                        protection.criticalYield())
                 : Database.connect(url, settings, metrics.pool()));
         database.migrate();
         resources.add("breaker probes", breakers, breakers::close);

@@ -110,6 +110,7 @@ public enum Setting {
     SHED_POOL_WAIT("--shed-pool-wait", "20ms", "Queueing delay of the main database pool (the least wait of the connections handed out, lasting 0.5 s) above which normal requests get 503 (background ones from half of it); 0 turns it off."),
     HTTP_CRITICAL_THREADS("--http-critical-threads", "8", "Worker threads reserved for routes that are never shed (SOS, tracking, auth)."),
     DB_CRITICAL_POOL("--db-critical-pool", "3", "Database connections in a pool of their own reserved for critical work (SOS), untouched by other traffic."),
+    DB_CRITICAL_YIELD("--db-critical-yield", "1", "Main-pool connections that may be in use while an SOS is being written on the reserved pool: the main pool's other callers wait until it commits, so that PostgreSQL and the CPU serve it first (DB_POOL_MAX or more turns this off)."),
     DB_BREAKER_THRESHOLD("--db-breaker-threshold", "5", "Failed database connections in a row that open its circuit breaker (then requests needing it get 503 at once)."),
     DB_BREAKER_OPEN("--db-breaker-open", "5s", "Longest time the database circuit breaker stays open between trial calls (the first comes 0.5 s after it opens, then the wait doubles up to this)."),
     REDIS_BREAKER_THRESHOLD("--redis-breaker-threshold", "3", "Failed Redis calls in a row that open its circuit breaker (then local limits, database reads)."),

@@ -47,12 +47,22 @@ public final class Database implements AutoCloseable {
     static final Duration WAIT_SLICE = Duration.ofMillis(250);
     private final Database critical;
     private final CircuitBreaker breaker;
+    /** The main pool's callers pass it (null: none); the critical pool marks its urgent transactions on it. */
+    private final UrgentGate gate;
+    private final boolean gated;
     /** The least wait of the connections handed out since {@link #takeQueueDelay()} last ran; MAX_VALUE: none. */
     private final AtomicLong leastWait = new AtomicLong(Long.MAX_VALUE);
     /** When each caller waiting for a connection now began to wait (one array per caller, by identity). */
     private final Set<long[]> waiters = ConcurrentHashMap.newKeySet();
 
     private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker) {
+        this(pool, poolTimeout, critical, breaker, null, false);
+    }
+
+    private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker,
+            UrgentGate gate, boolean gated) {
+        this.gate = gate;
+        this.gated = gated && gate != null;
         this.pool = pool;
         this.poolTimeout = poolTimeout;
         this.connector = (Connector) pool.getDataSource();
@@ -73,16 +83,29 @@ public final class Database implements AutoCloseable {
      */
     public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
             int criticalConnections, CircuitBreaker breaker) {
+        return connect(url, settings, metrics, criticalConnections, breaker, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As above; while an {@link #urgent} transaction runs on the critical pool, the main pool's callers hold at most
+     * {@code urgentYield} connections at once (the others wait for it to commit, within their pool timeout); a
+     * number at or above the pool's size turns this off.
+     */
+    public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            int criticalConnections, CircuitBreaker breaker, int urgentYield) {
         Database critical = null;
+        UrgentGate gate = criticalConnections > 0 && urgentYield < settings.poolMax() ? new UrgentGate(urgentYield)
+                : null;
         if (criticalConnections > 0) {
             // critical work waits for a connection at most a second: an SOS that cannot get one has a journal
             Duration wait = settings.poolTimeout().compareTo(CRITICAL_WAIT) < 0 ? settings.poolTimeout() : CRITICAL_WAIT;
             critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
                     wait, settings.queryTimeout(), settings.applicationName() + "-critical"),
-                    metrics, "hushryd-db-critical"), wait, null, null);
+                    metrics, "hushryd-db-critical"), wait, null, null, gate, false);
         }
         try {
-            return new Database(pool(url, settings, metrics, "hushryd-db"), settings.poolTimeout(), critical, breaker);
+            return new Database(pool(url, settings, metrics, "hushryd-db"), settings.poolTimeout(), critical, breaker,
+                    gate, true);
         } catch (RuntimeException e) {
             if (critical != null) {
                 critical.close();
@@ -236,6 +259,23 @@ public final class Database implements AutoCloseable {
         return guarded(work, true);
     }
 
+    /**
+     * {@link #tx} for work that must not queue behind the rest (writing an SOS), on the critical pool: while it runs,
+     * the main pool lends no more than its yield limit of connections at once (see {@link #connect}). Without a
+     * gate configured, {@code tx}.
+     */
+    public <T> T urgent(SqlWork<T> work) throws SQLException {
+        if (gate == null || gated) {
+            return tx(work);
+        }
+        gate.urgentStarted();
+        try {
+            return tx(work);
+        } finally {
+            gate.urgentEnded();
+        }
+    }
+
     private <T> T inTransaction(SqlWork<T> work) throws SQLException {
         return onConnection(c -> {
             c.setAutoCommit(false);
@@ -273,7 +313,12 @@ public final class Database implements AutoCloseable {
         long[] waiter = {System.nanoTime()};
         long deadline = waiter[0] + poolTimeout.toNanos();
         waiters.add(waiter);
+        boolean passed = false;
         try {
+            if (gated) {
+                gate.enter(deadline, pool.getPoolName());
+                passed = true;
+            }
             while (true) {
                 if (connector.poolFailing() && direct.tryAcquire()) {
                     try (Connection c = connector.direct()) {
@@ -302,6 +347,9 @@ public final class Database implements AutoCloseable {
             }
         } finally {
             waiters.remove(waiter);
+            if (passed) {
+                gate.exit();
+            }
         }
     }
 

@@ -180,6 +180,8 @@ class ConfigLoaderTest {
         "REALTIME_PER_MESSAGE_DEFLATE|sometimes|expected true or false",
         "SHED_POOL_WAIT|quick|expected a duration",
         "SHED_POOL_WAIT|2m|must be between",
+        "DB_CRITICAL_YIELD|-1|between 0 and 1000",
+        "DB_CRITICAL_YIELD|one|expected a whole number",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))
