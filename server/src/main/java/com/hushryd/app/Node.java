@@ -917,7 +917,8 @@ public final class Node implements AutoCloseable {
                 }));
         stats.put("eventLoopLagMillis", shedder.eventLoopLagMillis());
         stats.put("shedding", Map.of("level", shedder.level().name().toLowerCase(java.util.Locale.ROOT),
-                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting()));
+                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting(),
+                "poolWaitMillis", shedder.poolWaitMillis()));
         com.hushryd.store.PoolStats pool = database.poolStats();
         stats.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "waiting", pool.waiting(),
                 "total", pool.total(), "max", pool.max()));
