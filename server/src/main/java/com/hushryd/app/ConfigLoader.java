@@ -269,7 +269,7 @@ public final class ConfigLoader {
                 new LoadShedder.Limits(integer(Setting.SHED_MAX_IN_FLIGHT, 1, 1_000_000),
                         duration(Setting.SHED_EVENT_LOOP_LAG, Duration.ofMillis(10), Duration.ofMinutes(1)),
                         integer(Setting.SHED_POOL_WAITING, 1, 100_000),
-                        duration(Setting.SHED_POOL_WAIT, Duration.ZERO, Duration.ofMinutes(1))),
+                        duration(Setting.SHED_QUEUE_DELAY, Duration.ZERO, Duration.ofMinutes(1))),
                 integer(Setting.HTTP_CRITICAL_THREADS, 1, 256),
                 integer(Setting.DB_CRITICAL_POOL, 0, 100),
                 integer(Setting.DB_CRITICAL_YIELD, 0, 1000),

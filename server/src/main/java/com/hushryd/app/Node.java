@@ -918,7 +918,7 @@ public final class Node implements AutoCloseable {
         stats.put("eventLoopLagMillis", shedder.eventLoopLagMillis());
         stats.put("shedding", Map.of("level", shedder.level().name().toLowerCase(java.util.Locale.ROOT),
                 "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting(),
-                "poolWaitMillis", shedder.poolWaitMillis()));
+                "queueDelayMillis", shedder.queueDelayMillis()));
         com.hushryd.store.PoolStats pool = database.poolStats();
         stats.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "waiting", pool.waiting(),
                 "total", pool.total(), "max", pool.max()));
@@ -980,8 +980,8 @@ public final class Node implements AutoCloseable {
         metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
         metrics.gauge("hushryd.load.event_loop_lag_ms", "Event-loop lag of the busiest loop, the least over the last 2 s",
                 shedder::eventLoopLagMillis);
-        metrics.gauge("hushryd.load.pool_wait_ms", "Queueing delay of the main database pool: the least wait of the "
-                + "connections handed out over the last 0.5 s", shedder::poolWaitMillis);
+        metrics.gauge("hushryd.load.queue_delay_ms", "Queueing delay over the last 0.5 s: the least wait of sheddable "
+                + "requests for a worker thread plus the least wait for a main-pool connection", shedder::queueDelayMillis);
         metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
                 () -> shedder.level().ordinal());
         Map<String, CircuitBreaker> providers = new LinkedHashMap<>();

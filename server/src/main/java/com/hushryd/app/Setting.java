@@ -107,7 +107,7 @@ public enum Setting {
     SHED_MAX_IN_FLIGHT("--shed-max-in-flight", "512", "Sheddable requests in flight above which normal requests get 503 (background ones from half of it)."),
     SHED_EVENT_LOOP_LAG("--shed-event-loop-lag", "250ms", "Event-loop lag, lasting 2 s, above which normal requests get 503 (background ones from half of it)."),
     SHED_POOL_WAITING("--shed-pool-waiting", "32", "Threads waiting for a database connection, for a whole second, above which normal requests get 503 (background ones from half of it)."),
-    SHED_POOL_WAIT("--shed-pool-wait", "20ms", "Queueing delay of the main database pool (the least wait of the connections handed out, lasting 0.5 s) above which normal requests get 503 (background ones from half of it); 0 turns it off."),
+    SHED_QUEUE_DELAY("--shed-queue-delay", "20ms", "Queueing delay (the least wait of sheddable requests for a worker thread plus the least wait for a main-pool connection), lasting 0.5 s, above which normal requests get 503 (background ones from half of it); 0 turns it off."),
     HTTP_CRITICAL_THREADS("--http-critical-threads", "8", "Worker threads reserved for routes that are never shed (SOS, tracking, auth)."),
     DB_CRITICAL_POOL("--db-critical-pool", "3", "Database connections in a pool of their own reserved for critical work (SOS), untouched by other traffic."),
     DB_CRITICAL_YIELD("--db-critical-yield", "1", "Main-pool connections that may be in use while an SOS is being written on the reserved pool: the main pool's other callers wait until it commits, so that PostgreSQL and the CPU serve it first (DB_POOL_MAX or more turns this off)."),

@@ -129,7 +129,7 @@ class SheddingIT {
         // the waiting-threads signal is out of reach (TestNode): only the queueing delay can make this node shed
         try (TestNode node = TestNode.start(Map.of("DATABASE_URL", database, "DB_POOL_MAX", "2", "DB_POOL_MIN", "0",
                 "DB_POOL_TIMEOUT", "60s", "DB_QUERY_TIMEOUT", "60s", "WORKER_QUEUES", "none",
-                "SHED_POOL_WAIT", "50ms"))) {
+                "SHED_QUEUE_DELAY", "50ms"))) {
             Account driver = node.register("driver");
             Account rider = node.register("passenger");
             String trip = node.createTrip(driver, "Pune", "Lonavala", 1, 3, 150);
@@ -140,7 +140,7 @@ class SheddingIT {
             // queue that does not move, whatever the speed of the machine
             try (Connection lock = holdTrip(database, trip, node, driver, 3, stuck)) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> metric(node, "hushryd_load_level", "") == 2);
-                assertThat(metric(node, "hushryd_load_pool_wait_ms", "")).isGreaterThanOrEqualTo(50);
+                assertThat(metric(node, "hushryd_load_queue_delay_ms", "")).isGreaterThanOrEqualTo(50);
 
                 HttpResult shed = node.api().get("/api/v1/trips/search?from=Pune", rider.token());
                 assertThat(shed.status()).as(shed.text()).isEqualTo(503);
@@ -179,7 +179,7 @@ class SheddingIT {
         try (TestNode node = TestNode.start(Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + port
                 + "/postgres", "DB_POOL_TIMEOUT", "500ms", "DB_POOL_MIN", "0", "DB_CRITICAL_POOL", "1",
                 "DB_BREAKER_THRESHOLD", "2", "DB_BREAKER_OPEN", "2s", "WORKER_QUEUES", "none",
-                "SHED_POOL_WAIT", Setting.SHED_POOL_WAIT.defaultValue()))) {
+                "SHED_QUEUE_DELAY", Setting.SHED_QUEUE_DELAY.defaultValue()))) {
             Account driver = node.register("driver");
             Account rider = node.register("passenger");
             String trip = node.createTrip(driver, "Agra", "Mathura", 1, 3, 90);

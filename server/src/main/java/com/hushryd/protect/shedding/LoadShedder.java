@@ -19,13 +19,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Refuses work the node cannot take now, lowest priority first. The load level comes from four measured signals:
  * requests in flight (of the classes that can be shed), event-loop lag (how late a timer fires on the busiest event
- * loop), requests waiting for a database connection, and the main pool's queueing delay (the least time the
- * connections handed out waited for one: CoDel's signal, which a saturated database raises long before the count of
- * waiters reaches its limit). Half of any threshold makes the node {@link Level#BUSY} (background requests are
- * refused); a whole one makes it {@link Level#OVERLOADED} (normal requests too). Critical and auth routes are never
- * refused. Lag, pool waiting and pool wait count only when they have lasted a whole window ({@link #LAG_WINDOW},
- * {@link #POOL_WINDOW}, {@link #POOL_WAIT_WINDOW}): on a shared machine a late timer tick, a GC pause or JIT warm-up
- * is not overload. Logs one line when shedding starts (and when it escalates), naming the signals over their thresholds,
+ * loop), requests waiting for a database connection, and the queueing delay (CoDel's signal: the least time sheddable
+ * requests waited for a worker thread plus the least time callers waited for a main-pool connection, which a
+ * saturated node raises long before the other counts reach their limits). Half of any threshold makes the node
+ * {@link Level#BUSY} (background requests are refused); a whole one makes it {@link Level#OVERLOADED} (normal requests
+ * too). Critical and auth routes are never refused. Lag, pool waiting and queueing delay count only when they have
+ * lasted a whole window ({@link #LAG_WINDOW}, {@link #POOL_WINDOW}, {@link #QUEUE_WINDOW}): on a shared machine a
+ * late timer tick, a GC pause or JIT warm-up is not overload. Logs one line when shedding starts (and when it escalates), naming the signals over their thresholds,
  * and one when it stops. Thread-safe and non-blocking.
  */
 public final class LoadShedder {
@@ -34,8 +34,8 @@ public final class LoadShedder {
         OK, BUSY, OVERLOADED
     }
 
-    /** The thresholds; see the SHED_* settings. A {@code maxPoolWait} of zero turns that signal off. */
-    public record Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting, Duration maxPoolWait) {
+    /** The thresholds; see the SHED_* settings. A {@code maxQueueDelay} of zero turns that signal off. */
+    public record Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting, Duration maxQueueDelay) {
         public Limits(int maxInFlight, Duration maxEventLoopLag, int maxPoolWaiting) {
             this(maxInFlight, maxEventLoopLag, maxPoolWaiting, Duration.ZERO);
         }
@@ -46,11 +46,11 @@ public final class LoadShedder {
     /** How long requests must wait for a database connection to count: longer than a burst the pool clears. */
     static final Duration POOL_WINDOW = Duration.ofSeconds(1);
     /**
-     * How long every connection handed out must have waited at least the target to count (CoDel's interval): long
-     * enough that a burst the pool clears is not a standing queue, short enough to refuse before the queue fills the
-     * HTTP workers.
+     * How long every request (and every connection handed out) must have waited at least the target to count (CoDel's
+     * interval): long enough that a burst the node clears is not a standing queue, short enough to refuse before the
+     * queue holds seconds of work.
      */
-    static final Duration POOL_WAIT_WINDOW = Duration.ofMillis(500);
+    static final Duration QUEUE_WINDOW = Duration.ofMillis(500);
     /** How long the node must be calm before the "stopped" line: one episode of flapping logs one start and one stop. */
     static final Duration CALM_BEFORE_STOP_LOG = Duration.ofSeconds(5);
 
@@ -64,10 +64,12 @@ public final class LoadShedder {
     private final AtomicLong refused = new AtomicLong();
     private final SustainedMinimum lagWindow = new SustainedMinimum(LAG_WINDOW.toNanos());
     private final SustainedMinimum poolWindow = new SustainedMinimum(POOL_WINDOW.toNanos());
-    private final SustainedMinimum poolWaitWindow = new SustainedMinimum(POOL_WAIT_WINDOW.toNanos());
+    private final SustainedMinimum queueWindow = new SustainedMinimum(QUEUE_WINDOW.toNanos());
+    /** The least wait for a worker thread of the sheddable requests started since the last sample; MAX: none. */
+    private final AtomicLong leastWorkerWait = new AtomicLong(Long.MAX_VALUE);
     private volatile long lagMillis;
     private volatile int waiting;
-    private volatile long poolWaitMillis;
+    private volatile long queueDelayMillis;
     private Level loggedLevel = Level.OK;
     private long episodeStart;
     private long calmSince = -1;
@@ -79,7 +81,7 @@ public final class LoadShedder {
 
     /**
      * {@code poolQueueDelay} is the main pool's queueing delay since it was last asked, as
-     * {@code Database.takeQueueDelay()} measures it.
+     * {@code Database.takeQueueDelay()} measures it; the wait for a worker thread is reported by {@link #started}.
      */
     public LoadShedder(Limits limits, IntSupplier poolWaiting, Supplier<Duration> poolQueueDelay) {
         this(limits, poolWaiting, poolQueueDelay, System::nanoTime);
@@ -104,10 +106,13 @@ public final class LoadShedder {
         long now = nanoClock.getAsLong();
         lagWindow.record(now, eventLoopLagMillis);
         poolWindow.record(now, poolWaiting.getAsInt());
-        poolWaitWindow.record(now, poolQueueDelay.get().toNanos());
+        long workerWait = leastWorkerWait.getAndSet(Long.MAX_VALUE);
+        // no sheddable request started since the last sample: nothing queued for a worker, or all of them held (then
+        // the pool's delay tells)
+        queueWindow.record(now, (workerWait == Long.MAX_VALUE ? 0 : workerWait) + poolQueueDelay.get().toNanos());
         lagMillis = lagWindow.value();
         waiting = (int) poolWindow.value();
-        poolWaitMillis = TimeUnit.NANOSECONDS.toMillis(poolWaitWindow.value());
+        queueDelayMillis = TimeUnit.NANOSECONDS.toMillis(queueWindow.value());
         logChange(now, level());
     }
 
@@ -158,13 +163,13 @@ public final class LoadShedder {
             parts.add("pool waiting " + w + (all ? " (limit " : " >= ") + poolLimit
                     + (all ? ")" : " for " + POOL_WINDOW.toSeconds() + " s"));
         }
-        long maxWait = limits.maxPoolWait().toMillis();
-        if (maxWait > 0) {
-            long pw = poolWaitMillis;
-            long waitLimit = half ? (maxWait + 1) / 2 : maxWait;
-            if (all || pw >= waitLimit) {
-                parts.add("pool wait " + pw + " ms" + (all ? " (limit " : " >= ") + waitLimit
-                        + (all ? " ms)" : " ms for " + POOL_WAIT_WINDOW.toMillis() + " ms"));
+        long maxDelay = limits.maxQueueDelay().toMillis();
+        if (maxDelay > 0) {
+            long delay = queueDelayMillis;
+            long delayLimit = half ? (maxDelay + 1) / 2 : maxDelay;
+            if (all || delay >= delayLimit) {
+                parts.add("queueing delay " + delay + " ms" + (all ? " (limit " : " >= ") + delayLimit
+                        + (all ? " ms)" : " ms for " + QUEUE_WINDOW.toMillis() + " ms"));
             }
         }
         return String.join(", ", parts);
@@ -182,14 +187,14 @@ public final class LoadShedder {
         long lag = lagMillis;
         long maxLag = limits.maxEventLoopLag().toMillis();
         int w = waiting;
-        long maxWait = limits.maxPoolWait().toMillis();
-        long pw = maxWait > 0 ? poolWaitMillis : -1;
+        long maxDelay = limits.maxQueueDelay().toMillis();
+        long delay = maxDelay > 0 ? queueDelayMillis : -1;
         if (flying >= limits.maxInFlight() || lag >= maxLag || w >= limits.maxPoolWaiting()
-                || (pw >= 0 && pw >= maxWait)) {
+                || (delay >= 0 && delay >= maxDelay)) {
             return Level.OVERLOADED;
         }
         if (flying >= (limits.maxInFlight() + 1) / 2 || lag >= maxLag / 2 || w >= (limits.maxPoolWaiting() + 1) / 2
-                || (pw >= 0 && pw >= (maxWait + 1) / 2)) {
+                || (delay >= 0 && delay >= (maxDelay + 1) / 2)) {
             return Level.BUSY;
         }
         return Level.OK;
@@ -234,9 +239,19 @@ public final class LoadShedder {
         return waiting;
     }
 
-    /** The main pool's queueing delay: the least wait of the connections handed out over the last window. */
-    public long poolWaitMillis() {
-        return poolWaitMillis;
+    /**
+     * An admitted request of this class starts on a worker thread after waiting {@code queuedNanos} for one (its
+     * ticket's {@code started}); never-shed classes run on workers of their own and do not count.
+     */
+    public void started(RouteClass routeClass, long queuedNanos) {
+        if (routeClass.shed() != RouteClass.Shed.NEVER) {
+            leastWorkerWait.accumulateAndGet(queuedNanos, Math::min);
+        }
+    }
+
+    /** The queueing delay over the last window: the least wait for a worker plus the least wait for a connection. */
+    public long queueDelayMillis() {
+        return queueDelayMillis;
     }
 
     public Limits limits() {

@@ -130,7 +130,7 @@ class LoadShedderTest {
         tick.run();
         tick.run();
         assertThat(codel.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
-        assertThat(codel.poolWaitMillis()).isEqualTo(30);
+        assertThat(codel.queueDelayMillis()).isEqualTo(30);
         assertShed(() -> codel.admit(RouteClass.NORMAL));
         assertShed(() -> codel.admit(RouteClass.UPLOAD));
         codel.admit(RouteClass.CRITICAL);
@@ -148,6 +148,33 @@ class LoadShedderTest {
         assertThat(codel.level()).isEqualTo(LoadShedder.Level.BUSY);
         assertShed(() -> codel.admit(RouteClass.BACKGROUND));
         codel.admit(RouteClass.NORMAL).run();
+    }
+
+    @Test
+    void workerWait_ofSheddableRequestsStandingForHalfASecond_sheds_neverShedClassesDoNotCount() {
+        LoadShedder codel = new LoadShedder(new LoadShedder.Limits(1000, Duration.ofSeconds(10), 1000,
+                Duration.ofMillis(20)), poolWaiting::get, () -> Duration.ZERO, clock::get);
+        for (int i = 0; i < 10; i++) {
+            clock.addAndGet(TICK_NANOS);
+            codel.started(RouteClass.CRITICAL, Duration.ofSeconds(1).toNanos());
+            codel.started(RouteClass.AUTH, Duration.ofSeconds(1).toNanos());
+            codel.observe(0);
+        }
+        assertThat(codel.level()).as("critical and auth requests have workers of their own").isEqualTo(
+                LoadShedder.Level.OK);
+        for (int i = 0; i < 6; i++) {
+            clock.addAndGet(TICK_NANOS);
+            codel.started(RouteClass.NORMAL, Duration.ofMillis(40).toNanos());
+            codel.started(RouteClass.NORMAL, Duration.ofMillis(25).toNanos());
+            codel.observe(0);
+        }
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
+        assertThat(codel.queueDelayMillis()).isEqualTo(25);
+        assertShed(() -> codel.admit(RouteClass.NORMAL));
+        clock.addAndGet(TICK_NANOS);
+        codel.started(RouteClass.NORMAL, Duration.ofMillis(1).toNanos());
+        codel.observe(0);
+        assertThat(codel.level()).as("one request served at once: the queue moves").isEqualTo(LoadShedder.Level.OK);
     }
 
     @Test
