@@ -3,6 +3,7 @@
 # (each a PostgreSQL query on the main pool) from more connections than the pool has. Starts its own node on embedded
 # PostgreSQL (or uses BASE_URL), prints one line per phase and the ratio of the p99s.
 #   bench/sos.sh [--rate 20] [--duration 20] [--connections 256]
+# DB_POOL_MAX, SERVER_JAVA_OPTS and NODE_SETTINGS (more KEY=VALUE settings for the node, space-separated) tune the node.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -27,7 +28,7 @@ if [ -z "${BASE_URL:-}" ]; then
   # quotas far above the load so that the measurement is of saturation, not of the rate limiter
   env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DATA_DIR="$DATA" BCRYPT_COST=4 \
     HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_AUTHENTICATED=1000000/1m RATE_LIMIT_ANONYMOUS=1000000/1m \
-    RATE_LIMIT_CRITICAL=1000000/1m ${DB_POOL_MAX:+DB_POOL_MAX=$DB_POOL_MAX} \
+    RATE_LIMIT_CRITICAL=1000000/1m ${DB_POOL_MAX:+DB_POOL_MAX=$DB_POOL_MAX} ${NODE_SETTINGS:-} \
     JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
     "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
   LAUNCHER=$!
