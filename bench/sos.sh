@@ -155,7 +155,9 @@ request = function()
   return wrk.format("GET", path)
 end
 LUA
-wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 15))s" --latency -H "Authorization: Bearer $TOKEN" -s "$WRK_LUA" \
+# long enough for the SOS client's set-up too (its users' contacts are normal requests: a shedding node makes them
+# wait for their Retry-After) and its whole measured phase
+wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 45))s" --latency -H "Authorization: Bearer $TOKEN" -s "$WRK_LUA" \
   "$BASE_URL" >"$WRK_OUT" 2>&1 &
 WRK=$!
 sleep 3
@@ -164,7 +166,7 @@ wait $WRK || true
 REQS=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT"); NON2XX=$(awk '/Non-2xx/ {print $5}' "$WRK_OUT")
 P99=$(awk '$1=="99%" {print $2}' "$WRK_OUT")
 TOTAL=$(awk '/requests in/ {print $1}' "$WRK_OUT")
-SERVED=$(python3 -c "print(f'{(${TOTAL:-0} - ${NON2XX:-0}) / $((DURATION + 15)):.0f}')")
+SERVED=$(python3 -c "print(f'{(${TOTAL:-0} - ${NON2XX:-0}) / $((DURATION + 45)):.0f}')")
 SHED=$(curl -fs "$BASE_URL/metrics" | awk '/^hushryd_shed_requests_total\{/ {n += $NF} END {printf "%d", n}')
 echo "background     GET /trips/search (uncached) x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed); served ${SERVED}/s; node shed ${SHED:-0} requests in all"
 python3 - "$ALONE" "$LOADED" <<'PY'
