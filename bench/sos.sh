@@ -3,6 +3,7 @@
 # (each a PostgreSQL query on the main pool) from more connections than the pool has. Starts its own node on embedded
 # PostgreSQL (or uses BASE_URL), prints one line per phase and the ratio of the p99s.
 #   bench/sos.sh [--rate 20] [--duration 20] [--connections 256]
+# DB_POOL_MAX, SERVER_JAVA_OPTS and NODE_SETTINGS (more KEY=VALUE settings for the node, space-separated) tune the node.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -27,7 +28,7 @@ if [ -z "${BASE_URL:-}" ]; then
   # quotas far above the load so that the measurement is of saturation, not of the rate limiter
   env -i PATH="$PATH" HOME="$HOME" PORT="$PORT" HOST=127.0.0.1 LOG_LEVEL=warn DATA_DIR="$DATA" BCRYPT_COST=4 \
     HUSHRYD_SKIP_BUILD=1 RATE_LIMIT_AUTHENTICATED=1000000/1m RATE_LIMIT_ANONYMOUS=1000000/1m \
-    RATE_LIMIT_CRITICAL=1000000/1m ${DB_POOL_MAX:+DB_POOL_MAX=$DB_POOL_MAX} \
+    RATE_LIMIT_CRITICAL=1000000/1m ${DB_POOL_MAX:+DB_POOL_MAX=$DB_POOL_MAX} ${NODE_SETTINGS:-} \
     JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
     "$ROOT/hushryd" serve >"$DATA/node.log" 2>&1 &
   LAUNCHER=$!
@@ -58,6 +59,50 @@ def create(i):
 with concurrent.futures.ThreadPoolExecutor(8) as ex:
     list(ex.map(create, range(1000)))
 PY
+
+# CPU seconds of the node (its JVM) and of its embedded PostgreSQL (the server started in the node's data directory and
+# its backends), from /proc
+cpu_seconds() {
+  python3 - "${LAUNCHER:-}" "${DATA:-}" <<'PY'
+import os, sys
+root, data = sys.argv[1], sys.argv[2]
+if not root:
+    print("nan nan nan"); sys.exit()
+tick = os.sysconf("SC_CLK_TCK")
+parent, cpu, postmasters = {}, {}, set()
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    parent[pid] = fields[1]
+    cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    if data and "postgres" in cmd and data in cmd:
+        postmasters.add(pid)  # the embedded server detaches from the node: found by its data directory
+def in_postgres(pid):
+    while pid:
+        if pid in postmasters:
+            return True
+        pid = parent.get(pid)
+    return False
+busy = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+busy = (sum(busy) - busy[3] - busy[4]) / tick  # all but idle and iowait: every process on the machine
+print(f"{cpu.get(root, float('nan')):.2f} {sum(c for p, c in cpu.items() if in_postgres(p)):.2f} {busy:.2f}")
+PY
+}
+cpu_report() {
+  python3 - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+label, before, after, secs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4])
+node, pg, busy = (float(a) - float(b) for a, b in zip(after, before))
+print(f"{label:<10} cpu over {secs:.0f} s: node {node:.1f} s ({node / secs:.2f} cores), embedded PostgreSQL "
+      f"{pg:.1f} s ({pg / secs:.2f} cores); the machine {busy / secs:.2f} cores busy, "
+      f"{(busy - node - pg) / secs:.2f} of them neither (wrk, the SOS client, other work on the machine)")
+PY
+}
 
 # the node's own view of POST /sos (from its request start to its answer, /metrics histogram): the difference with the
 # client's figure is time spent before the node began the request (accept, event loop queue) or in the client
@@ -90,10 +135,13 @@ PY
 }
 sos() {
   server_sos_buckets >"$SERVER_HIST"
+  local cpu_before t0
+  cpu_before=$(cpu_seconds); t0=$(date +%s.%N)
   java -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/logback-bench.xml" \
     -cp "bench/target/classes:$(cat bench/target/classpath.txt)" com.hushryd.bench.BenchMain sos \
     --url "$BASE_URL" --rate "$RATE" --duration "$DURATION" --label "$1" || true
   server_side "$1" >&2
+  cpu_report "$1" "$cpu_before" "$(cpu_seconds)" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
 }
 ALONE=$(sos alone | tee /dev/stderr)
 WRK_OUT=$(mktemp)
@@ -107,7 +155,9 @@ request = function()
   return wrk.format("GET", path)
 end
 LUA
-wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 15))s" --latency -H "Authorization: Bearer $TOKEN" -s "$WRK_LUA" \
+# long enough for the SOS client's set-up too (its users' contacts are normal requests: a shedding node makes them
+# wait for their Retry-After) and its whole measured phase
+wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 45))s" --latency -H "Authorization: Bearer $TOKEN" -s "$WRK_LUA" \
   "$BASE_URL" >"$WRK_OUT" 2>&1 &
 WRK=$!
 sleep 3
@@ -115,7 +165,10 @@ LOADED=$(sos saturated | tee /dev/stderr)
 wait $WRK || true
 REQS=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT"); NON2XX=$(awk '/Non-2xx/ {print $5}' "$WRK_OUT")
 P99=$(awk '$1=="99%" {print $2}' "$WRK_OUT")
-echo "background     GET /trips/search (uncached) x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed)"
+TOTAL=$(awk '/requests in/ {print $1}' "$WRK_OUT")
+SERVED=$(python3 -c "print(f'{(${TOTAL:-0} - ${NON2XX:-0}) / $((DURATION + 45)):.0f}')")
+SHED=$(curl -fs "$BASE_URL/metrics" | awk '/^hushryd_shed_requests_total\{/ {n += $NF} END {printf "%d", n}')
+echo "background     GET /trips/search (uncached) x$CONNECTIONS connections: ${REQS} req/s, p99 ${P99}, non-2xx ${NON2XX:-0} (shed or failed); served ${SERVED}/s; node shed ${SHED:-0} requests in all"
 python3 - "$ALONE" "$LOADED" <<'PY'
 import re, sys
 def p99(line):

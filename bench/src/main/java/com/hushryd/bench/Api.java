@@ -45,9 +45,19 @@ final class Api {
         return new Result(r.statusCode(), json);
     }
 
-    /** A call that must succeed (2xx): its body. */
+    /**
+     * A call that must succeed (2xx): its body. A 503 {@code OVERLOADED} (a node shedding load) is retried after its
+     * {@code Retry-After}, as a well-behaved client does, up to a minute in all.
+     */
     JsonNode call(String method, String path, String token, Object body) throws Exception {
         Result r = send(method, path, token, body, Map.of());
+        for (int waited = 0; r.status() == 503 && r.body() != null && waited < 60
+                && "OVERLOADED".equals(r.body().path("error").path("code").asText()); ) {
+            int after = Math.max(1, r.body().path("error").path("details").path("retryAfterSeconds").asInt(2));
+            Thread.sleep(after * 1000L);
+            waited += after;
+            r = send(method, path, token, body, Map.of());
+        }
         if (r.status() >= 300) {
             throw new IllegalStateException(method + " " + path + " -> " + r.status() + " " + r.body());
         }

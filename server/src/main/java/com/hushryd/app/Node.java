@@ -343,7 +343,8 @@ public final class Node implements AutoCloseable {
                 config.dbPoolTimeout(), config.dbQueryTimeout(), poolPrefix + config.nodeId());
         database = resources.add("database pool", serveHttp
                 ? Database.connect(url, settings, metrics.pool(), protection.criticalPool(), breakers.create(
-                        "postgresql", protection.database(), Database::unavailable, () -> database.ping()))
+                        "postgresql", protection.database(), Database::unavailable, () -> database.ping()),
+                        protection.criticalYield())
                 : Database.connect(url, settings, metrics.pool()));
         database.migrate();
         resources.add("breaker probes", breakers, breakers::close);
@@ -654,7 +655,8 @@ public final class Node implements AutoCloseable {
         workers = vertx.createSharedWorkerExecutor("hushryd-worker", config.httpWorkerThreads(), 60, TimeUnit.SECONDS);
         api = new ApiRouter(vertx, workers, tokens, adminPolicy(),
                 metrics.http(), config.httpBodyLimit(), config.httpBodyTimeout(), config.accessLog());
-        shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting());
+        shedder = new LoadShedder(protection.shedding(), () -> database.poolStats().waiting(),
+                database::takeQueueDelay);
         resources.add("event-loop probe", new EventLoopProbe(vertx, shedder::observe));
         criticalWorkers = vertx.createSharedWorkerExecutor("hushryd-critical", protection.criticalThreads(), 60,
                 TimeUnit.SECONDS);
@@ -915,7 +917,8 @@ public final class Node implements AutoCloseable {
                 }));
         stats.put("eventLoopLagMillis", shedder.eventLoopLagMillis());
         stats.put("shedding", Map.of("level", shedder.level().name().toLowerCase(java.util.Locale.ROOT),
-                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting()));
+                "inFlight", shedder.inFlight(), "poolWaiting", shedder.poolWaiting(),
+                "queueDelayMillis", shedder.queueDelayMillis()));
         com.hushryd.store.PoolStats pool = database.poolStats();
         stats.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "waiting", pool.waiting(),
                 "total", pool.total(), "max", pool.max()));
@@ -977,6 +980,8 @@ public final class Node implements AutoCloseable {
         metrics.gauge("hushryd.load.in_flight", "Sheddable API requests in flight", shedder::inFlight);
         metrics.gauge("hushryd.load.event_loop_lag_ms", "Event-loop lag of the busiest loop, the least over the last 2 s",
                 shedder::eventLoopLagMillis);
+        metrics.gauge("hushryd.load.queue_delay_ms", "Queueing delay over the last 0.5 s: the least wait of sheddable "
+                + "requests for a worker thread plus the least wait for a main-pool connection", shedder::queueDelayMillis);
         metrics.gauge("hushryd.load.level", "Load level: 0 ok, 1 busy (background shed), 2 overloaded (normal shed)",
                 () -> shedder.level().ordinal());
         Map<String, CircuitBreaker> providers = new LinkedHashMap<>();

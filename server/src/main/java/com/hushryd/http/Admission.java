@@ -34,11 +34,19 @@ public interface Admission {
 
         void release();
 
+        /** The request's work starts on a worker thread after waiting {@code queuedNanos} for one. */
+        default void started(long queuedNanos) {
+        }
+
         static Ticket of(Map<String, String> headers) {
             return of(headers, () -> { });
         }
 
         static Ticket of(Map<String, String> headers, Runnable release) {
+            return of(headers, release, queued -> { });
+        }
+
+        static Ticket of(Map<String, String> headers, Runnable release, java.util.function.LongConsumer started) {
             return new Ticket() {
                 @Override
                 public Map<String, String> headers() {
@@ -48,6 +56,11 @@ public interface Admission {
                 @Override
                 public void release() {
                     release.run();
+                }
+
+                @Override
+                public void started(long queuedNanos) {
+                    started.accept(queuedNanos);
                 }
             };
         }

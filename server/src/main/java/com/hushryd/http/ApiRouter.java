@@ -317,7 +317,9 @@ public final class ApiRouter {
         WorkerExecutor critical = criticalWorkers;
         WorkerExecutor pool = critical != null && routeClass.shed() == RouteClass.Shed.NEVER ? critical : workers;
         SessionCheck check = sessionCheck;
+        long queuedAt = System.nanoTime();
         pool.<Rendered>executeBlocking(() -> {
+            ticket.started(System.nanoTime() - queuedAt);
             MDC.put(REQUEST_ID, requestId);
             try {
                 if (principal != null) {

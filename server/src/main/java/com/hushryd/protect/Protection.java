@@ -40,8 +40,9 @@ public final class Protection implements Admission {
             metrics.shed(call.routeClass().name().toLowerCase(Locale.ROOT));
             return CompletableFuture.failedFuture(e);
         }
+        java.util.function.LongConsumer started = queued -> shedder.started(call.routeClass(), queued);
         if (limiter == null) {
-            return CompletableFuture.completedFuture(Ticket.of(Map.of(), release));
+            return CompletableFuture.completedFuture(Ticket.of(Map.of(), release, started));
         }
         RateLimitPolicy.Bucket bucket = policy.bucket(call);
         return limiter.acquire(bucket.key(), bucket.limit()).handle((d, e) -> {
@@ -59,7 +60,7 @@ public final class Protection implements Admission {
                                 "policy", bucket.limit().name(), "limit", bucket.limit().requests(),
                                 "windowSeconds", bucket.limit().window().toSeconds()), headers);
             }
-            return Ticket.of(headers, release);
+            return Ticket.of(headers, release, started);
         });
     }
 

@@ -15,9 +15,10 @@ import java.util.List;
  * @param rateLimits       null when rate limiting is off (RATE_LIMIT_ENABLED=false)
  * @param criticalThreads  worker threads reserved for never-shed routes
  * @param criticalPool     database connections reserved for critical routes
+ * @param criticalYield    main-pool connections in use at most while an SOS is being written
  */
 public record ProtectionSettings(RateLimits rateLimits, LoadShedder.Limits shedding, int criticalThreads,
-        int criticalPool, BreakerPolicy database, BreakerPolicy redis, Duration profileTtl, Duration tripTtl,
+        int criticalPool, int criticalYield, BreakerPolicy database, BreakerPolicy redis, Duration profileTtl, Duration tripTtl,
         Duration searchTtl, Duration sessionTtl) {
 
     /**

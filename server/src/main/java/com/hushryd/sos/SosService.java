@@ -123,12 +123,12 @@ public final class SosService implements AutoCloseable {
         Triggered t;
         try {
             try {
-                t = db.tx(c -> trigger(c, p, v, id));
+                t = db.urgent(c -> trigger(c, p, v, id));
             } catch (SQLException e) {
                 // a concurrent trigger of the same user won the race for the open alert or the key: answer with its
                 // alert
                 if (Jdbc.isUniqueViolation(e, SosStore.ONE_OPEN) || Jdbc.isUniqueViolation(e, SosStore.IDEMPOTENCY)) {
-                    t = db.tx(c -> trigger(c, p, v, id));
+                    t = db.urgent(c -> trigger(c, p, v, id));
                 } else {
                     throw e;
                 }

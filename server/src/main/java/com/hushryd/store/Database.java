@@ -10,9 +10,12 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -44,8 +47,22 @@ public final class Database implements AutoCloseable {
     static final Duration WAIT_SLICE = Duration.ofMillis(250);
     private final Database critical;
     private final CircuitBreaker breaker;
+    /** The main pool's callers pass it (null: none); the critical pool marks its urgent transactions on it. */
+    private final UrgentGate gate;
+    private final boolean gated;
+    /** The least wait of the connections handed out since {@link #takeQueueDelay()} last ran; MAX_VALUE: none. */
+    private final AtomicLong leastWait = new AtomicLong(Long.MAX_VALUE);
+    /** When each caller waiting for a connection now began to wait (one array per caller, by identity). */
+    private final Set<long[]> waiters = ConcurrentHashMap.newKeySet();
 
     private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker) {
+        this(pool, poolTimeout, critical, breaker, null, false);
+    }
+
+    private Database(HikariDataSource pool, Duration poolTimeout, Database critical, CircuitBreaker breaker,
+            UrgentGate gate, boolean gated) {
+        this.gate = gate;
+        this.gated = gated && gate != null;
         this.pool = pool;
         this.poolTimeout = poolTimeout;
         this.connector = (Connector) pool.getDataSource();
@@ -66,16 +83,29 @@ public final class Database implements AutoCloseable {
      */
     public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
             int criticalConnections, CircuitBreaker breaker) {
+        return connect(url, settings, metrics, criticalConnections, breaker, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As above; while an {@link #urgent} transaction runs on the critical pool, the main pool's callers hold at most
+     * {@code urgentYield} connections at once (the others wait for it to commit, within their pool timeout); a
+     * number at or above the pool's size turns this off.
+     */
+    public static Database connect(DatabaseUrl url, Settings settings, MetricsTrackerFactory metrics,
+            int criticalConnections, CircuitBreaker breaker, int urgentYield) {
         Database critical = null;
+        UrgentGate gate = criticalConnections > 0 && urgentYield < settings.poolMax() ? new UrgentGate(urgentYield)
+                : null;
         if (criticalConnections > 0) {
             // critical work waits for a connection at most a second: an SOS that cannot get one has a journal
             Duration wait = settings.poolTimeout().compareTo(CRITICAL_WAIT) < 0 ? settings.poolTimeout() : CRITICAL_WAIT;
             critical = new Database(pool(url, new Settings(criticalConnections, Math.min(1, settings.poolMin()),
                     wait, settings.queryTimeout(), settings.applicationName() + "-critical"),
-                    metrics, "hushryd-db-critical"), wait, null, null);
+                    metrics, "hushryd-db-critical"), wait, null, null, gate, false);
         }
         try {
-            return new Database(pool(url, settings, metrics, "hushryd-db"), settings.poolTimeout(), critical, breaker);
+            return new Database(pool(url, settings, metrics, "hushryd-db"), settings.poolTimeout(), critical, breaker,
+                    gate, true);
         } catch (RuntimeException e) {
             if (critical != null) {
                 critical.close();
@@ -229,6 +259,23 @@ public final class Database implements AutoCloseable {
         return guarded(work, true);
     }
 
+    /**
+     * {@link #tx} for work that must not queue behind the rest (writing an SOS), on the critical pool: while it runs,
+     * the main pool lends no more than its yield limit of connections at once (see {@link #connect}). Without a
+     * gate configured, {@code tx}.
+     */
+    public <T> T urgent(SqlWork<T> work) throws SQLException {
+        if (gate == null || gated) {
+            return tx(work);
+        }
+        gate.urgentStarted();
+        try {
+            return tx(work);
+        } finally {
+            gate.urgentEnded();
+        }
+    }
+
     private <T> T inTransaction(SqlWork<T> work) throws SQLException {
         return onConnection(c -> {
             c.setAutoCommit(false);
@@ -263,31 +310,71 @@ public final class Database implements AutoCloseable {
      * are bounded by the pool size; past that, callers queue on the pool as usual.
      */
     private <T> T onConnection(SqlWork<T> work) throws SQLException {
-        long deadline = System.nanoTime() + poolTimeout.toNanos();
-        while (true) {
-            if (connector.poolFailing() && direct.tryAcquire()) {
-                try (Connection c = connector.direct()) {
-                    refill();
+        long[] waiter = {System.nanoTime()};
+        long deadline = waiter[0] + poolTimeout.toNanos();
+        waiters.add(waiter);
+        boolean passed = false;
+        try {
+            if (gated) {
+                gate.enter(deadline, pool.getPoolName());
+                passed = true;
+            }
+            while (true) {
+                if (connector.poolFailing() && direct.tryAcquire()) {
+                    try (Connection c = connector.direct()) {
+                        handedOut(waiter);
+                        refill();
+                        return work.run(c);
+                    } finally {
+                        direct.release();
+                    }
+                }
+                Connection pooled;
+                try {
+                    pooled = pool.getConnection();
+                } catch (SQLTransientConnectionException slice) {
+                    // one slice of the wait is over: go on waiting unless the server is now known to be gone (then
+                    // the direct connection above fails at once) or the pool timeout is spent
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw slice;
+                    }
+                    continue;
+                }
+                handedOut(waiter);
+                try (Connection c = pooled) {
                     return work.run(c);
-                } finally {
-                    direct.release();
                 }
             }
-            Connection pooled;
-            try {
-                pooled = pool.getConnection();
-            } catch (SQLTransientConnectionException slice) {
-                // one slice of the wait is over: go on waiting unless the server is now known to be gone (then the
-                // direct connection above fails at once) or the pool timeout is spent
-                if (System.nanoTime() - deadline >= 0) {
-                    throw slice;
-                }
-                continue;
-            }
-            try (Connection c = pooled) {
-                return work.run(c);
+        } finally {
+            waiters.remove(waiter);
+            if (passed) {
+                gate.exit();
             }
         }
+    }
+
+    private void handedOut(long[] waiter) {
+        waiters.remove(waiter);
+        leastWait.accumulateAndGet(System.nanoTime() - waiter[0], Math::min);
+    }
+
+    /**
+     * The queueing delay of this pool since the previous call (CoDel's sojourn time): the least time a connection
+     * handed out meanwhile waited for it, as a standing queue makes even the luckiest caller wait; when none was
+     * handed out, how long the oldest caller still waiting has waited (a pool all held by slow work), else zero.
+     * Callers who gave up (pool timeout, server down) are not counted: those fail as before, with their own 503s.
+     */
+    public Duration takeQueueDelay() {
+        long least = leastWait.getAndSet(Long.MAX_VALUE);
+        if (least != Long.MAX_VALUE) {
+            return Duration.ofNanos(least);
+        }
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (long[] w : waiters) {
+            oldest = Math.max(oldest, now - w[0]);
+        }
+        return Duration.ofNanos(oldest);
     }
 
     /** The server answers again: one background borrow makes the pool connect now rather than after its backoff. */

@@ -178,6 +178,10 @@ class ConfigLoaderTest {
         "DB_REPLICA_MAX_LAG|10ms|must be between",
         "HTTP_COMPRESSION_MIN_SIZE|big|expected a size",
         "REALTIME_PER_MESSAGE_DEFLATE|sometimes|expected true or false",
+        "SHED_QUEUE_DELAY|quick|expected a duration",
+        "SHED_QUEUE_DELAY|2m|must be between",
+        "DB_CRITICAL_YIELD|-1|between 0 and 1000",
+        "DB_CRITICAL_YIELD|one|expected a whole number",
     })
     void badValue_stopsTheLoadNamingTheVariable(String variable, String value, String expected) {
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value)))

@@ -56,6 +56,7 @@ public final class TestNode implements AutoCloseable {
         // a shared, loaded test machine lags and bursts now and then: only shedding tests should see the node shed
         env.put("SHED_EVENT_LOOP_LAG", "30s");
         env.put("SHED_POOL_WAITING", "10000");
+        env.put("SHED_QUEUE_DELAY", "0");
         env.putAll(overrides);
         if (!env.containsKey("DATABASE_URL")) {
             env.put("DATABASE_URL", TestPostgres.get().newDatabase());

@@ -110,6 +110,86 @@ class LoadShedderTest {
     }
 
     @Test
+    void poolWait_standingForHalfASecond_shedsNormal_halfOfItBackground_aQueueThatMovesFreelyDoesNot() {
+        AtomicLong queueDelayMillis = new AtomicLong();
+        LoadShedder codel = new LoadShedder(new LoadShedder.Limits(1000, Duration.ofSeconds(10), 1000,
+                Duration.ofMillis(20)), poolWaiting::get, () -> Duration.ofMillis(queueDelayMillis.get()), clock::get);
+        Runnable tick = () -> {
+            clock.addAndGet(TICK_NANOS);
+            codel.observe(0);
+        };
+        for (int i = 0; i < 10; i++) {
+            tick.run();
+        }
+        // every connection handed out waited 30 ms or more, but only for 400 ms: a burst, not a standing queue
+        queueDelayMillis.set(30);
+        for (int i = 0; i < 4; i++) {
+            tick.run();
+        }
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.OK);
+        tick.run();
+        tick.run();
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
+        assertThat(codel.queueDelayMillis()).isEqualTo(30);
+        assertShed(() -> codel.admit(RouteClass.NORMAL));
+        assertShed(() -> codel.admit(RouteClass.UPLOAD));
+        codel.admit(RouteClass.CRITICAL);
+        codel.admit(RouteClass.AUTH);
+        // one connection that came at once ends the standing queue
+        queueDelayMillis.set(0);
+        tick.run();
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.OK);
+        codel.admit(RouteClass.NORMAL).run();
+        // half the target for the whole window: background requests go first
+        queueDelayMillis.set(12);
+        for (int i = 0; i < 6; i++) {
+            tick.run();
+        }
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.BUSY);
+        assertShed(() -> codel.admit(RouteClass.BACKGROUND));
+        codel.admit(RouteClass.NORMAL).run();
+    }
+
+    @Test
+    void workerWait_ofSheddableRequestsStandingForHalfASecond_sheds_neverShedClassesDoNotCount() {
+        LoadShedder codel = new LoadShedder(new LoadShedder.Limits(1000, Duration.ofSeconds(10), 1000,
+                Duration.ofMillis(20)), poolWaiting::get, () -> Duration.ZERO, clock::get);
+        for (int i = 0; i < 10; i++) {
+            clock.addAndGet(TICK_NANOS);
+            codel.started(RouteClass.CRITICAL, Duration.ofSeconds(1).toNanos());
+            codel.started(RouteClass.AUTH, Duration.ofSeconds(1).toNanos());
+            codel.observe(0);
+        }
+        assertThat(codel.level()).as("critical and auth requests have workers of their own").isEqualTo(
+                LoadShedder.Level.OK);
+        for (int i = 0; i < 6; i++) {
+            clock.addAndGet(TICK_NANOS);
+            codel.started(RouteClass.NORMAL, Duration.ofMillis(40).toNanos());
+            codel.started(RouteClass.NORMAL, Duration.ofMillis(25).toNanos());
+            codel.observe(0);
+        }
+        assertThat(codel.level()).isEqualTo(LoadShedder.Level.OVERLOADED);
+        assertThat(codel.queueDelayMillis()).isEqualTo(25);
+        assertShed(() -> codel.admit(RouteClass.NORMAL));
+        clock.addAndGet(TICK_NANOS);
+        codel.started(RouteClass.NORMAL, Duration.ofMillis(1).toNanos());
+        codel.observe(0);
+        assertThat(codel.level()).as("one request served at once: the queue moves").isEqualTo(LoadShedder.Level.OK);
+    }
+
+    @Test
+    void poolWait_zeroTurnsTheSignalOff() {
+        LoadShedder off = new LoadShedder(new LoadShedder.Limits(1000, Duration.ofSeconds(10), 1000, Duration.ZERO),
+                poolWaiting::get, () -> Duration.ofSeconds(5), clock::get);
+        for (int i = 0; i < 20; i++) {
+            clock.addAndGet(TICK_NANOS);
+            off.observe(0);
+        }
+        assertThat(off.level()).isEqualTo(LoadShedder.Level.OK);
+        off.admit(RouteClass.BACKGROUND).run();
+    }
+
+    @Test
     void shedding_logsOneLineWhenItStartsAndOneWhenItStops_namingTheSignal() {
         Logger logger = (Logger) LoggerFactory.getLogger(LoadShedder.class);
         Level before = logger.getLevel();
