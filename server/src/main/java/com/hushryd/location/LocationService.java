@@ -161,7 +161,7 @@ public final class LocationService {
             // serialised once: the same JSON is stored and broadcast; the store sends the broadcast if and only if it
             // stores the location (with Redis, through the broker, in the same round trip)
             String json = Json.write(draft);
-            return store.write(draft, json, broadcast(gateway, draft, json));
+            return store.write(draft, json, broadcast(gateway, draft, json).deliveringOn(continueOn));
         }).whenComplete((r, e) -> inFlight.decrementAndGet()).thenApplyAsync(written -> {
             boolean stored = written.stored();
             boolean shared = written.shared();

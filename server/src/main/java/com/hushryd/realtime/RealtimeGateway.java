@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -87,11 +88,13 @@ public final class RealtimeGateway implements Broker.Receiver {
         private final String room;
         private final List<Frame> frames;
         private final boolean here;
+        private final Executor deliverOn;
 
-        private Prepared(String room, List<Frame> frames, boolean here) {
+        private Prepared(String room, List<Frame> frames, boolean here, Executor deliverOn) {
             this.room = room;
             this.frames = frames;
             this.here = here;
+            this.deliverOn = deliverOn;
         }
 
         public String room() {
@@ -100,7 +103,16 @@ public final class RealtimeGateway implements Broker.Receiver {
 
         /** The same broadcast, not for this node's sockets. */
         public Prepared toOtherNodes() {
-            return new Prepared(room, frames, false);
+            return new Prepared(room, frames, false, deliverOn);
+        }
+
+        /**
+         * The same broadcast, delivered to this node's sockets by {@link #publishLatest} on {@code executor} (a socket
+         * passes its own event loop) rather than on the broker's I/O thread, which then only reads replies: one I/O
+         * thread serves every Redis command of the node.
+         */
+        public Prepared deliveringOn(Executor executor) {
+            return new Prepared(room, frames, here, executor);
         }
 
         /** Sends it now (to this node's sockets and through the broker to the others). */
@@ -124,12 +136,13 @@ public final class RealtimeGateway implements Broker.Receiver {
         /**
          * Stores {@code value} as the room's latest state if {@code version} is newer and, if and only if it is,
          * sends the broadcast, in one step through the broker ({@link Broker#publishLatest}); this node's sockets get
-         * it once the broker has stored it, on the thread completing the stage. Completes with whether it was newer;
+         * it once the broker has stored it, on the {@link #deliveringOn} executor or else on the thread completing the
+         * stage. Completes with whether it was newer;
          * fails when the broker's engine cannot be reached or does not answer in time (this node's sockets did not get
          * it then; the other nodes' did only if the engine ran it).
          */
         public CompletionStage<Boolean> publishLatest(long version, String value, Duration ttl) {
-            return broker.publishLatest(room, version, value, ttl, frames).thenApply(newer -> {
+            java.util.function.Function<Boolean, Boolean> delivered = newer -> {
                 if (newer) {
                     broadcasts.incrementAndGet();
                     if (here) {
@@ -137,12 +150,14 @@ public final class RealtimeGateway implements Broker.Receiver {
                     }
                 }
                 return newer;
-            });
+            };
+            CompletionStage<Boolean> stored = broker.publishLatest(room, version, value, ttl, frames);
+            return deliverOn == null ? stored.thenApply(delivered) : stored.thenApplyAsync(delivered, deliverOn);
         }
     }
 
     public Prepared prepare(String room, String event, Object... args) {
-        return new Prepared(room, Encoder.event("/", -1, event, args), true);
+        return new Prepared(room, Encoder.event("/", -1, event, args), true, null);
     }
 
     /** The room's latest state, as the last newer {@link Prepared#publishLatest} on any node stored it. */
