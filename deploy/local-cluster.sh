@@ -33,6 +33,11 @@ runs() { # runs NAME PATTERN: the pid in NAME.pid is alive and its command line 
   local pid; pid="$(pid_of "$1")"
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
 }
+lives() { # lives NAME: the pid in NAME.pid exists and has not exited (a zombie has). Unlike runs, true from the
+  # moment of the fork: the started subshell carries this script's command line until it execs the node.
+  local pid; pid="$(pid_of "$1")"
+  [ -n "$pid" ] && [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$pid/status" 2>/dev/null
+}
 stop_pid() { # stop_pid NAME PATTERN: SIGTERM, up to 60 s, then SIGKILL
   local pid; pid="$(pid_of "$1")"
   if runs "$1" "$2"; then
@@ -141,20 +146,26 @@ write_nginx_conf() { # this cluster's rendering of deploy/nginx/hushryd.conf, ch
 
 start_node() { # start_node K: env of node K from its file, ./hushryd serve in the background
   local k="$1"
+  { wc -c <"$STATE/node$k.log" || echo 0; } 2>/dev/null >"$STATE/node$k.logstart"
   (set -a; . "$STATE/node$k.env"; set +a
    exec nohup "$ROOT/hushryd" serve >>"$STATE/node$k.log" 2>&1 </dev/null) &
   echo $! >"$STATE/node$k.pid"
 }
 
+log_tail() { # log_tail K: the last 30 lines node K wrote since its latest start (its log is appended to)
+  local from; from="$(cat "$STATE/node$1.logstart" 2>/dev/null || echo 0)"
+  tail -c +"$((${from:-0} + 1))" "$STATE/node$1.log" 2>/dev/null | tail -n 30
+}
+
 wait_ready() { # wait_ready K PORT: progress every 5 s, the log's tail if the node dies or never gets ready
   local k="$1" port="$2" t0=$SECONDS
   until ready "$port"; do
-    if ! runs "node$k" hushryd; then
-      say "node$k exited before it was ready; the end of $STATE/node$k.log:"; tail -n 30 "$STATE/node$k.log" >&2
+    if ! lives "node$k"; then
+      say "node$k exited before it was ready; the end of $STATE/node$k.log:"; log_tail "$k" >&2
       return 1
     fi
     if [ $((SECONDS - t0)) -ge "$READY_TIMEOUT" ]; then
-      say "node$k not ready after ${READY_TIMEOUT}s; the end of $STATE/node$k.log:"; tail -n 30 "$STATE/node$k.log" >&2
+      say "node$k not ready after ${READY_TIMEOUT}s; the end of $STATE/node$k.log:"; log_tail "$k" >&2
       return 1
     fi
     [ $(((SECONDS - t0) % 5)) -eq 0 ] && say "waiting for node$k on port $port ($((SECONDS - t0))s)"
