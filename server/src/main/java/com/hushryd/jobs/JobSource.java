@@ -22,6 +22,17 @@ public interface JobSource extends AutoCloseable {
     /** The attempt succeeded: the job is done (kept or removed according to {@code removeOnComplete}). */
     void complete(Lease lease, Attempt attempt);
 
+    /**
+     * {@link #complete}, then, in the same round trip, leases up to {@code max} jobs that are due now (never
+     * waiting): a worker whose job ended takes over its freed slot, as BullMQ's {@code moveToFinished} fetches the
+     * next job. Returns the leases taken, none when nothing is due. The default only completes: backends without a
+     * combined operation leave taking to the worker's fetch loop.
+     */
+    default List<Lease> completeAndTake(Lease lease, Attempt attempt, int max) {
+        complete(lease, attempt);
+        return List.of();
+    }
+
     /** The attempt failed and attempts remain: the job runs again after {@code delay}. */
     void retry(Lease lease, Attempt attempt, Duration delay);
 

@@ -211,13 +211,26 @@ public final class Worker implements AutoCloseable {
             return leases.subList(0, granted);
         }
 
-        private void run(Running r) {
+        /** Runs a leased job, then each job its completion leased in the same round trip, in this slot. */
+        private void run(Running first) {
+            try {
+                for (Running r = first; r != null; ) {
+                    r = runOne(r);
+                }
+            } finally {
+                slots.release();
+            }
+        }
+
+        /** Runs one attempt and settles it; returns the next job to run in this slot, if its completion took one. */
+        private Running runOne(Running r) {
             Lease l = r.lease;
             r.thread = Thread.currentThread();
+            Running next = null;
             try {
                 if (!fetching && closed) {
                     settleRelease(r);
-                    return;
+                    return null;
                 }
                 r.timeout = timer.schedule(() -> timedOut(r), l.timeout().toMillis(), TimeUnit.MILLISECONDS);
                 String error = null;
@@ -233,7 +246,11 @@ public final class Worker implements AutoCloseable {
                 }
                 r.timeout.cancel(false);
                 if (r.settled.compareAndSet(false, true)) {
-                    settle(r, error);
+                    Lease taken = settle(r, error, chains());
+                    if (taken != null) {
+                        next = new Running(taken);
+                        running.put(taken.jobId(), next);
+                    }
                 }
             } catch (RuntimeException e) {
                 log.error("{}: job {} could not be settled ({}); its lease will expire and it will run again",
@@ -242,16 +259,35 @@ public final class Worker implements AutoCloseable {
                 Thread.interrupted();
                 r.thread = null;
                 running.remove(l.jobId());
-                slots.release();
             }
+            return next;
+        }
+
+        /**
+         * Whether a completion may lease the next job for its slot: not while stopping, and not on a rate-limited
+         * queue (its starts go through the fetch loop's tokens).
+         */
+        private boolean chains() {
+            return fetching && !closed && limiter == null && !(gate != null && settings.ratePerMinute() > 0);
         }
 
         private void settle(Running r, String error) {
+            settle(r, error, false);
+        }
+
+        /** Settles the attempt; with {@code takeNext}, a completion also leases the next due job, returned. */
+        private Lease settle(Running r, String error, boolean takeNext) {
             Lease l = r.lease;
             Attempt attempt = new Attempt(l.attempt(), workerId, r.startedAt, Instant.now(), error);
             long nanos = System.nanoTime() - r.startNanos;
+            Lease next = null;
             if (error == null) {
-                source.complete(l, attempt);
+                if (takeNext) {
+                    List<Lease> taken = source.completeAndTake(l, attempt, 1);
+                    next = taken.isEmpty() ? null : taken.get(0);
+                } else {
+                    source.complete(l, attempt);
+                }
                 metrics.attempt(settings.queue(), "completed", nanos);
             } else if (l.canRetry()) {
                 source.retry(l, attempt, l.retryDelay());
@@ -264,6 +300,7 @@ public final class Worker implements AutoCloseable {
                 log.warn("{}: job {} ({}) failed after {} attempt(s): {}", settings.queue(), l.jobId(), l.type(),
                         l.attempt(), error);
             }
+            return next;
         }
 
         private void timedOut(Running r) {

@@ -44,6 +44,18 @@ public final class RedisScript {
         }
     }
 
+    /**
+     * A script made of several resources of {@code owner}'s package, joined in order (Lua functions shared by several
+     * scripts live in files of their own, included first); named after the last.
+     */
+    public static RedisScript composed(Class<?> owner, String... resources) {
+        StringBuilder body = new StringBuilder();
+        for (String resource : resources) {
+            body.append(of(owner, resource).body()).append('\n');
+        }
+        return new RedisScript(resources[resources.length - 1], body.toString());
+    }
+
     public String name() {
         return name;
     }

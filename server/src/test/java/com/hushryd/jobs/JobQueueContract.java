@@ -150,6 +150,42 @@ public abstract class JobQueueContract {
         assertThat(second.priority()).isEqualTo(Priority.HIGH);
     }
 
+    /** Whether {@link JobSource#completeAndTake} leases the next job itself (else it only completes). */
+    protected boolean takesOnCompletion() {
+        return false;
+    }
+
+    @Test
+    void completeAndTake_completesTheJob_andLeasesTheNextDueOneInOrder() {
+        Enqueued normal = queue().add(job("{\"n\":1}"));
+        Enqueued high = queue().add(job("{\"n\":3}").withPriority(Priority.HIGH));
+        Enqueued critical = queue().add(job("{\"n\":4}").withPriority(Priority.CRITICAL));
+        JobSource s = source(1);
+        Lease first = takeAtLeast(s, 1).get(0);
+        assertThat(first.jobId()).isEqualTo(critical.jobId());
+        Instant now = Instant.now();
+        List<Lease> next = s.completeAndTake(first, new Attempt(1, "t", now, now, null), 1);
+        if (takesOnCompletion()) {
+            assertThat(next).extracting(Lease::jobId).containsExactly(high.jobId());
+            assertThat(next.get(0).attempt()).isEqualTo(1);
+            assertThat(next.get(0).payload()).isEqualTo("{\"n\":3}");
+        } else {
+            assertThat(next).isEmpty();
+            next = takeAtLeast(s, 1);
+            assertThat(next).extracting(Lease::jobId).containsExactly(high.jobId());
+        }
+        // what it leased is a lease like take's: completing it works, and the queue goes on in order
+        List<Lease> after = s.completeAndTake(next.get(0), new Attempt(1, "t", now, now, null), 1);
+        if (after.isEmpty()) {
+            after = takeAtLeast(s, 1);
+        }
+        assertThat(after).extracting(Lease::jobId).containsExactly(normal.jobId());
+        // nothing else is due: the last completion leases nothing, and all three are completed
+        assertThat(s.completeAndTake(after.get(0), new Attempt(1, "t", now, now, null), 1)).isEmpty();
+        await().atMost(WAIT).until(() -> settledAsCompleted(List.of(critical.jobId(), high.jobId(),
+                normal.jobId())));
+    }
+
     @Test
     void queuePosition_countsJobsAheadOfTheNewOne() {
         assertThat(queue().add(job("{}")).queuePosition()).isZero();

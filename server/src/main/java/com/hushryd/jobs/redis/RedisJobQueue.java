@@ -85,9 +85,13 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
 
     private static Map<String, RedisScript> scripts() {
         Map<String, RedisScript> out = new ConcurrentHashMap<>();
-        for (String name : List.of("add", "take", "settle", "extend", "stalled", "retry-failed")) {
+        for (String name : List.of("add", "extend", "stalled", "retry-failed")) {
             out.put(name, RedisScript.of(RedisJobQueue.class, name + ".lua"));
         }
+        out.put("take", RedisScript.composed(RedisJobQueue.class, "take-fn.lua", "take.lua"));
+        out.put("settle", RedisScript.composed(RedisJobQueue.class, "settle-fn.lua", "settle.lua"));
+        out.put("settle-take", RedisScript.composed(RedisJobQueue.class, "settle-fn.lua", "take-fn.lua",
+                "settle-take.lua"));
         return out;
     }
 
@@ -365,7 +369,12 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
             List<Object> r = eval("take", ScriptOutputType.MULTI, new String[] {k.k("wait"), k.k("delayed"),
                     k.k("active")}, Integer.toString(max), Long.toString(lease.toMillis()), token, workerId,
                     k.jobPrefix());
-            for (int i = 0; i < r.size() - 1; i++) {
+            return leases(r, 0, token, into);
+        }
+
+        /** Reads take's reply from {@code r.get(from)} on into {@code into}; returns its next-due time. */
+        private long leases(List<Object> r, int from, String token, List<Lease> into) {
+            for (int i = from; i < r.size() - 1; i++) {
                 @SuppressWarnings("unchecked")
                 List<Object> f = (List<Object>) r.get(i);
                 into.add(new Lease(UUID.fromString((String) f.get(0)), queue, (String) f.get(2), (String) f.get(3),
@@ -378,17 +387,49 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
         }
 
         private void settle(Lease l, String outcome, Attempt attempt, Duration delay) {
-            long now = Instant.now().getEpochSecond();
-            Long n = eval("settle", ScriptOutputType.INTEGER, new String[] {k.job(l.jobId().toString()),
-                    k.k("active"), k.k("wait"), k.k("delayed"), k.k("completed"), k.k("failed"), k.k("wake"),
-                    k.k("rate:" + bucket(now)), k.k("daily")},
-                    l.jobId().toString(), l.token(), outcome, attempt == null ? "" : JobJson.appendable(attempt),
-                    attempt == null || attempt.error() == null ? "" : attempt.error(),
-                    Long.toString(delay.toMillis()), k.jobPrefix(), Long.toString(now / 3600));
+            Long n = eval("settle", ScriptOutputType.INTEGER, settleKeys(l), settleArgs(l, outcome, attempt, delay));
             if (n == 0L) {
-                log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)",
-                        l.jobId(), queue);
+                lost(l);
             }
+        }
+
+        private String[] settleKeys(Lease l) {
+            return new String[] {k.job(l.jobId().toString()), k.k("active"), k.k("wait"), k.k("delayed"),
+                k.k("completed"), k.k("failed"), k.k("wake"), k.k("rate:" + bucket(Instant.now().getEpochSecond())),
+                k.k("daily")};
+        }
+
+        private String[] settleArgs(Lease l, String outcome, Attempt attempt, Duration delay, String... more) {
+            String[] args = new String[8 + more.length];
+            args[0] = l.jobId().toString();
+            args[1] = l.token();
+            args[2] = outcome;
+            args[3] = attempt == null ? "" : JobJson.appendable(attempt);
+            args[4] = attempt == null || attempt.error() == null ? "" : attempt.error();
+            args[5] = Long.toString(delay.toMillis());
+            args[6] = k.jobPrefix();
+            args[7] = Long.toString(Instant.now().getEpochSecond() / 3600);
+            System.arraycopy(more, 0, args, 8, more.length);
+            return args;
+        }
+
+        private void lost(Lease l) {
+            log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)", l.jobId(),
+                    queue);
+        }
+
+        @Override
+        public List<Lease> completeAndTake(Lease done, Attempt attempt, int max) {
+            String token = UUID.randomUUID().toString();
+            List<Object> r = eval("settle-take", ScriptOutputType.MULTI, settleKeys(done),
+                    settleArgs(done, "complete", attempt, Duration.ZERO, Integer.toString(max),
+                            Long.toString(lease.toMillis()), token, workerId));
+            if (Long.valueOf(0L).equals(r.get(0))) {
+                lost(done);
+            }
+            List<Lease> next = new ArrayList<>();
+            leases(r, 1, token, next);
+            return next;
         }
 
         @Override

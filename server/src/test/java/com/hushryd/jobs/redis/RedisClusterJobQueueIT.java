@@ -45,4 +45,9 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     protected Database database() {
         return db;
     }
+
+    @Override
+    protected boolean takesOnCompletion() {
+        return true;
+    }
 }
