@@ -168,7 +168,7 @@ public abstract class JobQueueContract {
         if (takesOnCompletion()) {
             assertThat(next).extracting(Lease::jobId).containsExactly(high.jobId());
             assertThat(next.get(0).attempt()).isEqualTo(1);
-            assertThat(next.get(0).payload()).isEqualTo("{\"n\":3}");
+            assertThat(JobJson.read(next.get(0).payload(), Map.class)).isEqualTo(Map.of("n", 3));
         } else {
             assertThat(next).isEmpty();
             next = takeAtLeast(s, 1);
@@ -184,6 +184,52 @@ public abstract class JobQueueContract {
         assertThat(s.completeAndTake(after.get(0), new Attempt(1, "t", now, now, null), 1)).isEmpty();
         await().atMost(WAIT).until(() -> settledAsCompleted(List.of(critical.jobId(), high.jobId(),
                 normal.jobId())));
+    }
+
+    /**
+     * A worker of concurrency 1 with jobs waiting takes each next job with the completion of the one before (one round
+     * trip per job, not a take and a settle): counted on the sources the worker is given.
+     */
+    @Test
+    void workerWithJobsWaiting_takesEachNextJobWithTheCompletion() {
+        Assumptions.assumeTrue(takesOnCompletion(), "this backend's completion does not take");
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            ids.add(queue().add(job("{\"i\":" + i + "}")).jobId());
+        }
+        AtomicInteger takes = new AtomicInteger();
+        AtomicInteger chained = new AtomicInteger();
+        JobQueue counting = new ForwardingJobQueue(queue()) {
+            @Override
+            public JobSource source(String name, int capacity) {
+                return new ForwardingJobSource(queue().source(name, capacity)) {
+                    @Override
+                    public List<Lease> take(int max, Duration wait) throws InterruptedException {
+                        List<Lease> got = super.take(max, wait);
+                        takes.addAndGet(got.isEmpty() ? 0 : 1);
+                        return got;
+                    }
+
+                    @Override
+                    public List<Lease> completeAndTake(Lease lease, Attempt attempt, int max) {
+                        List<Lease> got = super.completeAndTake(lease, attempt, max);
+                        chained.addAndGet(got.size());
+                        return got;
+                    }
+                };
+            }
+        };
+        Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
+        Worker w = new Worker(counting, new JobHandlers().register("test",
+                ctx -> runs.computeIfAbsent(ctx.jobId(), k -> new AtomicInteger()).incrementAndGet()),
+                List.of(new QueueSettings(q, 1, 0)), LEASE, JobMetrics.NONE, "chain").start();
+        try {
+            assertEachRanOnceAndStaysSettled(ids, runs);
+            assertThat(takes.get()).as("jobs leased by a take (the first, then none while jobs wait)").isOne();
+            assertThat(chained.get()).as("jobs leased with a completion").isEqualTo(29);
+        } finally {
+            w.close(Duration.ofMillis(200));
+        }
     }
 
     @Test

@@ -193,6 +193,16 @@ public final class PostgresJobQueue implements JobQueue {
         // the database, notifier and ledger belong to the caller
     }
 
+    /** Leases due jobs: CTEs {@code next} and {@code taken}; parameters queue, max, token, worker, lease seconds. */
+    private static final String TAKE = "next AS (SELECT id FROM jobs "
+            + "WHERE queue = ? AND state = 'waiting' AND run_at <= now() "
+            + "ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED), "
+            + "taken AS (UPDATE jobs j SET state = 'active', attempts = j.attempts + 1, lease_token = ?::uuid, "
+            + "locked_by = ?, locked_until = now() + make_interval(secs => ?), started_at = now() "
+            + "FROM next WHERE j.id = next.id RETURNING j.id, j.type, j.payload::text AS payload, "
+            + "j.priority, j.attempts, j.max_attempts, j.backoff_ms, j.timeout_ms, "
+            + "j.remove_on_complete, j.remove_on_fail, j.run_at, j.created_at)";
+
     private final class Source implements JobSource {
         private final String queue;
         private final Signal signal;
@@ -213,42 +223,80 @@ public final class PostgresJobQueue implements JobQueue {
             return reserve(max);
         }
 
+        /** Leases up to {@code max} due jobs, best first (one statement; the taken CTE of both callers). */
         private List<Lease> reserve(int max) {
             String token = UUID.randomUUID().toString();
             try {
-                List<Lease> leases = db.read(c -> Jdbc.list(c, "WITH next AS (SELECT id FROM jobs "
-                        + "WHERE queue = ? AND state = 'waiting' AND run_at <= now() "
-                        + "ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED) "
-                        + "UPDATE jobs j SET state = 'active', attempts = j.attempts + 1, lease_token = ?::uuid, "
-                        + "locked_by = ?, locked_until = now() + make_interval(secs => ?), started_at = now() "
-                        + "FROM next WHERE j.id = next.id RETURNING j.id, j.type, j.payload::text AS payload, "
-                        + "j.priority, j.attempts, j.max_attempts, j.backoff_ms, j.timeout_ms, "
-                        + "j.remove_on_complete, j.remove_on_fail, j.run_at, j.created_at",
-                        rs -> new Lease(Jdbc.uuid(rs, "id"), queue, rs.getString("type"), rs.getString("payload"),
-                                Priority.ofRank(rs.getShort("priority")), rs.getInt("attempts"),
-                                rs.getInt("max_attempts"), Duration.ofMillis(rs.getLong("backoff_ms")),
-                                Duration.ofMillis(rs.getLong("timeout_ms")), rs.getInt("remove_on_complete"),
-                                rs.getInt("remove_on_fail"), token, Jdbc.instant(rs, "run_at")),
-                        queue, max, token, workerId, lease.toMillis() / 1000.0));
-                List<Lease> sorted = new ArrayList<>(leases);
-                sorted.sort(Comparator.comparingInt((Lease l) -> l.priority().rank())
-                        .thenComparing(l -> (Instant) l.handle()).thenComparing(Lease::jobId));
-                return sorted;
+                List<Lease> leases = db.read(c -> Jdbc.list(c, "WITH " + TAKE + " SELECT * FROM taken",
+                        rs -> lease(rs, token), queue, max, token, workerId, lease.toMillis() / 1000.0));
+                return sorted(leases);
             } catch (SQLException e) {
                 throw new JobQueueException("cannot take jobs from " + queue + ": " + e.getMessage(), e);
             }
         }
 
+        private Lease lease(ResultSet rs, String token) throws SQLException {
+            return new Lease(Jdbc.uuid(rs, "id"), queue, rs.getString("type"), rs.getString("payload"),
+                    Priority.ofRank(rs.getShort("priority")), rs.getInt("attempts"), rs.getInt("max_attempts"),
+                    Duration.ofMillis(rs.getLong("backoff_ms")), Duration.ofMillis(rs.getLong("timeout_ms")),
+                    rs.getInt("remove_on_complete"), rs.getInt("remove_on_fail"), token,
+                    Jdbc.instant(rs, "run_at"));
+        }
+
+        private static List<Lease> sorted(List<Lease> leases) {
+            List<Lease> sorted = new ArrayList<>(leases);
+            sorted.sort(Comparator.comparingInt((Lease l) -> l.priority().rank())
+                    .thenComparing(l -> (Instant) l.handle()).thenComparing(Lease::jobId));
+            return sorted;
+        }
+
         @Override
         public void complete(Lease lease, Attempt attempt) {
             // a settlement of a lost lease is ignored, and so not counted: the job completes (and counts) elsewhere
-            if (settle(lease, lease.removeOnComplete() == 0
+            if (settle(lease, completion(lease), lease.removeOnComplete() == 0 ? null
+                    : JobJson.appendable(attempt))) {
+                ledger.completed(queue);
+            }
+        }
+
+        private static String completion(Lease lease) {
+            return lease.removeOnComplete() == 0
                     ? "DELETE FROM jobs WHERE id = ? AND lease_token = ?::uuid AND state = 'active'"
                     : "UPDATE jobs SET state = 'completed', finished_at = now(), lease_token = NULL, "
                             + "locked_by = NULL, locked_until = NULL, history = history || ?::jsonb "
-                            + "WHERE id = ? AND lease_token = ?::uuid AND state = 'active'",
-                    lease.removeOnComplete() == 0 ? null : JobJson.appendable(attempt))) {
-                ledger.completed(queue);
+                            + "WHERE id = ? AND lease_token = ?::uuid AND state = 'active'";
+        }
+
+        /**
+         * The completion and the next take in one statement (data-modifying CTEs: both see the snapshot from before
+         * the statement, where the completed job is still active, so it cannot be taken again).
+         */
+        @Override
+        public List<Lease> completeAndTake(Lease done, Attempt attempt, int max) {
+            String token = UUID.randomUUID().toString();
+            List<Object> params = new ArrayList<>();
+            if (done.removeOnComplete() != 0) {
+                params.add(JobJson.appendable(attempt));
+            }
+            params.addAll(List.of(done.jobId(), done.token(), queue, max, token, workerId,
+                    lease.toMillis() / 1000.0));
+            boolean[] settled = {false};
+            try {
+                List<Lease> taken = db.read(c -> Jdbc.list(c, "WITH done AS (" + completion(done) + " RETURNING 1), "
+                        + TAKE + " SELECT (SELECT count(*) FROM done) AS settled, taken.* "
+                        + "FROM (SELECT 1) AS one LEFT JOIN taken ON true", rs -> {
+                            settled[0] = rs.getLong("settled") > 0;
+                            return rs.getObject("id") == null ? null : lease(rs, token);
+                        }, params.toArray()));
+                if (settled[0]) {
+                    ledger.completed(queue);
+                } else {
+                    log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)",
+                            done.jobId(), queue);
+                }
+                return sorted(taken.stream().filter(java.util.Objects::nonNull).toList());
+            } catch (SQLException e) {
+                throw new JobQueueException("cannot settle job " + done.jobId() + ": " + e.getMessage(), e);
             }
         }
 

@@ -39,4 +39,9 @@ class PostgresJobQueueIT extends JobQueueContract {
     protected Database database() {
         return db;
     }
+
+    @Override
+    protected boolean takesOnCompletion() {
+        return true;
+    }
 }
