@@ -3,6 +3,7 @@ package com.hushryd.store;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Lets urgent transactions (an SOS being written on the reserved pool) go first on a database shared with normal
@@ -13,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class UrgentGate {
     private final int yieldLimit;
-    private int holding;
-    private int urgent;
+    /** Main-pool callers past the gate; counted without the lock, so that no SOS costs a plain caller nothing. */
+    private final AtomicInteger holding = new AtomicInteger();
+    /** Urgent transactions running; written under the lock, read first without it. */
+    private volatile int urgent;
 
     /** {@code yieldLimit} at or above the pool's size never holds anybody back. */
     UrgentGate(int yieldLimit) {
@@ -23,29 +26,42 @@ final class UrgentGate {
 
     /**
      * Waits, until {@code deadlineNanos} at most, for a main-pool caller's turn; fails as a busy pool does (the 503
-     * {@code DB_POOL_EXHAUSTED} of an exhausted pool) when the deadline passes first.
+     * {@code DB_POOL_EXHAUSTED} of an exhausted pool) when the deadline passes first. Without an urgent transaction
+     * running this is one atomic increment: a caller that passes just as one starts is one more caller "already
+     * holding" that finishes as usual.
      */
-    synchronized void enter(long deadlineNanos, String poolName) throws SQLException {
-        while (urgent > 0 && holding >= yieldLimit) {
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new SQLTransientConnectionException(poolName + " - connection is not available: "
-                        + "urgent transactions have been running for the whole pool timeout");
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLTransientConnectionException(poolName + " - interrupted while waiting", (String) null, e);
-            }
+    void enter(long deadlineNanos, String poolName) throws SQLException {
+        if (urgent == 0) {
+            holding.incrementAndGet();
+            return;
         }
-        holding++;
+        synchronized (this) {
+            while (urgent > 0 && holding.get() >= yieldLimit) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SQLTransientConnectionException(poolName + " - connection is not available: "
+                            + "urgent transactions have been running for the whole pool timeout");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLTransientConnectionException(poolName + " - interrupted while waiting", (String) null,
+                            e);
+                }
+            }
+            holding.incrementAndGet();
+        }
     }
 
-    synchronized void exit() {
-        holding--;
+    void exit() {
+        holding.decrementAndGet();
+        // a waiter checks holding under the lock before it waits, so taking the lock to notify after the decrement
+        // cannot miss it
         if (urgent > 0) {
-            notifyAll();
+            synchronized (this) {
+                notifyAll();
+            }
         }
     }
 
@@ -59,7 +75,7 @@ final class UrgentGate {
         }
     }
 
-    synchronized int holding() {
-        return holding;
+    int holding() {
+        return holding.get();
     }
 }
