@@ -45,7 +45,14 @@ function connect(msg) {
   });
   socket.on("disconnect", (reason) => out({ type: "disconnect", client: msg.client, reason }));
   socket.io.engine?.on?.("upgrade", (t) => out({ type: "upgrade", client: msg.client, transport: t.name }));
-  socket.io.on("open", () => socket.io.engine.on("upgrade", (t) => out({ type: "upgrade", client: msg.client, transport: t.name })));
+  socket.io.on("open", () => {
+    const engine = socket.io.engine;
+    engine.on("upgrade", (t) => out({ type: "upgrade", client: msg.client, transport: t.name }));
+    // why a client stays on polling: the probe failed (refused, closed, timed out) or was never tried
+    engine.on("upgrading", (t) => out({ type: "upgrading", client: msg.client, transport: t.name }));
+    engine.on("upgradeError", (e) => out({ type: "upgradeError", client: msg.client,
+      message: String(e?.message ?? e), transport: e?.transport ?? null }));
+  });
   socket.onAny((event, ...args) => {
     const last = args[args.length - 1];
     if (typeof last === "function") {

@@ -105,7 +105,9 @@ class NginxClusterIT {
         // (a probe sent to another node is refused and the client stays on polling). Generous: once, in the full
         // suite on the busy machine, the upgrade took longer than 30 s
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
-                assertThat(upgrading.state().path("transport").asText()).isEqualTo("websocket"));
+                assertThat(upgrading.state().path("transport").asText()).as(() -> "the client's notices: "
+                        + upgrading.notices() + "\nnode n1:\n" + n1.logTail() + "\nnode n2:\n" + n2.logTail())
+                        .isEqualTo("websocket"));
         for (Client c : List.of(polling, ws, upgrading)) {
             JsonNode ack = c.emitWithAck("no:such:event", Map.of()).get(0);
             assertThat(ack.path("error").path("code").asText()).as(ack.toString()).isEqualTo("UNKNOWN_EVENT");

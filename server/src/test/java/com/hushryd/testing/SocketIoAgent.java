@@ -254,6 +254,12 @@ public final class SocketIoAgent implements AutoCloseable {
                     type + " of " + name);
         }
 
+        /** Every lifecycle notice of this client so far ({@code connect}, {@code upgrading}, {@code upgradeError}, ...). */
+        public List<JsonNode> notices() {
+            return received(e -> !"event".equals(e.path("type").asText()) && e.has("type")
+                    && name.equals(e.path("client").asText()));
+        }
+
         public List<JsonNode> eventsNamed(String event) {
             return received(e -> "event".equals(e.path("type").asText()) && name.equals(e.path("client").asText())
                     && event.equals(e.path("event").asText()));

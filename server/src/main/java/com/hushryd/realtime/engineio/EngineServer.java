@@ -257,8 +257,13 @@ public final class EngineServer {
             error(req, EngineError.UNKNOWN_SID);
             return;
         }
-        req.toWebSocket().onSuccess(ws -> onContext(session, () -> session.attachProbe(ws)))
-                .onFailure(e -> log.debug("WebSocket upgrade failed: {}", e.toString()));
+        req.toWebSocket().onSuccess(ws -> {
+            // the session may live on another event loop: until its handlers are set there, frames wait (the
+            // client's 2probe can arrive first, and a frame without a handler is dropped: the probe then times out
+            // and the client stays on polling)
+            ws.pause();
+            onContext(session, () -> session.attachProbe(ws));
+        }).onFailure(e -> log.debug("WebSocket upgrade failed: {}", e.toString()));
     }
 
     private static void onContext(EngineSession session, Runnable task) {

@@ -370,6 +370,7 @@ public final class EngineSession {
         });
         socket.closeHandler(v -> onSessionLoop(() -> onTransportClosed(socket)));
         socket.exceptionHandler(e -> onSessionLoop(() -> onTransportError(socket, e)));
+        socket.resume();
     }
 
     private void onProbeText(ServerWebSocket socket, String text) {
