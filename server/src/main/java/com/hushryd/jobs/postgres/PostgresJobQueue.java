@@ -291,8 +291,7 @@ public final class PostgresJobQueue implements JobQueue {
                 if (settled[0]) {
                     ledger.completed(queue);
                 } else {
-                    log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)",
-                            done.jobId(), queue);
+                    lost(done);
                 }
                 return sorted(taken.stream().filter(java.util.Objects::nonNull).toList());
             } catch (SQLException e) {
@@ -335,6 +334,11 @@ public final class PostgresJobQueue implements JobQueue {
             }
         }
 
+        private void lost(Lease lease) {
+            log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)",
+                    lease.jobId(), queue);
+        }
+
         /** Runs a settlement guarded by the lease token; the leading parameters precede (id, token). */
         private boolean settle(Lease lease, String sql, Object... leading) {
             List<Object> params = new ArrayList<>();
@@ -348,8 +352,7 @@ public final class PostgresJobQueue implements JobQueue {
             try {
                 int n = db.read(c -> Jdbc.update(c, sql, params.toArray()));
                 if (n == 0) {
-                    log.info("job {} of {}: lease lost before it was settled (it was handed to another worker)",
-                            lease.jobId(), queue);
+                    lost(lease);
                 }
                 return n > 0;
             } catch (SQLException e) {

@@ -387,19 +387,22 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
         }
 
         private void settle(Lease l, String outcome, Attempt attempt, Duration delay) {
-            Long n = eval("settle", ScriptOutputType.INTEGER, settleKeys(l), settleArgs(l, outcome, attempt, delay));
+            long now = Instant.now().getEpochSecond();
+            Long n = eval("settle", ScriptOutputType.INTEGER, settleKeys(l, now),
+                    settleArgs(l, now, outcome, attempt, delay));
             if (n == 0L) {
                 lost(l);
             }
         }
 
-        private String[] settleKeys(Lease l) {
+        /** settle.lua's keys; {@code now} (epoch seconds) picks the rate bucket, as it picks the hour field. */
+        private String[] settleKeys(Lease l, long now) {
             return new String[] {k.job(l.jobId().toString()), k.k("active"), k.k("wait"), k.k("delayed"),
-                k.k("completed"), k.k("failed"), k.k("wake"), k.k("rate:" + bucket(Instant.now().getEpochSecond())),
-                k.k("daily")};
+                k.k("completed"), k.k("failed"), k.k("wake"), k.k("rate:" + bucket(now)), k.k("daily")};
         }
 
-        private String[] settleArgs(Lease l, String outcome, Attempt attempt, Duration delay, String... more) {
+        private String[] settleArgs(Lease l, long now, String outcome, Attempt attempt, Duration delay,
+                String... more) {
             String[] args = new String[8 + more.length];
             args[0] = l.jobId().toString();
             args[1] = l.token();
@@ -408,7 +411,7 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
             args[4] = attempt == null || attempt.error() == null ? "" : attempt.error();
             args[5] = Long.toString(delay.toMillis());
             args[6] = k.jobPrefix();
-            args[7] = Long.toString(Instant.now().getEpochSecond() / 3600);
+            args[7] = Long.toString(now / 3600);
             System.arraycopy(more, 0, args, 8, more.length);
             return args;
         }
@@ -421,8 +424,9 @@ public final class RedisJobQueue implements JobQueue, OutboxTarget {
         @Override
         public List<Lease> completeAndTake(Lease done, Attempt attempt, int max) {
             String token = UUID.randomUUID().toString();
-            List<Object> r = eval("settle-take", ScriptOutputType.MULTI, settleKeys(done),
-                    settleArgs(done, "complete", attempt, Duration.ZERO, Integer.toString(max),
+            long now = Instant.now().getEpochSecond();
+            List<Object> r = eval("settle-take", ScriptOutputType.MULTI, settleKeys(done, now),
+                    settleArgs(done, now, "complete", attempt, Duration.ZERO, Integer.toString(max),
                             Long.toString(lease.toMillis()), token, workerId));
             if (Long.valueOf(0L).equals(r.get(0))) {
                 lost(done);
